@@ -1,0 +1,58 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"helpcenter/models"
+	"helpcenter/views/components"
+	"helpcenter/views/layout"
+)
+
+// errorHandler renders every error status as a page (or an htmx fragment)
+// and logs what went wrong behind a 5xx with the request id and tenant.
+// Visitors see a safe message; the log keeps the detail.
+func (h *Handler) errorHandler(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, message := http.StatusInternalServerError, "Something went wrong on our side. Please try again in a moment."
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &he):
+		status = he.Code
+		if m, ok := he.Message.(string); ok && status < 500 {
+			message = m
+		} else if status < 500 {
+			message = http.StatusText(status)
+		}
+		if status == http.StatusNotFound {
+			message = "There is nothing at this address. Check the link, or start from the home page."
+		}
+	case errors.Is(err, models.ErrNotFound):
+		status, message = http.StatusNotFound, "There is nothing at this address. Check the link, or start from the home page."
+	}
+	if status >= 500 {
+		attrs := []any{"err", err, "path", c.Request().URL.Path, "request_id", c.Response().Header().Get(echo.HeaderXRequestID)}
+		if hc, ok := tenantFrom(c); ok {
+			attrs = append(attrs, "help_center", hc.ID)
+		}
+		h.log.Error("request failed", attrs...)
+		if status == http.StatusInternalServerError && !errors.As(err, &he) {
+			message = "Database error. Please try again in a moment."
+		}
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(status)
+		return
+	}
+	title := http.StatusText(status)
+	body := components.ErrorPage(status, title, message)
+	if c.Request().Header.Get("HX-Request") == "true" {
+		_ = render(c, status, body)
+		return
+	}
+	_ = render(c, status, layout.ErrorDocument(status, title, message))
+}

@@ -1,0 +1,103 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"helpcenter/internal/accounts"
+	"helpcenter/models"
+	"helpcenter/store"
+	"helpcenter/views/console"
+	"helpcenter/views/layout"
+)
+
+// chrome is the console frame for the signed-in admin.
+func (h *Handler) chrome(c echo.Context, title, active string) layout.ConsoleChrome {
+	a, _ := adminFrom(c)
+	return layout.ConsoleChrome{
+		Title: title, Active: active, CSRF: csrfToken(c),
+		AdminEmail: a.Admin.Email, HelpCenterName: a.HelpCenter.Name,
+		HelpCenterURL: h.cfg.HelpCenterURL(a.HelpCenter.Subdomain),
+	}
+}
+
+func (h *Handler) generalPage(c echo.Context) console.GeneralPage {
+	a, _ := adminFrom(c)
+	hc := a.HelpCenter
+	return console.GeneralPage{
+		Chrome: h.chrome(c, "General", "general"),
+		Name:   hc.Name, CustomDomain: hc.CustomDomain, Visibility: string(hc.Visibility),
+		HasSitePassword: hc.SitePasswordHash != "",
+		Subdomain:       hc.Subdomain, HelpCenterURL: h.cfg.HelpCenterURL(hc.Subdomain),
+	}
+}
+
+func (h *Handler) settingsGeneralShow(c echo.Context) error {
+	p := h.generalPage(c)
+	p.Saved = c.QueryParam("saved") == "1"
+	return render(c, http.StatusOK, console.General(p))
+}
+
+// minSitePassword is the shortest shared site password accepted.
+const minSitePassword = 8
+
+func (h *Handler) settingsGeneralSave(c echo.Context) error {
+	a, _ := adminFrom(c)
+	p := h.generalPage(c)
+	p.Name = strings.TrimSpace(c.FormValue("name"))
+	p.CustomDomain = strings.TrimSpace(c.FormValue("custom_domain"))
+	p.Visibility = c.FormValue("visibility")
+	sitePassword := c.FormValue("site_password")
+	errs := models.FieldErrors{}
+
+	if err := models.ValidateName(p.Name); err != nil {
+		errs["name"] = err.Error()
+	}
+	domain := ""
+	if p.CustomDomain != "" {
+		domain = models.NormalizeHost(p.CustomDomain)
+		switch {
+		case domain == "" || !strings.Contains(domain, "."):
+			errs["custom_domain"] = "Enter a host name like help.example.com, without https:// or a path."
+		case domain == h.cfg.BaseHost() || strings.HasSuffix(domain, "."+h.cfg.BaseHost()):
+			errs["custom_domain"] = "Use a domain of your own, not one of ours."
+		}
+	}
+	vis := models.Visibility(p.Visibility)
+	if !vis.Valid() {
+		errs["visibility"] = "Choose Public, Private or Password."
+	}
+	if sitePassword != "" && utf8.RuneCountInString(sitePassword) < minSitePassword {
+		errs["site_password"] = "Use at least 8 characters."
+	}
+	if vis == models.VisibilityPassword && sitePassword == "" && !p.HasSitePassword {
+		errs["site_password"] = "Set a site password to make the help center password-protected."
+	}
+	if errs.Any() {
+		p.Errors = errs
+		return render(c, http.StatusUnprocessableEntity, console.General(p))
+	}
+
+	upd := store.GeneralSettings{Name: p.Name, CustomDomain: domain, Visibility: vis}
+	if sitePassword != "" {
+		hash, err := accounts.HashPassword(sitePassword)
+		if err != nil {
+			return err
+		}
+		upd.SitePasswordHash = hash
+	}
+	err := h.store.UpdateGeneral(c.Request().Context(), a.HelpCenter.WorkspaceID, a.HelpCenter.ID, upd)
+	var conflict *models.ConflictError
+	if errors.As(err, &conflict) {
+		p.Errors = models.FieldErrors{"custom_domain": "Another help center already uses this domain."}
+		return render(c, http.StatusUnprocessableEntity, console.General(p))
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(c, "/settings/general?saved=1")
+}

@@ -1,0 +1,114 @@
+// Package cli implements the admin commands of the helpcenter binary
+// (SPEC section 2). Each command applies the same rules as the console.
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"helpcenter/internal/accounts"
+	"helpcenter/internal/config"
+	"helpcenter/store"
+)
+
+// Env is what a command may use.
+type Env struct {
+	Store    *store.Store
+	Accounts *accounts.Service
+	Config   *config.Config
+	Now      func() time.Time
+	Stdin    io.Reader
+	Stdout   io.Writer
+	Stderr   io.Writer
+	Getenv   func(string) string
+}
+
+// Usage lists the commands for `helpcenter help`.
+const Usage = `  helpcenter workspace create --name N --subdomain S --admin-email E [--admin-password-env VAR]
+                              (password from stdin unless --admin-password-env)
+`
+
+// command is one `helpcenter <group> <verb>`.
+type command struct {
+	run func(ctx context.Context, env Env, args []string) error
+}
+
+var commands = map[string]map[string]command{
+	"workspace": {"create": {workspaceCreate}},
+}
+
+// Has reports whether name is a command group handled here.
+func Has(name string) bool { _, ok := commands[name]; return ok }
+
+// usageError is a mistake in how the command was called: exit code 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// Run executes `helpcenter <group> <verb> [flags]` and returns the exit code:
+// 0 ok, 1 runtime error, 2 bad usage. Errors are one line on stderr.
+func Run(ctx context.Context, env Env, group string, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprintf(env.Stderr, "helpcenter %s: missing subcommand (see helpcenter help)\n", group)
+		return 2
+	}
+	cmd, ok := commands[group][args[0]]
+	if !ok {
+		fmt.Fprintf(env.Stderr, "helpcenter %s: unknown subcommand %q (see helpcenter help)\n", group, args[0])
+		return 2
+	}
+	err := cmd.run(ctx, env, args[1:])
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(env.Stderr, "helpcenter %s %s: %s\n", group, args[0], oneLine(err.Error()))
+		return 2
+	default:
+		fmt.Fprintf(env.Stderr, "helpcenter %s %s: %s\n", group, args[0], oneLine(err.Error()))
+		return 1
+	}
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// newFlags is a flag set that reports errors to us instead of printing
+// its multi-line usage.
+func newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// parse parses flags and refuses stray arguments.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return usagef("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+// readSecretLine reads a password or secret from stdin, trimming one
+// trailing newline (and a CR before it) and nothing else.
+func readSecretLine(r io.Reader) (string, error) {
+	b, err := io.ReadAll(bufio.NewReader(io.LimitReader(r, 64<<10)))
+	if err != nil {
+		return "", err
+	}
+	s := string(b)
+	s = strings.TrimSuffix(s, "\n")
+	s = strings.TrimSuffix(s, "\r")
+	return s, nil
+}

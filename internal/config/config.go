@@ -1,0 +1,130 @@
+// Package config reads helpcenter's settings from the environment (SPEC
+// section 2) and validates them all at once, so an operator sees every
+// problem in one start-up attempt rather than one per restart.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// Config is the validated process configuration.
+type Config struct {
+	Addr           string
+	BaseURL        *url.URL
+	Database       string
+	SecretKey      string // empty: load or generate data/secret.key
+	Demo           bool
+	TrustedProxies []*net.IPNet
+}
+
+// BaseHost is the console's host name, lower-cased and without port.
+func (c *Config) BaseHost() string { return strings.ToLower(c.BaseURL.Hostname()) }
+
+// Secure reports whether cookies must carry the Secure attribute.
+func (c *Config) Secure() bool { return c.BaseURL.Scheme == "https" }
+
+// HelpCenterURL is the root URL of the help center with the given subdomain.
+func (c *Config) HelpCenterURL(subdomain string) string {
+	u := *c.BaseURL
+	u.Host = subdomain + "." + c.BaseURL.Host
+	u.Path = ""
+	return u.String()
+}
+
+// ConsoleURL is the console's root URL, without a trailing slash.
+func (c *Config) ConsoleURL() string {
+	u := *c.BaseURL
+	u.Path = ""
+	return u.String()
+}
+
+// Load reads the configuration through getenv (os.Getenv in production, a
+// map in tests). The returned error lists one line per problem.
+func Load(getenv func(string) string) (*Config, error) {
+	var problems []string
+	fail := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	get := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+
+	c := &Config{
+		Addr:      get("HELPCENTER_ADDR", ":8080"),
+		Database:  get("HELPCENTER_DATABASE", "sqlite:data/helpcenter.db"),
+		SecretKey: getenv("HELPCENTER_SECRET_KEY"),
+	}
+
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		fail("HELPCENTER_ADDR %q is not a listen address like :8080 or 127.0.0.1:8080", c.Addr)
+	}
+
+	raw := get("HELPCENTER_BASE_URL", "http://localhost:8080")
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
+		fail("HELPCENTER_BASE_URL %q must be an absolute http or https URL such as https://helpcenter.example.com", raw)
+	case u.Path != "" && u.Path != "/", u.RawQuery != "", u.Fragment != "", u.User != nil:
+		fail("HELPCENTER_BASE_URL %q must be a bare origin: no path, query, fragment or credentials", raw)
+	case net.ParseIP(u.Hostname()) != nil:
+		fail("HELPCENTER_BASE_URL %q must use a host name, not an IP address: help centers live on its subdomains", raw)
+	default:
+		u.Path = ""
+		u.Host = strings.ToLower(u.Host)
+		c.BaseURL = u
+	}
+
+	switch {
+	case strings.HasPrefix(c.Database, "sqlite:"):
+		if strings.TrimPrefix(c.Database, "sqlite:") == "" {
+			fail("HELPCENTER_DATABASE %q names no file; use sqlite:PATH", c.Database)
+		}
+	case strings.HasPrefix(c.Database, "postgres://"), strings.HasPrefix(c.Database, "postgresql://"):
+	default:
+		fail("HELPCENTER_DATABASE must be sqlite:PATH or a postgres:// URL")
+	}
+
+	if c.SecretKey != "" && len(c.SecretKey) < 32 {
+		fail("HELPCENTER_SECRET_KEY is %d characters; it needs at least 32 (for example: openssl rand -base64 32)", len(c.SecretKey))
+	}
+
+	switch v := strings.ToLower(get("HELPCENTER_DEMO", "")); v {
+	case "", "0", "false", "off", "no":
+	case "1", "true", "on", "yes":
+		c.Demo = true
+	default:
+		fail("HELPCENTER_DEMO %q must be 1 or 0", v)
+	}
+
+	if v := get("HELPCENTER_TRUSTED_PROXIES", ""); v != "" {
+		for _, part := range strings.Split(v, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			if !strings.Contains(part, "/") {
+				if ip := net.ParseIP(part); ip != nil && ip.To4() != nil {
+					part += "/32"
+				} else {
+					part += "/128"
+				}
+			}
+			_, n, err := net.ParseCIDR(part)
+			if err != nil {
+				fail("HELPCENTER_TRUSTED_PROXIES entry %q is not a CIDR like 10.0.0.0/8", part)
+				continue
+			}
+			c.TrustedProxies = append(c.TrustedProxies, n)
+		}
+	}
+
+	if len(problems) > 0 {
+		return nil, errors.New(strings.Join(problems, "\n"))
+	}
+	return c, nil
+}

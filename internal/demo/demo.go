@@ -1,0 +1,53 @@
+// Package demo seeds the demo workspace that `make run` shows a newcomer.
+// It runs only under HELPCENTER_DEMO and only on an empty database.
+package demo
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+
+	"helpcenter/internal/accounts"
+	"helpcenter/internal/config"
+	"helpcenter/store"
+)
+
+// The demo workspace's fixed names (SPEC section 2).
+const (
+	WorkspaceName = "Acme"
+	Subdomain     = "acme"
+	AdminEmail    = "admin@acme.test"
+)
+
+// Result says what Seed created. AdminPassword is shown once and never
+// stored in clear.
+type Result struct {
+	Created       bool
+	AdminEmail    string
+	AdminPassword string
+	HelpCenterURL string
+}
+
+// Seed creates the demo workspace when the database has no workspace yet.
+func Seed(ctx context.Context, st *store.Store, acc *accounts.Service, cfg *config.Config) (Result, error) {
+	n, err := st.CountWorkspaces(ctx)
+	if err != nil || n > 0 {
+		return Result{}, err
+	}
+	raw := make([]byte, 12)
+	if _, err := rand.Read(raw); err != nil {
+		return Result{}, err
+	}
+	password := base64.RawURLEncoding.EncodeToString(raw)
+	_, hc, errs, err := acc.Signup(ctx, accounts.SignupInput{
+		Email: AdminEmail, Password: password, Name: WorkspaceName, Subdomain: Subdomain,
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	if errs.Any() {
+		return Result{}, fmt.Errorf("demo workspace refused: %v", errs)
+	}
+	return Result{Created: true, AdminEmail: AdminEmail, AdminPassword: password, HelpCenterURL: cfg.HelpCenterURL(hc.Subdomain)}, nil
+}

@@ -1,0 +1,98 @@
+// Package models holds the domain's plain structs and errors. Nothing here
+// talks to the database; the store fills and persists these.
+package models
+
+import (
+	"errors"
+	"time"
+)
+
+// Domain errors the store returns and handlers translate into statuses.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+)
+
+// Workspace is a customer company.
+type Workspace struct {
+	ID        int64
+	Name      string
+	CreatedAt time.Time
+}
+
+// Admin is a workspace member who uses the console. An admin email belongs
+// to exactly one workspace.
+type Admin struct {
+	ID           int64
+	WorkspaceID  int64
+	Email        string // stored lower-cased
+	PasswordHash string
+	CreatedAt    time.Time
+}
+
+// Visibility says who may read a help center.
+type Visibility string
+
+// The three visibilities of SPEC section 3.
+const (
+	VisibilityPublic   Visibility = "public"
+	VisibilityPrivate  Visibility = "private"
+	VisibilityPassword Visibility = "password"
+)
+
+// Valid reports whether v is one of the known visibilities.
+func (v Visibility) Valid() bool {
+	return v == VisibilityPublic || v == VisibilityPrivate || v == VisibilityPassword
+}
+
+// DefaultTokenTTL is the Token TTL a help center starts with (SPEC section 7).
+const DefaultTokenTTL = 300
+
+// HelpCenter is a tenant site and its SSO configuration. The shared JWT
+// secret is only ever held sealed here; the store opens it on demand.
+type HelpCenter struct {
+	ID               int64
+	WorkspaceID      int64
+	PublicID         string // the widget's app_id: public, unguessable, not the subdomain
+	Name             string
+	Subdomain        string
+	CustomDomain     string // empty when none
+	Visibility       Visibility
+	SitePasswordHash string
+	SSOEnabled       bool
+	LoginURL         string
+	LogoutURL        string
+	Issuer           string
+	Audience         string
+	TokenTTL         int
+	AllowUnsolicited bool
+	JWTSecretSealed  []byte
+	SecretUpdatedAt  *time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// HasSecret reports whether a shared secret has been saved.
+func (h *HelpCenter) HasSecret() bool { return len(h.JWTSecretSealed) > 0 }
+
+// SSOReady reports whether the JWT gate can work: switched on with a secret.
+func (h *HelpCenter) SSOReady() bool { return h.SSOEnabled && h.HasSecret() && h.LoginURL != "" }
+
+// AdminSession is a signed-in admin's server-side session; deleting the row
+// revokes the cookie that names it.
+type AdminSession struct {
+	IDHash      []byte `gorm:"primaryKey"`
+	AdminID     int64
+	WorkspaceID int64
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+}
+
+// ConflictError says which unique field collided, so a form can put the
+// message beside that field. It matches ErrConflict with errors.Is.
+type ConflictError struct{ Field string }
+
+func (e *ConflictError) Error() string { return e.Field + " is already taken" }
+
+// Unwrap lets errors.Is(err, ErrConflict) hold.
+func (e *ConflictError) Unwrap() error { return ErrConflict }

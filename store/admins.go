@@ -1,0 +1,76 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"helpcenter/models"
+)
+
+// AdminByEmail finds an admin by email, case-insensitively.
+func (s *Store) AdminByEmail(ctx context.Context, email string) (*models.Admin, error) {
+	var a models.Admin
+	if err := s.read(ctx).First(&a, "email = ?", strings.ToLower(email)).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &a, nil
+}
+
+// CreateAdminSession saves a new admin session.
+func (s *Store) CreateAdminSession(ctx context.Context, sess *models.AdminSession) error {
+	return s.write(ctx).Create(sess).Error
+}
+
+// AdminSession returns the live session with this id hash and its admin.
+func (s *Store) AdminSession(ctx context.Context, idHash []byte, now time.Time) (*models.AdminSession, *models.Admin, error) {
+	var sess models.AdminSession
+	if err := s.read(ctx).First(&sess, "id_hash = ? AND expires_at > ?", idHash, now.UTC()).Error; err != nil {
+		return nil, nil, notFound(err)
+	}
+	var a models.Admin
+	if err := s.read(ctx).First(&a, "id = ? AND workspace_id = ?", sess.AdminID, sess.WorkspaceID).Error; err != nil {
+		return nil, nil, notFound(err)
+	}
+	return &sess, &a, nil
+}
+
+// DeleteAdminSession revokes one session (logout).
+func (s *Store) DeleteAdminSession(ctx context.Context, idHash []byte) error {
+	return s.write(ctx).Where("id_hash = ?", idHash).Delete(&models.AdminSession{}).Error
+}
+
+// DeleteAdminSessions revokes every session of an admin (password change).
+func (s *Store) DeleteAdminSessions(ctx context.Context, adminID int64) error {
+	return s.write(ctx).Where("admin_id = ?", adminID).Delete(&models.AdminSession{}).Error
+}
+
+// loginFailure is one failed sign-in, counted per IP and per email.
+type loginFailure struct {
+	ID        int64
+	Key       string
+	CreatedAt time.Time
+}
+
+// RecordLoginFailure counts a failed sign-in against each key.
+func (s *Store) RecordLoginFailure(ctx context.Context, now time.Time, keys ...string) error {
+	rows := make([]loginFailure, len(keys))
+	for i, k := range keys {
+		rows[i] = loginFailure{Key: k, CreatedAt: now.UTC()}
+	}
+	return s.write(ctx).Create(&rows).Error
+}
+
+// LoginFailuresSince lists the times of a key's failures after since, oldest first.
+func (s *Store) LoginFailuresSince(ctx context.Context, key string, since time.Time) ([]time.Time, error) {
+	var times []time.Time
+	err := s.read(ctx).Model(&loginFailure{}).Where("key = ? AND created_at > ?", key, since.UTC()).
+		Order("created_at").Pluck("created_at", &times).Error
+	return times, err
+}
+
+// ClearLoginFailures forgets a key's failures (after a successful sign-in)
+// and, in passing, every failure older than before.
+func (s *Store) ClearLoginFailures(ctx context.Context, key string, before time.Time) error {
+	return s.write(ctx).Where("key = ? OR created_at < ?", key, before.UTC()).Delete(&loginFailure{}).Error
+}

@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// migration is one schema step. Steps are append-only: a released step is
+// never edited, a change is a new step. Each runs in its own transaction
+// together with the row that records it, so a failure leaves no half-step.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// ddl writes the few types that differ between SQLite and PostgreSQL as
+// placeholders, so one statement serves both.
+var ddl = map[string]*strings.Replacer{
+	"sqlite":   strings.NewReplacer("{{id}}", "INTEGER PRIMARY KEY AUTOINCREMENT", "{{blob}}", "BLOB", "{{time}}", "DATETIME"),
+	"postgres": strings.NewReplacer("{{id}}", "BIGSERIAL PRIMARY KEY", "{{blob}}", "BYTEA", "{{time}}", "TIMESTAMPTZ"),
+}
+
+var migrations = []migration{
+	{1, "workspaces, admins, help centers, admin sessions", `
+CREATE TABLE workspaces (
+	id {{id}},
+	name TEXT NOT NULL,
+	created_at {{time}} NOT NULL
+);
+CREATE TABLE admins (
+	id {{id}},
+	workspace_id BIGINT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+	email TEXT NOT NULL UNIQUE,
+	password_hash TEXT NOT NULL,
+	created_at {{time}} NOT NULL
+);
+CREATE INDEX admins_workspace ON admins (workspace_id);
+CREATE TABLE help_centers (
+	id {{id}},
+	workspace_id BIGINT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+	public_id TEXT NOT NULL UNIQUE,
+	name TEXT NOT NULL,
+	subdomain TEXT NOT NULL UNIQUE,
+	custom_domain TEXT NOT NULL DEFAULT '',
+	visibility TEXT NOT NULL DEFAULT 'public',
+	site_password_hash TEXT NOT NULL DEFAULT '',
+	sso_enabled BOOLEAN NOT NULL DEFAULT FALSE,
+	login_url TEXT NOT NULL DEFAULT '',
+	logout_url TEXT NOT NULL DEFAULT '',
+	issuer TEXT NOT NULL DEFAULT '',
+	audience TEXT NOT NULL DEFAULT '',
+	token_ttl INTEGER NOT NULL DEFAULT 300,
+	allow_unsolicited BOOLEAN NOT NULL DEFAULT FALSE,
+	jwt_secret_sealed {{blob}},
+	secret_updated_at {{time}},
+	created_at {{time}} NOT NULL,
+	updated_at {{time}} NOT NULL
+);
+CREATE INDEX help_centers_workspace ON help_centers (workspace_id);
+CREATE UNIQUE INDEX help_centers_custom_domain ON help_centers (custom_domain) WHERE custom_domain <> '';
+CREATE TABLE admin_sessions (
+	id_hash {{blob}} PRIMARY KEY,
+	admin_id BIGINT NOT NULL REFERENCES admins(id) ON DELETE CASCADE,
+	workspace_id BIGINT NOT NULL,
+	created_at {{time}} NOT NULL,
+	expires_at {{time}} NOT NULL
+);
+CREATE INDEX admin_sessions_admin ON admin_sessions (admin_id);
+CREATE TABLE login_failures (
+	id {{id}},
+	key TEXT NOT NULL,
+	created_at {{time}} NOT NULL
+);
+CREATE INDEX login_failures_key ON login_failures (key, created_at);
+`},
+}
+
+// Migrate applies every migration not yet recorded, in order.
+func (s *Store) Migrate(ctx context.Context) error {
+	db := s.write(ctx)
+	if err := db.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY,
+		name TEXT NOT NULL,
+		applied_at ` + ddl[s.dialect].Replace("{{time}}") + ` NOT NULL)`).Error; err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	for _, m := range migrations {
+		err := s.tx(ctx, func(tx *gorm.DB) error {
+			var n int64
+			if err := tx.Raw(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			for _, stmt := range strings.Split(ddl[s.dialect].Replace(m.sql), ";") {
+				if strings.TrimSpace(stmt) == "" {
+					continue
+				}
+				if err := tx.Exec(stmt).Error; err != nil {
+					return fmt.Errorf("%w\n%s", err, strings.TrimSpace(stmt))
+				}
+			}
+			return tx.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+				m.version, m.name, s.now().UTC().Truncate(time.Microsecond)).Error
+		})
+		if err != nil {
+			return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+		}
+	}
+	return nil
+}
+
+// SchemaVersion is the newest applied migration, 0 for an empty database.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var v *int
+	err := s.read(ctx).Raw(`SELECT MAX(version) FROM schema_migrations`).Scan(&v).Error
+	if err != nil || v == nil {
+		return 0, err
+	}
+	return *v, nil
+}

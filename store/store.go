@@ -1,0 +1,169 @@
+// Package store is the only place that talks to the database. Every method
+// takes a context and the tenant (workspace or help center) it is scoped to.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"helpcenter/internal/secrets"
+	"helpcenter/models"
+)
+
+// Options configure Open.
+type Options struct {
+	// Box seals shared secrets at rest. Required.
+	Box *secrets.Box
+	// Now is the clock; gorm's automatic timestamps use it too.
+	Now func() time.Time
+	// Logger receives slow-query and error logs.
+	Logger *slog.Logger
+}
+
+// Store wraps the database. On SQLite, writes go through one connection
+// (so transactions queue in Go instead of spinning in SQLite's busy
+// handler, whose back-off produces multi-second tail latencies) and reads
+// through a separate pool that WAL lets run alongside the writer.
+type Store struct {
+	w, r    *gorm.DB
+	box     *secrets.Box
+	now     func() time.Time
+	dialect string
+}
+
+// Dialect is "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.dialect }
+
+// Open connects to the database named by dsn: "sqlite:PATH" or a
+// postgres:// URL. It does not migrate.
+func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	if opts.Box == nil {
+		return nil, errors.New("store: a secrets box is required")
+	}
+	if opts.Now == nil {
+		return nil, errors.New("store: a clock is required")
+	}
+	cfg := func() *gorm.Config {
+		return &gorm.Config{
+			NowFunc:                func() time.Time { return opts.Now().UTC() },
+			Logger:                 logger.Discard,
+			SkipDefaultTransaction: true,
+			PrepareStmt:            true,
+			TranslateError:         true,
+		}
+	}
+	s := &Store{box: opts.Box, now: opts.Now}
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		s.dialect = "sqlite"
+		path := strings.TrimPrefix(dsn, "sqlite:")
+		if dir := filepath.Dir(path); dir != "" {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("create database directory: %w", err)
+			}
+		}
+		params := "_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_synchronous=NORMAL"
+		w, err := gorm.Open(sqlite.Open("file:"+path+"?"+params+"&_txlock=immediate"), cfg())
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		}
+		r, err := gorm.Open(sqlite.Open("file:"+path+"?"+params), cfg())
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		}
+		wdb, _ := w.DB()
+		wdb.SetMaxOpenConns(1)
+		wdb.SetMaxIdleConns(1)
+		wdb.SetConnMaxLifetime(0)
+		rdb, _ := r.DB()
+		rdb.SetMaxOpenConns(8)
+		rdb.SetMaxIdleConns(8)
+		s.w, s.r = w, r
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		s.dialect = "postgres"
+		db, err := gorm.Open(postgres.Open(dsn), cfg())
+		if err != nil {
+			return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+		}
+		sqlDB, _ := db.DB()
+		sqlDB.SetMaxOpenConns(32)
+		sqlDB.SetMaxIdleConns(16)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+		s.w, s.r = db, db
+	default:
+		return nil, fmt.Errorf("unsupported database %q: use sqlite:PATH or a postgres:// URL", dsn)
+	}
+	if err := s.Ping(ctx); err != nil {
+		s.Close()
+		if s.dialect == "postgres" {
+			return nil, fmt.Errorf("PostgreSQL is unreachable: %w", err)
+		}
+		return nil, err
+	}
+	return s, nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	for _, db := range []*gorm.DB{s.w, s.r} {
+		sqlDB, err := db.DB()
+		if err != nil {
+			return err
+		}
+		if err := sqlDB.PingContext(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close releases the connections.
+func (s *Store) Close() error {
+	var errs []error
+	for _, db := range []*gorm.DB{s.w, s.r} {
+		if db == nil {
+			continue
+		}
+		if sqlDB, err := db.DB(); err == nil {
+			errs = append(errs, sqlDB.Close())
+		}
+		if s.w == s.r {
+			break
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// read and write pick the right pool for a query.
+func (s *Store) read(ctx context.Context) *gorm.DB  { return s.r.WithContext(ctx) }
+func (s *Store) write(ctx context.Context) *gorm.DB { return s.w.WithContext(ctx) }
+
+// tx runs fn in one write transaction (BEGIN IMMEDIATE on SQLite).
+func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.w.WithContext(ctx).Transaction(fn)
+}
+
+// notFound maps gorm's "no row" to the domain error.
+func notFound(err error) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return models.ErrNotFound
+	}
+	return err
+}
+
+// isUniqueViolation recognises a unique-index collision on either backend.
+func isUniqueViolation(err error) bool {
+	return errors.Is(err, gorm.ErrDuplicatedKey) ||
+		err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
