@@ -25,7 +25,6 @@ type adminContext struct {
 	HelpCenter *models.HelpCenter
 }
 
-
 // adminFrom returns the signed-in admin of a console request.
 func adminFrom(c echo.Context) (*adminContext, bool) {
 	a, ok := c.Get("admin").(*adminContext)
@@ -56,11 +55,12 @@ func (h *Handler) newSessionID(cookieName string) (cookie string, idHash []byte,
 	if _, err := rand.Read(id); err != nil {
 		return "", nil, err
 	}
+	// Hash before encoding: securecookie encrypts its input in place.
+	sum := sha256.Sum256(id)
 	cookie, err = h.cookies.Encode(cookieName, id)
 	if err != nil {
 		return "", nil, err
 	}
-	sum := sha256.Sum256(id)
 	return cookie, sum[:], nil
 }
 

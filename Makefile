@@ -1,0 +1,47 @@
+# helpcenter — see README.md. Every target runs from a fresh clone with Go
+# installed; browser tests also need Chromium (apt-get install -y chromium).
+
+GO       ?= go
+PKGS     := ./...
+BIN      := bin/helpcenter
+
+.PHONY: run test test-short generate lint verify build bench clean
+
+## run: the server with the embedded SQLite database and the demo workspace
+run:
+	HELPCENTER_DEMO=1 $(GO) run .
+
+## test: every test, browser tests included
+test:
+	$(GO) test -count=1 -timeout 20m $(PKGS)
+
+## test-short: everything but the browser tests
+test-short:
+	$(GO) test -count=1 -short $(PKGS)
+
+## generate: templ components → *_templ.go
+generate:
+	$(GO) tool templ generate
+
+## lint: go vet, gofmt and templ fmt
+lint:
+	$(GO) vet $(PKGS)
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '_templ.go$$')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) tool templ fmt -fail views
+
+## verify: generated code is committed and current
+verify: generate
+	git diff --exit-code -- '*_templ.go'
+	@test -z "$$(git status --porcelain -- '*_templ.go')" || { echo "untracked generated files:"; git status --porcelain -- '*_templ.go'; exit 1; }
+
+## build: a static-ish binary in bin/
+build:
+	$(GO) build -o $(BIN) .
+
+## bench: performance figures (printed, not asserted)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./sso/ ./store/
+
+clean:
+	rm -rf bin
