@@ -78,6 +78,71 @@ CREATE TABLE login_failures (
 );
 CREATE INDEX login_failures_key ON login_failures (key, created_at);
 `},
+	{2, "end users, SSO events, pending keys, used jtis, visitor sessions", `
+CREATE TABLE users (
+	id {{id}},
+	help_center_id BIGINT NOT NULL REFERENCES help_centers(id) ON DELETE CASCADE,
+	external_id TEXT NOT NULL DEFAULT '',
+	email TEXT NOT NULL,
+	email_lower TEXT NOT NULL,
+	name TEXT NOT NULL DEFAULT '',
+	avatar_url TEXT NOT NULL DEFAULT '',
+	lang TEXT NOT NULL DEFAULT '',
+	role TEXT NOT NULL DEFAULT 'viewer',
+	custom_fields TEXT NOT NULL DEFAULT '{}',
+	banned BOOLEAN NOT NULL DEFAULT FALSE,
+	created_at {{time}} NOT NULL,
+	updated_at {{time}} NOT NULL,
+	last_sign_in_at {{time}}
+);
+CREATE UNIQUE INDEX users_external_id ON users (help_center_id, external_id) WHERE external_id <> '';
+CREATE INDEX users_email ON users (help_center_id, email_lower);
+CREATE TABLE events (
+	id {{id}},
+	help_center_id BIGINT NOT NULL REFERENCES help_centers(id) ON DELETE CASCADE,
+	created_at {{time}} NOT NULL,
+	event TEXT NOT NULL,
+	reason TEXT NOT NULL DEFAULT '',
+	detail TEXT NOT NULL DEFAULT '',
+	email TEXT NOT NULL DEFAULT '',
+	jti TEXT NOT NULL DEFAULT '',
+	ip TEXT NOT NULL DEFAULT '',
+	user_agent TEXT NOT NULL DEFAULT '',
+	count INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX events_time ON events (help_center_id, created_at, id);
+CREATE TABLE pending_keys (
+	id {{id}},
+	help_center_id BIGINT NOT NULL REFERENCES help_centers(id) ON DELETE CASCADE,
+	key_hash {{blob}} NOT NULL,
+	browser_hash {{blob}} NOT NULL,
+	return_to TEXT NOT NULL DEFAULT '/',
+	created_at {{time}} NOT NULL,
+	expires_at {{time}} NOT NULL,
+	used_at {{time}}
+);
+CREATE UNIQUE INDEX pending_keys_key ON pending_keys (help_center_id, key_hash);
+CREATE INDEX pending_keys_expiry ON pending_keys (expires_at);
+CREATE TABLE used_jtis (
+	help_center_id BIGINT NOT NULL REFERENCES help_centers(id) ON DELETE CASCADE,
+	jti_hash {{blob}} NOT NULL,
+	surface TEXT NOT NULL,
+	instance TEXT NOT NULL DEFAULT '',
+	expires_at {{time}} NOT NULL,
+	created_at {{time}} NOT NULL,
+	PRIMARY KEY (help_center_id, jti_hash)
+);
+CREATE INDEX used_jtis_expiry ON used_jtis (expires_at);
+CREATE TABLE visitor_sessions (
+	id_hash {{blob}} PRIMARY KEY,
+	help_center_id BIGINT NOT NULL REFERENCES help_centers(id) ON DELETE CASCADE,
+	user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	jti_hash {{blob}},
+	created_at {{time}} NOT NULL,
+	expires_at {{time}} NOT NULL
+);
+CREATE INDEX visitor_sessions_user ON visitor_sessions (user_id);
+`},
 }
 
 // Migrate applies every migration not yet recorded, in order.
