@@ -221,11 +221,7 @@ func readString(name string, raw json.RawMessage) (string, error) {
 	if raw[0] != '"' {
 		return "", fmt.Errorf("%s is %s; it must be a string", name, kind(raw))
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", fmt.Errorf("%s: %v", name, err)
-	}
-	return s, nil
+	return unquote(raw), nil
 }
 
 func readJTI(raw json.RawMessage) (string, error) {

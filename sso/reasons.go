@@ -9,21 +9,21 @@ type ReasonCode string
 
 // The reason codes of SPEC section 4, in the order their checks run.
 const (
-	ReasonSSONotConfigured      ReasonCode = "sso_not_configured"
-	ReasonMalformed             ReasonCode = "jwt_malformed"
-	ReasonInvalidSignature      ReasonCode = "jwt_invalid_signature"
-	ReasonMissingRequiredClaim  ReasonCode = "jwt_missing_required_claim"
-	ReasonInvalidClaim          ReasonCode = "jwt_invalid_claim"
-	ReasonExpired               ReasonCode = "jwt_expired"
-	ReasonIssuedInFuture        ReasonCode = "jwt_iat_in_future"
-	ReasonNotYetValid           ReasonCode = "jwt_not_yet_valid"
-	ReasonTooOld                ReasonCode = "jwt_too_old"
-	ReasonIssuerMismatch        ReasonCode = "jwt_issuer_mismatch"
-	ReasonAudienceMismatch      ReasonCode = "jwt_audience_mismatch"
-	ReasonReplayed              ReasonCode = "jwt_replayed"
-	ReasonUnknownKey            ReasonCode = "jwt_unknown_key"
-	ReasonKeyMismatch           ReasonCode = "jwt_key_mismatch"
-	ReasonUserBanned            ReasonCode = "user_banned"
+	ReasonSSONotConfigured     ReasonCode = "sso_not_configured"
+	ReasonMalformed            ReasonCode = "jwt_malformed"
+	ReasonInvalidSignature     ReasonCode = "jwt_invalid_signature"
+	ReasonMissingRequiredClaim ReasonCode = "jwt_missing_required_claim"
+	ReasonInvalidClaim         ReasonCode = "jwt_invalid_claim"
+	ReasonExpired              ReasonCode = "jwt_expired"
+	ReasonIssuedInFuture       ReasonCode = "jwt_iat_in_future"
+	ReasonNotYetValid          ReasonCode = "jwt_not_yet_valid"
+	ReasonTooOld               ReasonCode = "jwt_too_old"
+	ReasonIssuerMismatch       ReasonCode = "jwt_issuer_mismatch"
+	ReasonAudienceMismatch     ReasonCode = "jwt_audience_mismatch"
+	ReasonReplayed             ReasonCode = "jwt_replayed"
+	ReasonUnknownKey           ReasonCode = "jwt_unknown_key"
+	ReasonKeyMismatch          ReasonCode = "jwt_key_mismatch"
+	ReasonUserBanned           ReasonCode = "user_banned"
 )
 
 // Reason describes one reason code for the people who meet it: the visitor's

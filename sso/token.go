@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"unicode/utf8"
 )
@@ -48,8 +47,8 @@ func checkStructure(token string) (*decodedToken, *Rejection) {
 			return nil, reject(ReasonMalformed, "the token contains %q at byte %d; only base64url characters (A–Z, a–z, 0–9, '-', '_') and two dots are allowed", c, i)
 		}
 	}
-	if n := strings.Count(token, ".") + 1; n != 3 {
-		return nil, reject(ReasonMalformed, "the token has %d parts separated by dots; a JWT has 3 (header.payload.signature)", n)
+	if dots := strings.Count(token, "."); dots != 2 {
+		return nil, reject(ReasonMalformed, "the token has %d dots; a JWT is three parts joined by two (header.payload.signature)", dots)
 	}
 	headerPart, rest, _ := strings.Cut(token, ".")
 	payloadPart, signaturePart, _ := strings.Cut(rest, ".")
@@ -96,87 +95,152 @@ func isBase64URL(c byte) bool {
 // mean different things to the partner and to us. So a member name repeated
 // in any object, at any depth, makes the token malformed. Names are compared
 // after JSON unescaping ("\u0065mail" is "email").
+//
+// encoding/json validates the syntax first; the walk that follows only ever
+// sees valid JSON, which keeps it short. (json.Decoder.Token would do the
+// same walk at several times the cost of everything else Verify does.)
 func decodeObject(data []byte) (map[string]json.RawMessage, error) {
 	// JSON text is UTF-8 (RFC 8259 §8.1); Go would silently replace bad
 	// bytes, so two different byte strings could decode to one name.
 	if !utf8.Valid(data) {
 		return nil, errors.New("it is not valid UTF-8")
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, errors.New("it does not start with '{'")
+	if !json.Valid(data) {
+		var v any
+		return nil, json.Unmarshal(data, &v) // for the syntax error's message
+	}
+	w := jsonWalker{data: data}
+	w.skipSpace()
+	if data[w.pos] != '{' {
+		return nil, errors.New("it is JSON but not an object")
 	}
 	members := make(map[string]json.RawMessage, 12)
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		name := tok.(string) // the decoder only yields strings as member names
+	err := w.object(func(name string, value []byte) bool {
 		if _, repeated := members[name]; repeated {
-			return nil, fmt.Errorf("the member %s appears more than once", quote(name))
-		}
-		var value json.RawMessage
-		if err := dec.Decode(&value); err != nil {
-			return nil, err
-		}
-		if value[0] == '{' || value[0] == '[' {
-			if err := refuseRepeatedNames(value); err != nil {
-				return nil, fmt.Errorf("in %s: %w", quote(name), err)
-			}
+			return false
 		}
 		members[name] = value
-	}
-	if _, err := dec.Token(); err != nil { // the closing '}'
+		return true
+	})
+	if err != nil {
 		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("there is more after the object")
 	}
 	return members, nil
 }
 
-// refuseRepeatedNames walks a nested JSON value and fails on the first
-// object that repeats a member name.
-func refuseRepeatedNames(value []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(value))
-	// Numbers stay text: a number too large for float64 is valid JSON.
-	dec.UseNumber()
-	return walkValue(dec)
+// jsonWalker walks JSON text that json.Valid accepted, so it never meets a
+// syntax error and needs no bounds checks beyond what valid JSON implies.
+type jsonWalker struct {
+	data []byte
+	pos  int
 }
 
-func walkValue(dec *json.Decoder) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	switch tok {
-	case json.Delim('{'):
-		seen := make(map[string]bool)
-		for dec.More() {
-			tok, err := dec.Token()
-			if err != nil {
-				return err
-			}
-			name := tok.(string)
-			if seen[name] {
-				return fmt.Errorf("the member %s appears more than once", quote(name))
-			}
-			seen[name] = true
-			if err := walkValue(dec); err != nil {
-				return err
-			}
-		}
-	case json.Delim('['):
-		for dec.More() {
-			if err := walkValue(dec); err != nil {
-				return err
-			}
-		}
-	default:
+// object walks the object at pos, handing each member's name and raw value
+// to member, which returns false when the name was already seen. Nested
+// objects at any depth are checked the same way.
+func (w *jsonWalker) object(member func(name string, value []byte) bool) error {
+	w.pos++ // '{'
+	w.skipSpace()
+	if w.data[w.pos] == '}' {
+		w.pos++
 		return nil
 	}
-	_, err = dec.Token() // the closing '}' or ']'
-	return err
+	for {
+		w.skipSpace()
+		name := w.string()
+		w.skipSpace()
+		w.pos++ // ':'
+		w.skipSpace()
+		start := w.pos
+		if err := w.value(); err != nil {
+			return fmt.Errorf("in %s: %w", quote(name), err)
+		}
+		if !member(name, w.data[start:w.pos]) {
+			return fmt.Errorf("the member %s appears more than once", quote(name))
+		}
+		w.skipSpace()
+		w.pos++ // ',' or '}'
+		if w.data[w.pos-1] == '}' {
+			return nil
+		}
+	}
+}
+
+// value walks one value at pos.
+func (w *jsonWalker) value() error {
+	switch w.data[w.pos] {
+	case '{':
+		seen := make(map[string]bool)
+		return w.object(func(name string, _ []byte) bool {
+			if seen[name] {
+				return false
+			}
+			seen[name] = true
+			return true
+		})
+	case '[':
+		w.pos++
+		w.skipSpace()
+		if w.data[w.pos] == ']' {
+			w.pos++
+			return nil
+		}
+		for {
+			w.skipSpace()
+			if err := w.value(); err != nil {
+				return err
+			}
+			w.skipSpace()
+			w.pos++ // ',' or ']'
+			if w.data[w.pos-1] == ']' {
+				return nil
+			}
+		}
+	case '"':
+		w.string()
+	default: // a number, true, false or null: runs up to a delimiter
+		for w.pos < len(w.data) && !strings.ContainsRune(",]} \t\r\n", rune(w.data[w.pos])) {
+			w.pos++
+		}
+	}
+	return nil
+}
+
+// string reads the string at pos and returns its unescaped value.
+func (w *jsonWalker) string() string {
+	start := w.pos
+	w.pos++ // opening '"'
+	for w.data[w.pos] != '"' {
+		if w.data[w.pos] == '\\' {
+			w.pos++
+		}
+		w.pos++
+	}
+	w.pos++ // closing '"'
+	return unquote(w.data[start:w.pos])
+}
+
+func (w *jsonWalker) skipSpace() {
+	for w.pos < len(w.data) {
+		switch w.data[w.pos] {
+		case ' ', '\t', '\r', '\n':
+			w.pos++
+		default:
+			return
+		}
+	}
+}
+
+// unquote returns the value of a valid JSON string literal. Without a
+// backslash the bytes between the quotes are the value (valid JSON has no
+// raw control characters and the input is valid UTF-8); escapes are left to
+// encoding/json.
+func unquote(literal []byte) string {
+	inner := literal[1 : len(literal)-1]
+	if bytes.IndexByte(inner, '\\') < 0 {
+		return string(inner)
+	}
+	var s string
+	_ = json.Unmarshal(literal, &s) // cannot fail on a valid literal
+	return s
 }

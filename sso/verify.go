@@ -136,7 +136,7 @@ var hs256Parser = jwt.NewParser(
 // for the signature alone and its decoding of the claims is skipped.
 type signatureOnly struct{}
 
-func (*signatureOnly) UnmarshalJSON([]byte) error                       { return nil }
+func (*signatureOnly) UnmarshalJSON([]byte) error                   { return nil }
 func (*signatureOnly) GetExpirationTime() (*jwt.NumericDate, error) { return nil, nil }
 func (*signatureOnly) GetIssuedAt() (*jwt.NumericDate, error)       { return nil, nil }
 func (*signatureOnly) GetNotBefore() (*jwt.NumericDate, error)      { return nil, nil }
