@@ -103,8 +103,8 @@ func Inspect(token string, s Settings, now time.Time) Report {
 		return rep
 	}
 	rep.Claims = c
-	nowSec := unixSeconds(now)
-	rep.ClockOffset, rep.HasClockOffset = nowSec-float64(c.IssuedAt), true
+	at := instantOf(now)
+	rep.ClockOffset, rep.HasClockOffset = at.since(c.IssuedAt), true
 
 	for _, check := range claimChecks {
 		note := checkNotes[check.number]
@@ -112,11 +112,11 @@ func Inspect(token string, s Settings, now time.Time) Report {
 			rep.skip(check.number, note.notApplicable)
 			continue
 		}
-		r := check.run(c, s, nowSec)
+		r := check.run(c, s, at)
 		if r != nil && rep.Verified {
 			r.JTI, r.Email = c.JTI, c.Email
 		}
-		rep.add(check.number, r, note.passed(c, s, nowSec))
+		rep.add(check.number, r, note.passed(c, s, at))
 	}
 	return rep
 }
@@ -148,25 +148,25 @@ func (rep *Report) skipFrom(n int, why string) {
 // checkNotes are the report's words for checks 5–10 when they pass or do
 // not apply. They describe values; the decisions are claimChecks'.
 var checkNotes = map[int]struct {
-	passed        func(c *Claims, s Settings, now float64) string
+	passed        func(c *Claims, s Settings, now instant) string
 	notApplicable string
 }{
-	5: {passed: func(c *Claims, _ Settings, now float64) string {
-		return relative("exp", float64(c.ExpiresAt)-now)
+	5: {passed: func(c *Claims, _ Settings, now instant) string {
+		return relative("exp", now.until(c.ExpiresAt))
 	}},
-	6: {passed: func(c *Claims, _ Settings, now float64) string {
-		return relative("iat", float64(c.IssuedAt)-now)
+	6: {passed: func(c *Claims, _ Settings, now instant) string {
+		return relative("iat", now.until(c.IssuedAt))
 	}},
-	7: {passed: func(c *Claims, _ Settings, now float64) string {
-		return relative("nbf", float64(*c.NotBefore)-now)
+	7: {passed: func(c *Claims, _ Settings, now instant) string {
+		return relative("nbf", now.until(*c.NotBefore))
 	}, notApplicable: "the token has no nbf"},
-	8: {passed: func(c *Claims, s Settings, now float64) string {
-		return fmt.Sprintf("the token is %s s old; the Token TTL is %s s", seconds(now-float64(c.IssuedAt)), seconds(s.ttl().Seconds()))
+	8: {passed: func(c *Claims, s Settings, now instant) string {
+		return fmt.Sprintf("the token is %s s old; the Token TTL is %s s", seconds(now.since(c.IssuedAt)), seconds(s.ttl().Seconds()))
 	}},
-	9: {passed: func(c *Claims, _ Settings, _ float64) string {
+	9: {passed: func(c *Claims, _ Settings, _ instant) string {
 		return fmt.Sprintf("iss is %s, as configured", quote(c.Issuer))
 	}, notApplicable: "no Issuer is configured"},
-	10: {passed: func(_ *Claims, s Settings, _ float64) string {
+	10: {passed: func(_ *Claims, s Settings, _ instant) string {
 		return fmt.Sprintf("aud includes %s, as configured", quote(s.Audience))
 	}, notApplicable: "no Audience is configured"},
 }

@@ -81,12 +81,12 @@ func Verify(token string, s Settings, now time.Time) (*Claims, *Rejection) {
 	if r != nil {
 		return nil, r.withLogFields(t.payload)
 	}
-	nowSec := unixSeconds(now)
+	at := instantOf(now)
 	for _, check := range claimChecks {
 		if check.applies != nil && !check.applies(c, s) {
 			continue
 		}
-		if r := check.run(c, s, nowSec); r != nil {
+		if r := check.run(c, s, at); r != nil {
 			r.JTI, r.Email = c.JTI, c.Email
 			return nil, r
 		}
@@ -187,13 +187,10 @@ type claimCheck struct {
 	// applies, when set, says whether the check concerns this token and
 	// configuration at all (no nbf, no Issuer, no Audience: nothing to check).
 	applies func(c *Claims, s Settings) bool
-	run     func(c *Claims, s Settings, now float64) *Rejection
+	run     func(c *Claims, s Settings, now instant) *Rejection
 }
 
-// claimChecks are checks 5–10 in order. Times are compared as float64
-// seconds: a difference of two times within a factor of two of each other
-// (any exp, iat or nbf near now) is computed exactly, so a boundary such as
-// "exactly 30 s" lands on the side the SPEC says.
+// claimChecks are checks 5–10 in order.
 var claimChecks = []claimCheck{
 	{5, ReasonExpired, nil, checkExpired},
 	{6, ReasonIssuedInFuture, nil, checkIssuedInFuture},
@@ -206,40 +203,40 @@ var claimChecks = []claimCheck{
 var skewSeconds = ClockSkew.Seconds()
 
 // checkExpired is check 5: now > exp + 30.
-func checkExpired(c *Claims, _ Settings, now float64) *Rejection {
-	if late := now - float64(c.ExpiresAt); late > skewSeconds {
-		return reject(ReasonExpired, "exp is %s s in the past (allowed skew %s s)", seconds(late), seconds(skewSeconds))
+func checkExpired(c *Claims, _ Settings, now instant) *Rejection {
+	if late := now.since(c.ExpiresAt); late > skewSeconds {
+		return reject(ReasonExpired, "exp is %s s in the past (allowed skew %s s)", excess(late, skewSeconds), seconds(skewSeconds))
 	}
 	return nil
 }
 
 // checkIssuedInFuture is check 6: iat > now + 30.
-func checkIssuedInFuture(c *Claims, _ Settings, now float64) *Rejection {
-	if ahead := float64(c.IssuedAt) - now; ahead > skewSeconds {
-		return reject(ReasonIssuedInFuture, "iat is %s s in the future (allowed skew %s s); is the signing server's clock fast?", seconds(ahead), seconds(skewSeconds))
+func checkIssuedInFuture(c *Claims, _ Settings, now instant) *Rejection {
+	if ahead := now.until(c.IssuedAt); ahead > skewSeconds {
+		return reject(ReasonIssuedInFuture, "iat is %s s in the future (allowed skew %s s); is the signing server's clock fast?", excess(ahead, skewSeconds), seconds(skewSeconds))
 	}
 	return nil
 }
 
 // checkNotBefore is check 7: nbf > now + 30.
-func checkNotBefore(c *Claims, _ Settings, now float64) *Rejection {
-	if ahead := float64(*c.NotBefore) - now; ahead > skewSeconds {
-		return reject(ReasonNotYetValid, "nbf is %s s in the future (allowed skew %s s)", seconds(ahead), seconds(skewSeconds))
+func checkNotBefore(c *Claims, _ Settings, now instant) *Rejection {
+	if ahead := now.until(*c.NotBefore); ahead > skewSeconds {
+		return reject(ReasonNotYetValid, "nbf is %s s in the future (allowed skew %s s)", excess(ahead, skewSeconds), seconds(skewSeconds))
 	}
 	return nil
 }
 
 // checkAge is check 8: now - iat > TTL, with no skew added.
-func checkAge(c *Claims, s Settings, now float64) *Rejection {
+func checkAge(c *Claims, s Settings, now instant) *Rejection {
 	ttl := s.ttl().Seconds()
-	if age := now - float64(c.IssuedAt); age > ttl {
-		return reject(ReasonTooOld, "iat is %s s in the past; the Token TTL is %s s", seconds(age), seconds(ttl))
+	if age := now.since(c.IssuedAt); age > ttl {
+		return reject(ReasonTooOld, "iat is %s s in the past; the Token TTL is %s s", excess(age, ttl), seconds(ttl))
 	}
 	return nil
 }
 
 // checkIssuer is check 9: an exact, case-sensitive comparison.
-func checkIssuer(c *Claims, s Settings, _ float64) *Rejection {
+func checkIssuer(c *Claims, s Settings, _ instant) *Rejection {
 	if c.Issuer != s.Issuer {
 		return reject(ReasonIssuerMismatch, "iss is %s, expected %s", quote(c.Issuer), quote(s.Issuer))
 	}
@@ -247,7 +244,7 @@ func checkIssuer(c *Claims, s Settings, _ float64) *Rejection {
 }
 
 // checkAudience is check 10.
-func checkAudience(c *Claims, s Settings, _ float64) *Rejection {
+func checkAudience(c *Claims, s Settings, _ instant) *Rejection {
 	switch {
 	case slices.Contains(c.Audience, s.Audience):
 		return nil
@@ -267,15 +264,40 @@ func (s Settings) ttl() time.Duration {
 	return s.TTL
 }
 
-// unixSeconds is now in the tokens' unit. Whole seconds are exact.
-func unixSeconds(now time.Time) float64 {
-	return float64(now.Unix()) + float64(now.Nanosecond())/1e9
+// instant is "now" in the tokens' unit, kept as whole seconds plus a
+// fraction so that comparisons at a boundary are exact. A token time t is
+// a float64 near now (within a factor of two), so sec − t is computed
+// exactly (Sterbenz lemma), and adding the fraction to a small difference
+// rounds far below a nanosecond: "exactly 30 s" and "30 s and 1 ns" land on
+// the sides the SPEC says.
+type instant struct {
+	sec  float64 // whole seconds
+	frac float64 // [0, 1)
 }
+
+func instantOf(t time.Time) instant {
+	return instant{sec: float64(t.Unix()), frac: float64(t.Nanosecond()) / 1e9}
+}
+
+// since is now − t in seconds.
+func (now instant) since(t UnixSeconds) float64 { return (now.sec - float64(t)) + now.frac }
+
+// until is t − now in seconds.
+func (now instant) until(t UnixSeconds) float64 { return (float64(t) - now.sec) - now.frac }
 
 // seconds formats a duration in seconds for a detail: at most microsecond
 // precision, no trailing zeros ("45", "30.5").
 func seconds(f float64) string {
 	return strconv.FormatFloat(math.Round(f*1e6)/1e6, 'f', -1, 64)
+}
+
+// excess formats d, which exceeds limit, with the precision it takes to
+// show that it does ("30.000000001", not "30").
+func excess(d, limit float64) string {
+	if s := seconds(d); s != seconds(limit) {
+		return s
+	}
+	return strconv.FormatFloat(d, 'f', -1, 64)
 }
 
 // quote renders a token-supplied string for a detail: Go-quoted, so control
