@@ -377,6 +377,7 @@ func TestVerifyStructure(t *testing.T) {
 		{name: "same name in sibling objects", token: craft(hs256Header, `{"x":[{"k":1},{"k":2}],"custom_fields":{"k":{"k":3}},`+payload[1:], testSecret), want: ""},
 		{name: "twins differing in case", token: craft(hs256Header, `{"Email":"ceo@example.com",`+payload[1:], testSecret), want: ""},
 		{name: "large number in custom_fields", token: craft(hs256Header, `{"custom_fields":{"n":1e400},`+payload[1:], testSecret), want: ""},
+		{name: "header number beyond float64 (golang-jwt cannot decode it)", token: craft(`{"alg":"HS256","x":1e400}`, payload, testSecret), want: ReasonMalformed},
 		{name: "order: malformed beats bad signature", token: craft(hs256Header, `{"a":1,"a":1}`, "wrong"), want: ReasonMalformed},
 	})
 }
