@@ -16,6 +16,10 @@ func (h *Handler) consoleRoutes(e *echo.Echo) {
 	app.GET("/login", h.loginShow)
 	app.POST("/login", h.loginCreate)
 	app.POST("/logout", h.logout)
+	if h.cfg.Demo {
+		app.GET("/demo/partner/login", h.demoPartnerShow)
+		app.POST("/demo/partner/login", h.demoPartnerSubmit)
+	}
 
 	admin := app.Group("", requireAdmin)
 	admin.GET("/settings/general", h.settingsGeneralShow)
@@ -27,5 +31,18 @@ func (h *Handler) consoleRoutes(e *echo.Echo) {
 func (h *Handler) siteRoutes(e *echo.Echo) {
 	h.staticRoutes(e)
 
-	e.GET("/", h.siteHome)
+	// /sso/jwt and /logout take no CSRF token: the partner's redirect and
+	// a plain "Sign out" link must work (SPEC section 7).
+	skipCSRF := func(c echo.Context) bool { p := c.Path(); return p == "/sso/jwt" || p == "/logout" }
+	s := e.Group("", h.csrfMiddleware(skipCSRF), h.loadVisitor)
+	s.GET("/sso/jwt", h.ssoJWT)
+	s.POST("/sso/jwt", h.ssoJWT)
+	s.HEAD("/sso/jwt", h.ssoJWTHead)
+	s.GET("/sso/login", h.ssoLogin)
+	s.GET("/logout", h.siteLogout)
+	s.POST("/logout", h.siteLogout)
+	s.POST("/password", h.passwordSubmit)
+
+	pages := s.Group("", h.gate)
+	pages.GET("/", h.siteHome)
 }

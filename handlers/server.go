@@ -16,6 +16,7 @@ import (
 
 	"helpcenter/internal/accounts"
 	"helpcenter/internal/config"
+	"helpcenter/internal/ratelimit"
 	"helpcenter/internal/secrets"
 	"helpcenter/models"
 	"helpcenter/store"
@@ -42,6 +43,10 @@ type Handler struct {
 	now      func() time.Time
 	cookies  *securecookie.SecureCookie
 
+	// Per-IP abuse limits of the help-center hosts (per process; see
+	// internal/ratelimit).
+	ssoLimiter, gateLimiter, passwordLimiter *ratelimit.Limiter
+
 	console, site *echo.Echo
 }
 
@@ -54,6 +59,10 @@ func New(d Deps) *Handler {
 		log:      d.Log,
 		now:      d.Now,
 		cookies:  securecookie.New(d.Keys.CookieHash, d.Keys.CookieBlock),
+		// Generous for people (a sign-in is one request), tight for scripts.
+		ssoLimiter:      ratelimit.New(30, time.Minute, d.Now),
+		gateLimiter:     ratelimit.New(60, time.Minute, d.Now),
+		passwordLimiter: ratelimit.New(10, time.Minute, d.Now),
 	}
 	// Cookie values are raw random ids; skip gob so decoding stays cheap.
 	h.cookies.SetSerializer(securecookie.NopEncoder{})

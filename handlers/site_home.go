@@ -12,7 +12,11 @@ import (
 // siteChrome is the help-center frame for this request's visitor.
 func (h *Handler) siteChrome(c echo.Context, title string) layout.SiteChrome {
 	hc, _ := tenantFrom(c)
-	return layout.SiteChrome{Title: title, HelpCenterName: hc.Name}
+	chrome := layout.SiteChrome{Title: title, HelpCenterName: hc.Name}
+	if u, ok := visitorFrom(c); ok {
+		chrome.VisitorName = u.Name
+	}
+	return chrome
 }
 
 func (h *Handler) siteHome(c echo.Context) error {

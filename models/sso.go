@@ -82,7 +82,10 @@ type VisitorSession struct {
 	UserID       int64
 	// JTI is the jti of the token that opened the session, for the
 	// harmless-repeat rule of SPEC section 3 (a consumed key, worthless now).
-	JTI       string
+	JTI string
+	// ReturnTo is where the sign-in sent the visitor; a harmless repeat
+	// sends them there again.
+	ReturnTo  string
 	CreatedAt time.Time
 	ExpiresAt time.Time
 }

@@ -139,6 +139,7 @@ CREATE TABLE visitor_sessions (
 	help_center_id BIGINT NOT NULL REFERENCES help_centers(id) ON DELETE CASCADE,
 	user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
 	jti TEXT NOT NULL DEFAULT '',
+	return_to TEXT NOT NULL DEFAULT '/',
 	created_at {{time}} NOT NULL,
 	expires_at {{time}} NOT NULL
 );

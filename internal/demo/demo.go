@@ -10,6 +10,8 @@ import (
 
 	"helpcenter/internal/accounts"
 	"helpcenter/internal/config"
+	"helpcenter/models"
+	"helpcenter/sso"
 	"helpcenter/store"
 )
 
@@ -18,6 +20,11 @@ const (
 	WorkspaceName = "Acme"
 	Subdomain     = "acme"
 	AdminEmail    = "admin@acme.test"
+	// Issuer is what the demo partner app puts in iss, and what the demo
+	// help center expects.
+	Issuer = "acme-app"
+	// PartnerPath is the built-in demo partner app, on the console host.
+	PartnerPath = "/demo/partner/login"
 )
 
 // Result says what Seed created. AdminPassword is shown once and never
@@ -29,7 +36,9 @@ type Result struct {
 	HelpCenterURL string
 }
 
-// Seed creates the demo workspace when the database has no workspace yet.
+// Seed creates the demo workspace when the database has no workspace yet:
+// Acme's private help center with JWT SSO on, its Login URL set to the
+// built-in demo partner app.
 func Seed(ctx context.Context, st *store.Store, acc *accounts.Service, cfg *config.Config) (Result, error) {
 	n, err := st.CountWorkspaces(ctx)
 	if err != nil || n > 0 {
@@ -48,6 +57,19 @@ func Seed(ctx context.Context, st *store.Store, acc *accounts.Service, cfg *conf
 	}
 	if errs.Any() {
 		return Result{}, fmt.Errorf("demo workspace refused: %v", errs)
+	}
+	secret, err := sso.GenerateSecret()
+	if err != nil {
+		return Result{}, err
+	}
+	if err := st.SaveSSOConfig(ctx, hc.WorkspaceID, hc.ID, store.SSOConfig{
+		Enabled: true, LoginURL: cfg.ConsoleURL() + PartnerPath, Issuer: Issuer,
+		TokenTTL: models.DefaultTokenTTL, Secret: secret,
+	}); err != nil {
+		return Result{}, err
+	}
+	if err := st.SetVisibility(ctx, hc.ID, models.VisibilityPrivate, ""); err != nil {
+		return Result{}, err
 	}
 	return Result{Created: true, AdminEmail: AdminEmail, AdminPassword: password, HelpCenterURL: cfg.HelpCenterURL(hc.Subdomain)}, nil
 }
