@@ -11,6 +11,7 @@ import (
 	"helpcenter/internal/accounts"
 	"helpcenter/internal/config"
 	"helpcenter/internal/secrets"
+	"helpcenter/sso"
 	"helpcenter/store"
 )
 
@@ -122,4 +123,62 @@ func openForTest(t *testing.T, env map[string]string) (*store.Store, *accounts.S
 		t.Fatal(err)
 	}
 	return st, &accounts.Service{Store: st, Now: time.Now}
+}
+
+func TestVisibilityBanAndMintCommands(t *testing.T) {
+	env := cliEnv(t)
+	if r := runCLI(env, "a long password\n", "workspace", "create", "--name", "Acme", "--subdomain", "acme", "--admin-email", "a@acme.test"); r.code != 0 {
+		t.Fatalf("create: %+v", r)
+	}
+	secret := "cli-shared-secret-0123456789abcdefghijklmnop"
+	tests := []struct {
+		name     string
+		stdin    string
+		args     []string
+		code     int
+		out, err string
+	}{
+		{"private", "", []string{"visibility", "set", "--subdomain", "acme", "private"}, 0, "acme is now private", ""},
+		{"flags after the value", "", []string{"visibility", "set", "public", "--subdomain", "acme"}, 0, "acme is now public", ""},
+		{"password without one saved", "", []string{"visibility", "set", "--subdomain", "acme", "password"}, 2, "", "--password-stdin"},
+		{"short site password", "short\n", []string{"visibility", "set", "--subdomain", "acme", "password", "--password-stdin"}, 2, "", "at least 8"},
+		{"password", "open sesame\n", []string{"visibility", "set", "--subdomain", "acme", "password", "--password-stdin"}, 0, "acme is now password", ""},
+		{"bad visibility", "", []string{"visibility", "set", "--subdomain", "acme", "secret"}, 2, "", "unknown visibility"},
+		{"unknown subdomain", "", []string{"visibility", "set", "--subdomain", "nope", "public"}, 1, "", `no help center has the subdomain "nope"`},
+		{"ban before first sign-in", "", []string{"user", "ban", "--subdomain", "acme", "--email", "Eve@Example.com"}, 0, "before their first sign-in", ""},
+		{"ban again", "", []string{"user", "ban", "--subdomain", "acme", "--email", "eve@example.com"}, 0, "banned eve@example.com", ""},
+		{"unban", "", []string{"user", "unban", "--subdomain", "acme", "--email", "EVE@example.com"}, 0, "unbanned", ""},
+		{"unban nobody", "", []string{"user", "unban", "--subdomain", "acme", "--email", "nobody@example.com"}, 0, "nothing to unban", ""},
+		{"ban bad email", "", []string{"user", "ban", "--subdomain", "acme", "--email", "nope"}, 2, "", "--email"},
+		{"mint short secret", "short\n", []string{"token", "mint", "--subdomain", "acme", "--email", "j@x.test", "--name", "J"}, 2, "", "at least 32"},
+		{"mint bad role", secret, []string{"token", "mint", "--subdomain", "acme", "--email", "j@x.test", "--name", "J", "--role", "root"}, 2, "", "--role"},
+		{"mint without name", secret, []string{"token", "mint", "--subdomain", "acme", "--email", "j@x.test"}, 2, "", "--name is required"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCLI(env, tt.stdin, tt.args...)
+			if r.code != tt.code || !strings.Contains(r.stdout, tt.out) || !strings.Contains(r.stderr, tt.err) {
+				t.Fatalf("got %+v", r)
+			}
+		})
+	}
+	st, _ := openForTest(t, env)
+	defer st.Close()
+	hc, _ := st.HelpCenterBySubdomain(context.Background(), "acme")
+	if hc.Visibility != "password" || hc.SitePasswordHash == "" {
+		t.Fatalf("visibility %q", hc.Visibility)
+	}
+	u, err := st.UserByEmail(context.Background(), hc.ID, "eve@example.com")
+	if err != nil || u.Banned {
+		t.Fatalf("eve: %+v %v", u, err)
+	}
+
+	r := runCLI(env, secret+"\n", "token", "mint", "--subdomain", "acme", "--email", "jane@example.com", "--name", "Jane", "--key", "k-123", "--iss", "app", "--aud", "hc", "--role", "editor", "--ttl", "60")
+	if r.code != 0 || strings.Count(r.stdout, "\n") != 1 {
+		t.Fatalf("mint: %+v", r)
+	}
+	claims, rej := sso.Verify(strings.TrimSpace(r.stdout), sso.Settings{Enabled: true, Secret: secret, Issuer: "app", Audience: "hc"}, time.Now())
+	if rej != nil || claims.JTI != "k-123" || claims.Role != "editor" || claims.Email != "jane@example.com" || float64(claims.ExpiresAt-claims.IssuedAt) != 60 {
+		t.Fatalf("minted token: %+v %+v", claims, rej)
+	}
 }

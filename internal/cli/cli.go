@@ -32,6 +32,10 @@ type Env struct {
 // Usage lists the commands for `helpcenter help`.
 const Usage = `  helpcenter workspace create --name N --subdomain S --admin-email E [--admin-password-env VAR]
                               (password from stdin unless --admin-password-env)
+  helpcenter visibility set --subdomain S public|private|password [--password-stdin]
+  helpcenter user ban|unban --subdomain S --email E
+  helpcenter token mint --subdomain S --email E --name N [--key K] [--iss I] [--aud A]
+                        [--role R] [--ttl SECONDS]   (shared secret from stdin)
 `
 
 // command is one `helpcenter <group> <verb>`.
@@ -40,7 +44,10 @@ type command struct {
 }
 
 var commands = map[string]map[string]command{
-	"workspace": {"create": {workspaceCreate}},
+	"workspace":  {"create": {workspaceCreate}},
+	"visibility": {"set": {visibilitySet}},
+	"user":       {"ban": {userBan(true)}, "unban": {userBan(false)}},
+	"token":      {"mint": {tokenMint}},
 }
 
 // Has reports whether name is a command group handled here.
