@@ -153,6 +153,7 @@ func serve(ctx context.Context, cfg *config.Config, keys secrets.Keys, st *store
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
+	go purgeLoop(ctx, st, logger)
 	logger.Info("helpcenter is listening", "addr", cfg.Addr, "console", cfg.ConsoleURL(), "demo", cfg.Demo)
 
 	select {
@@ -169,4 +170,24 @@ func serve(ctx context.Context, cfg *config.Config, keys secrets.Keys, st *store
 		return 1
 	}
 	return 0
+}
+
+// purgeLoop deletes expired pending keys, spent jtis and expired sessions
+// every few minutes, so those tables stay the size of live traffic.
+func purgeLoop(ctx context.Context, st *store.Store, logger *slog.Logger) {
+	tick := time.NewTicker(5 * time.Minute)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			n, err := st.Purge(ctx, now)
+			if err != nil {
+				logger.Error("purge expired rows", "err", err)
+			} else if n > 0 {
+				logger.Info("purged expired rows", "rows", n)
+			}
+		}
+	}
 }

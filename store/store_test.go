@@ -11,6 +11,7 @@ import (
 
 	"helpcenter/internal/secrets"
 	"helpcenter/models"
+	"helpcenter/sso"
 	"helpcenter/store"
 )
 
@@ -195,4 +196,114 @@ func TestOpenPostgresUnreachable(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "PostgreSQL is unreachable") {
 		t.Fatalf("unreachable PostgreSQL: %v", err)
 	}
+}
+
+func TestPurge(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	_, hc, _, _ := st.CreateWorkspace(ctx, store.NewWorkspace{Name: "A", Subdomain: "aaa", AdminEmail: "a@a.test", PasswordHash: "x"})
+	for i, exp := range []time.Time{t0.Add(-time.Minute), t0.Add(time.Minute)} {
+		if err := st.SavePendingKey(ctx, hc.ID, sso.PendingKey{Key: "k" + string(rune('0'+i)), BrowserHash: "b", ReturnTo: "/", ExpiresAt: exp}); err != nil {
+			t.Fatal(err)
+		}
+		st.InSignIn(ctx, func(tx *store.SignIn) error {
+			_, err := tx.RecordJTI(ctx, hc.ID, "j"+string(rune('0'+i)), exp)
+			return err
+		})
+	}
+	n, err := st.Purge(ctx, t0)
+	if err != nil || n != 2 {
+		t.Fatalf("purged %d, %v", n, err)
+	}
+	// The live jti is still taken.
+	st.InSignIn(ctx, func(tx *store.SignIn) error {
+		first, err := tx.RecordJTI(ctx, hc.ID, "j1", t0.Add(time.Hour))
+		if err != nil || first {
+			t.Fatalf("live jti forgotten: %v %v", first, err)
+		}
+		return nil
+	})
+}
+
+// 100 goroutines recording the same jti on real SQLite: exactly one wins.
+func TestRecordJTIOneWinner(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	_, hc, _, _ := st.CreateWorkspace(ctx, store.NewWorkspace{Name: "A", Subdomain: "aaa", AdminEmail: "a@a.test", PasswordHash: "x"})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins := 0
+	for i := 0; i < 100; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := st.InSignIn(ctx, func(tx *store.SignIn) error {
+				first, err := tx.RecordJTI(ctx, hc.ID, "the-same-jti", t0.Add(time.Hour))
+				if first {
+					mu.Lock()
+					wins++
+					mu.Unlock()
+				}
+				return err
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins != 1 {
+		t.Fatalf("%d winners", wins)
+	}
+}
+
+// Of concurrent redemptions of one pending key, exactly one consumes it.
+func TestConsumePendingKeyOnce(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	_, hc, _, _ := st.CreateWorkspace(ctx, store.NewWorkspace{Name: "A", Subdomain: "aaa", AdminEmail: "a@a.test", PasswordHash: "x"})
+	key, _ := sso.NewPendingKey("browser-one", "/page?x=1", t0)
+	if err := st.SavePendingKey(ctx, hc.ID, key); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	consumed := 0
+	for i := 0; i < 50; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st.InSignIn(ctx, func(tx *store.SignIn) error {
+				to, ok, err := tx.ConsumePendingKey(ctx, hc.ID, key.Key, key.BrowserHash, t0.Add(time.Minute))
+				if ok {
+					mu.Lock()
+					consumed++
+					mu.Unlock()
+					if to != "/page?x=1" {
+						t.Errorf("return_to %q", to)
+					}
+				}
+				return err
+			})
+		}()
+	}
+	wg.Wait()
+	if consumed != 1 {
+		t.Fatalf("consumed %d times", consumed)
+	}
+	// Another browser's hash or an expired key never consumes.
+	key2, _ := sso.NewPendingKey("browser-one", "/", t0)
+	st.SavePendingKey(ctx, hc.ID, key2)
+	st.InSignIn(ctx, func(tx *store.SignIn) error {
+		if _, ok, _ := tx.ConsumePendingKey(ctx, hc.ID, key2.Key, sso.HashBrowserID("browser-two"), t0); ok {
+			t.Error("consumed for another browser")
+		}
+		if live, _ := tx.PendingKeyLive(ctx, hc.ID, key2.Key, t0); !live {
+			t.Error("key not live")
+		}
+		if _, ok, _ := tx.ConsumePendingKey(ctx, hc.ID, key2.Key, key2.BrowserHash, t0.Add(sso.PendingKeyLifetime)); ok {
+			t.Error("consumed after 10 minutes")
+		}
+		return nil
+	})
 }
