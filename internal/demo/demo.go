@@ -49,5 +49,8 @@ func Seed(ctx context.Context, st *store.Store, acc *accounts.Service, cfg *conf
 	if errs.Any() {
 		return Result{}, fmt.Errorf("demo workspace refused: %v", errs)
 	}
+	if err := seedContent(ctx, st, hc.ID); err != nil {
+		return Result{}, fmt.Errorf("demo articles: %w", err)
+	}
 	return Result{Created: true, AdminEmail: AdminEmail, AdminPassword: password, HelpCenterURL: cfg.HelpCenterURL(hc.Subdomain)}, nil
 }
