@@ -45,10 +45,10 @@ func TestHTMLIsSanitised(t *testing.T) {
 }
 
 func TestHTMLKeepsFormatting(t *testing.T) {
-	src := "## Steps\n\n1. Open **Settings**\n2. Press <kbd>Enter</kbd>\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```\ncode & more\n```\n\n[Docs](https://example.com/docs)"
+	src := "## Steps\n\n1. Open **Settings**\n2. Press <kbd>Enter</kbd>\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```\ncode & more\n```\n\n[Docs](https://example.com/docs)\n\n3. Third"
 	got := string(HTML(src))
 	for _, want := range []string{`<h2 id="steps">Steps</h2>`, "<ol>", "<strong>Settings</strong>", "<kbd>Enter</kbd>", "<table>",
-		"code &amp; more", `href="https://example.com/docs"`, `rel="nofollow noreferrer"`} {
+		"code &amp; more", `href="https://example.com/docs"`, `<ol start="3">`, `rel="nofollow noreferrer"`} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in:\n%s", want, got)
 		}
