@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"strings"
 	"testing"
 
 	"helpcenter/internal/testapp"
@@ -39,7 +40,10 @@ func TestAdminPublishesVisitorReads(t *testing.T) {
 	b.fill("Title", "Connect your calendar")
 	b.choose("Category", "Getting started")
 	b.fill("Body (Markdown)", "Open **Settings → Integrations** and click *Connect*.\n\nYour meetings sync every five minutes.")
-	b.see("Your meetings sync every five minutes.") // the live preview
+	b.see("Your meetings sync every five minutes.") // the live preview, drawn by htmx
+	if html := eval[string](b, `document.getElementById("article-preview").innerHTML`); !strings.Contains(html, "<strong>Settings → Integrations</strong>") {
+		t.Fatalf("preview shows %s", html)
+	}
 	b.choose("Audience", "Everyone")
 	b.choose("Status", "Published")
 	b.click("Save article")

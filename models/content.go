@@ -49,12 +49,6 @@ type Article struct {
 	UpdatedAt   time.Time
 }
 
-// VisibleTo reports whether a visitor with role may read the article on
-// the help center: published, and role at least the article's audience.
-func (a *Article) VisibleTo(role Role) bool {
-	return a.Status == StatusPublished && role.Rank() >= a.MinRole.Rank()
-}
-
 // RolesUpTo lists the roles whose articles a visitor with role may read,
 // for an SQL "min_role IN (…)" filter.
 func RolesUpTo(role Role) []string {
