@@ -24,6 +24,20 @@ func (h *Handler) consoleRoutes(e *echo.Echo) {
 	admin := app.Group("", requireAdmin)
 	admin.GET("/settings/general", h.settingsGeneralShow)
 	admin.POST("/settings/general", h.settingsGeneralSave)
+	admin.GET("/articles", h.articlesList)
+	admin.GET("/articles/new", h.articleNew)
+	admin.POST("/articles", h.articleCreate)
+	admin.POST("/articles/preview", h.articlePreview)
+	admin.GET("/articles/:id", h.articleEdit)
+	admin.POST("/articles/:id", h.articleUpdate)
+	admin.POST("/articles/:id/publish", h.articlePublish)
+	admin.POST("/articles/:id/unpublish", h.articleUnpublish)
+	admin.POST("/articles/:id/delete", h.articleDelete)
+	admin.GET("/categories", h.categoriesList)
+	admin.POST("/categories", h.categoryCreate)
+	admin.GET("/categories/:id", h.categoryEdit)
+	admin.POST("/categories/:id", h.categoryUpdate)
+	admin.POST("/categories/:id/delete", h.categoryDelete)
 }
 
 // siteRoutes lists every route of a help center (its subdomain or custom
@@ -45,4 +59,7 @@ func (h *Handler) siteRoutes(e *echo.Echo) {
 
 	pages := s.Group("", h.gate)
 	pages.GET("/", h.siteHome)
+	pages.GET("/categories/:slug", h.siteCategory)
+	pages.GET("/articles/:slug", h.siteArticle)
+	pages.GET("/search", h.siteSearch)
 }
