@@ -18,7 +18,6 @@ import (
 // Every outcome is exactly one event row, written in the transaction that
 // carries the outcome.
 func (h *Handler) ssoJWT(c echo.Context) error {
-	hc, _ := tenantFrom(c)
 	hdr := c.Response().Header()
 	hdr.Set("Cache-Control", "no-store")
 	hdr.Set("Referrer-Policy", "no-referrer")
@@ -39,7 +38,11 @@ func (h *Handler) ssoJWT(c echo.Context) error {
 		}
 	}
 
-	ctx := req.Context()
+	hc, err := h.freshTenant(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
 	now := h.now()
 	settings, err := h.ssoSettings(hc)
 	if err != nil {
@@ -141,7 +144,10 @@ func (h *Handler) ssoJWTHead(c echo.Context) error {
 // never signs in again) and goes to the Logout URL, or to the root, which
 // then shows "You are signed out" once.
 func (h *Handler) siteLogout(c echo.Context) error {
-	hc, _ := tenantFrom(c)
+	hc, err := h.freshTenant(c)
+	if err != nil {
+		return err
+	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	if idHash, ok := h.sessionIDHash(c, visitorCookie); ok {
 		if err := h.store.DeleteVisitorSession(c.Request().Context(), hc.ID, idHash); err != nil {
