@@ -47,7 +47,8 @@ type Handler struct {
 	// internal/ratelimit).
 	ssoLimiter, gateLimiter, passwordLimiter *ratelimit.Limiter
 
-	tenants *tenantCache
+	tenants     *tenantCache
+	revocations *revocations
 
 	console, site *echo.Echo
 }
@@ -66,6 +67,7 @@ func New(d Deps) *Handler {
 		gateLimiter:     ratelimit.New(60, time.Minute, d.Now),
 		passwordLimiter: ratelimit.New(10, time.Minute, d.Now),
 		tenants:         newTenantCache(d.Now),
+		revocations:     newRevocations(),
 	}
 	// Cookie values are raw random ids; skip gob so decoding stays cheap.
 	h.cookies.SetSerializer(securecookie.NopEncoder{})

@@ -181,6 +181,16 @@ CREATE INDEX articles_category ON articles (category_id);
 {{sqlite}} CREATE VIRTUAL TABLE article_search USING fts4(title, body, languageid="help_center_id", tokenize=unicode61 "remove_diacritics=2", prefix="2,3");
 {{postgres}} CREATE INDEX articles_search ON articles USING GIN ((setweight(to_tsvector('simple'::regconfig, title), 'A') || setweight(to_tsvector('simple'::regconfig, body_text), 'B')))
 `},
+	{6, "revoked visitor sessions", `
+CREATE TABLE revoked_sessions (
+	id {{id}},
+	id_hash {{blob}} NOT NULL,
+	help_center_id BIGINT NOT NULL,
+	expires_at {{time}} NOT NULL,
+	created_at {{time}} NOT NULL
+);
+CREATE INDEX revoked_sessions_expiry ON revoked_sessions (expires_at);
+`},
 }
 
 // Migrate applies every migration not yet recorded, in order.

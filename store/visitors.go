@@ -44,9 +44,21 @@ func (s *Store) VisitorSession(ctx context.Context, helpCenterID int64, idHash [
 	return sess, &row.User, nil
 }
 
-// DeleteVisitorSession ends a session on the server (logout).
-func (s *Store) DeleteVisitorSession(ctx context.Context, helpCenterID int64, idHash []byte) error {
-	return s.write(ctx).Where("id_hash = ? AND help_center_id = ?", idHash, helpCenterID).Delete(&models.VisitorSession{}).Error
+// EndVisitorSession ends a session on the server (logout) and records its
+// revocation.
+func (s *Store) EndVisitorSession(ctx context.Context, helpCenterID int64, idHash []byte) error {
+	return s.tx(ctx, func(tx *gorm.DB) error { return queries{db: tx, now: s.now}.endSession(helpCenterID, idHash) })
+}
+
+// RevocationsSince lists the unexpired revocations recorded after the one
+// with id afterID, or at or after recent. Re-reading the recent ones
+// covers ids that became visible out of order (on PostgreSQL a
+// transaction holding a smaller id may commit after a larger one).
+func (s *Store) RevocationsSince(ctx context.Context, afterID int64, recent, now time.Time) ([]models.Revocation, error) {
+	var rs []models.Revocation
+	err := s.read(ctx).Where("(id > ? OR created_at >= ?) AND expires_at > ?", afterID, recent.UTC(), now.UTC()).
+		Order("id").Find(&rs).Error
+	return rs, err
 }
 
 // SetUserBanned bans or unbans every user of the help center with this
@@ -62,6 +74,21 @@ func (s *Store) SetUserBanned(ctx context.Context, helpCenterID int64, email str
 			return res.Error
 		}
 		affected = res.RowsAffected
+		if affected > 0 && banned {
+			// A ban ends the user's sessions now, not when they expire.
+			var ids [][]byte
+			if err := tx.Model(&models.VisitorSession{}).Where("help_center_id = ? AND user_id IN (?)", helpCenterID,
+				tx.Model(&models.User{}).Select("id").Where("help_center_id = ? AND email_lower = ?", helpCenterID, lower)).
+				Pluck("id_hash", &ids).Error; err != nil {
+				return err
+			}
+			q := queries{db: tx, now: s.now}
+			for _, id := range ids {
+				if err := q.endSession(helpCenterID, id); err != nil {
+					return err
+				}
+			}
+		}
 		if affected > 0 || !banned {
 			return nil
 		}
