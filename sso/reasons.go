@@ -1,0 +1,179 @@
+package sso
+
+import "net/http"
+
+// ReasonCode names why a sign-in was rejected. The codes are part of the
+// product's contract: they appear on the visitor's error page, in the Logs
+// view, in the CSV export and in the widget's JSON errors.
+type ReasonCode string
+
+// The reason codes of SPEC section 4, in the order their checks run.
+const (
+	ReasonSSONotConfigured     ReasonCode = "sso_not_configured"
+	ReasonMalformed            ReasonCode = "jwt_malformed"
+	ReasonInvalidSignature     ReasonCode = "jwt_invalid_signature"
+	ReasonMissingRequiredClaim ReasonCode = "jwt_missing_required_claim"
+	ReasonInvalidClaim         ReasonCode = "jwt_invalid_claim"
+	ReasonExpired              ReasonCode = "jwt_expired"
+	ReasonIssuedInFuture       ReasonCode = "jwt_iat_in_future"
+	ReasonNotYetValid          ReasonCode = "jwt_not_yet_valid"
+	ReasonTooOld               ReasonCode = "jwt_too_old"
+	ReasonIssuerMismatch       ReasonCode = "jwt_issuer_mismatch"
+	ReasonAudienceMismatch     ReasonCode = "jwt_audience_mismatch"
+	ReasonReplayed             ReasonCode = "jwt_replayed"
+	ReasonUnknownKey           ReasonCode = "jwt_unknown_key"
+	ReasonKeyMismatch          ReasonCode = "jwt_key_mismatch"
+	ReasonUserBanned           ReasonCode = "user_banned"
+)
+
+// Reason describes one reason code for the people who meet it: the visitor's
+// rejection page, the console's Logs view and the documentation all read it
+// from here, so the wording exists once.
+type Reason struct {
+	Code ReasonCode
+	// Check is the number of the check in SPEC section 4 (0–14).
+	Check int
+	// Title is a few words, e.g. for a table column or a page heading.
+	Title string
+	// Explanation says in plain words what is wrong and how to fix it,
+	// written for the help center's admin.
+	Explanation string
+	// Extension is true for the reasons this product adds to the ones
+	// HelpCenter.io documents (checks 1, 4, 7, 12 and 13); the console
+	// must say so next to them.
+	Extension bool
+	// HTTPStatus is the status of the visitor's rejection page.
+	HTTPStatus int
+}
+
+// reasons is the one list, in check order.
+var reasons = []Reason{
+	{
+		Code: ReasonSSONotConfigured, Check: 0, Title: "Single sign-on is not set up",
+		Explanation: "JWT single sign-on is turned off for this help center, or no shared secret has been saved, " +
+			"so no token can be checked and nobody can sign in. In Settings → Security → SSO, turn on " +
+			"Single sign-on, then open JWT (HS256), enter the Login URL and a shared secret, and apply the settings.",
+		HTTPStatus: http.StatusServiceUnavailable,
+	},
+	{
+		Code: ReasonMalformed, Check: 1, Title: "Malformed token",
+		Explanation: "The token is not a well-formed JWT. It must be three parts of unpadded base64url joined by dots, " +
+			"its header and payload must be JSON objects that never repeat a member name, the header must not " +
+			"carry \"crit\", and the whole token must be at most 8192 bytes. Produce tokens with a standard JWT " +
+			"library instead of assembling them by hand, and pass the token on unchanged (no added padding or spaces).",
+		Extension:  true,
+		HTTPStatus: http.StatusUnauthorized,
+	},
+	{
+		Code: ReasonInvalidSignature, Check: 2, Title: "Invalid signature",
+		Explanation: "The token was not signed with HS256 using this help center's shared secret. Sign with HS256 " +
+			"(not \"none\", HS384, HS512 or RS256), use the secret exactly as shown in the console, as its text " +
+			"(UTF-8 bytes, not base64-decoded), and make sure your app has the current secret: regenerating it " +
+			"invalidates tokens signed with the old one.",
+		HTTPStatus: http.StatusUnauthorized,
+	},
+	{
+		Code: ReasonMissingRequiredClaim, Check: 3, Title: "Missing required claim",
+		Explanation: "The token lacks a claim every token must carry: jti, iss, iat, exp, email and name. A claim " +
+			"that is null or an empty string counts as missing, and names are case-sensitive (\"EMAIL\" is not " +
+			"\"email\"). Add the claim; jti must be the key we sent to your login page.",
+		HTTPStatus: http.StatusUnauthorized,
+	},
+	{
+		Code: ReasonInvalidClaim, Check: 4, Title: "Invalid claim",
+		Explanation: "A claim has the wrong type or form: iat, exp and nbf must be numbers of seconds; jti, iss " +
+			"and name strings, jti at most 256 bytes; email a plain address without spaces; role viewer, editor " +
+			"or admin; aud a string or a list of strings; external_id a string or a whole number; lang a language " +
+			"tag such as \"en-US\"; avatar_url an absolute https URL; custom_fields a JSON object. The detail " +
+			"names the claim; fix how your app fills it in.",
+		Extension:  true,
+		HTTPStatus: http.StatusUnauthorized,
+	},
+	{
+		Code: ReasonExpired, Check: 5, Title: "Token expired",
+		Explanation: "The token's exp is more than 30 seconds in the past. Sign the token at the moment you redirect " +
+			"the visitor, with exp a few minutes ahead, and keep your server's clock synchronised (NTP).",
+		HTTPStatus: http.StatusUnauthorized,
+	},
+	{
+		Code: ReasonIssuedInFuture, Check: 6, Title: "Issued in the future",
+		Explanation: "The token's iat is more than 30 seconds ahead of our clock, which means your server's clock " +
+			"runs fast. Synchronise it (NTP) and set iat to the current time when signing.",
+		HTTPStatus: http.StatusUnauthorized,
+	},
+	{
+		Code: ReasonNotYetValid, Check: 7, Title: "Not yet valid",
+		Explanation: "The token's nbf (not before) is more than 30 seconds in the future. Leave nbf out or set it " +
+			"to the signing time, and check your server's clock.",
+		Extension:  true,
+		HTTPStatus: http.StatusUnauthorized,
+	},
+	{
+		Code: ReasonTooOld, Check: 8, Title: "Token too old",
+		Explanation: "The token was issued (iat) longer ago than this help center's Token TTL allows (300 seconds " +
+			"unless changed; no clock skew is added). Sign a fresh token for every sign-in instead of reusing " +
+			"one, check your server's clock, or raise the Token TTL in the JWT settings.",
+		HTTPStatus: http.StatusUnauthorized,
+	},
+	{
+		Code: ReasonIssuerMismatch, Check: 9, Title: "Issuer mismatch",
+		Explanation: "An Issuer is configured for this help center and the token's iss is not exactly the same " +
+			"(the comparison is case-sensitive). Make your app send that iss, or change or clear the Issuer " +
+			"in the JWT settings.",
+		HTTPStatus: http.StatusUnauthorized,
+	},
+	{
+		Code: ReasonAudienceMismatch, Check: 10, Title: "Audience mismatch",
+		Explanation: "An Audience is configured for this help center and the token's aud is missing, or neither " +
+			"equals it nor, as a list, contains it. Make your app send that aud, or change or clear the " +
+			"Audience in the JWT settings.",
+		HTTPStatus: http.StatusUnauthorized,
+	},
+	{
+		Code: ReasonReplayed, Check: 11, Title: "Token already used",
+		Explanation: "This help center already accepted a token with the same jti, and every token works once. " +
+			"Sign a new token, with the key we send, for every sign-in. A second browser, a shared link or a " +
+			"link scanner opening the same sign-in link also ends here.",
+		HTTPStatus: http.StatusUnauthorized,
+	},
+	{
+		Code: ReasonUnknownKey, Check: 12, Title: "Unknown sign-in key",
+		Explanation: "The token's jti is not a sign-in key this help center handed out, or the key was already " +
+			"used or is older than 10 minutes. Put the key query parameter we send to your login page into jti, " +
+			"unchanged. If your app starts sign-ins itself, with its own jti, an admin can turn on \"Allow " +
+			"sign-in started from your app\".",
+		Extension:  true,
+		HTTPStatus: http.StatusUnauthorized,
+	},
+	{
+		Code: ReasonKeyMismatch, Check: 13, Title: "Key issued to another browser",
+		Explanation: "The token's jti is a sign-in key that was handed out to a different browser. A sign-in must " +
+			"finish in the browser that started it, so that a sign-in link cannot be used by someone else. " +
+			"Start again from the help center in this browser.",
+		Extension:  true,
+		HTTPStatus: http.StatusUnauthorized,
+	},
+	{
+		Code: ReasonUserBanned, Check: 14, Title: "User suspended",
+		Explanation: "The token is valid, but this user is suspended on this help center. An admin can lift the " +
+			"suspension (helpcenter user unban).",
+		HTTPStatus: http.StatusForbidden,
+	},
+}
+
+// Reasons returns every reason, in the order of SPEC section 4. The slice
+// is a copy; changing it changes nothing here.
+func Reasons() []Reason {
+	return append([]Reason(nil), reasons...)
+}
+
+// LookupReason returns the reason with this code, and false for a code that
+// is not one of ours (for instance an empty one: a success).
+func LookupReason(code ReasonCode) (Reason, bool) {
+	for _, r := range reasons {
+		if r.Code == code {
+			return r, true
+		}
+	}
+	return Reason{}, false
+}

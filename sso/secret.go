@@ -1,0 +1,47 @@
+package sso
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MinSecretLength is the shortest shared secret, in characters, that can be
+// saved; a shorter one is too easy to guess offline from a single token.
+const MinSecretLength = 32
+
+// GenerateSecret returns a new shared secret: 48 random bytes as standard
+// base64, which is exactly 64 characters with no padding. It is used as
+// text (its UTF-8 bytes are the key), like every partner example does.
+func GenerateSecret() (string, error) {
+	b := make([]byte, 48)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("generate shared secret: %w", err)
+	}
+	return base64.StdEncoding.EncodeToString(b), nil
+}
+
+// ValidateSecret applies the rules for saving a shared secret: at least
+// MinSecretLength characters, no control characters, and no white space at
+// either end (a pasted secret with a stray newline would differ from the
+// partner's copy, and every token would fail with no visible cause). The
+// error is a sentence for the form and never repeats the secret.
+func ValidateSecret(s string) error {
+	if secretTooShort(s) {
+		return fmt.Errorf("the shared secret must be at least %d characters long", MinSecretLength)
+	}
+	if strings.TrimSpace(s) != s {
+		return fmt.Errorf("the shared secret must not start or end with white space")
+	}
+	if strings.IndexFunc(s, unicode.IsControl) >= 0 {
+		return fmt.Errorf("the shared secret must not contain control characters")
+	}
+	return nil
+}
+
+func secretTooShort(s string) bool {
+	return utf8.RuneCountInString(s) < MinSecretLength
+}

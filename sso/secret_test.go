@@ -1,0 +1,55 @@
+package sso
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+)
+
+func TestGenerateSecret(t *testing.T) {
+	a, err := GenerateSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := base64.StdEncoding.Strict().DecodeString(a)
+	if len(a) != 64 || err != nil || len(raw) != 48 {
+		t.Errorf("secret %q: %d characters, %d bytes, %v", a, len(a), len(raw), err)
+	}
+	if err := ValidateSecret(a); err != nil {
+		t.Errorf("a generated secret is invalid: %v", err)
+	}
+	if b, _ := GenerateSecret(); b == a {
+		t.Error("two secrets are equal")
+	}
+}
+
+func TestValidateSecret(t *testing.T) {
+	for _, tc := range []struct {
+		secret string
+		ok     bool
+	}{
+		{strings.Repeat("a", 32), true},
+		{strings.Repeat("é", 32), true}, // characters, not bytes
+		{strings.Repeat("a", 31), false},
+		{strings.Repeat("é", 31), false},
+		{"", false},
+		{strings.Repeat("a", 40) + "\n", false},
+		{" " + strings.Repeat("a", 40), false},
+		{strings.Repeat("a", 20) + "\x00" + strings.Repeat("a", 20), false},
+		{strings.Repeat("a", 20) + " " + strings.Repeat("a", 20), true},
+	} {
+		err := ValidateSecret(tc.secret)
+		if (err == nil) != tc.ok {
+			t.Errorf("ValidateSecret(%q) = %v, want ok %v", tc.secret, err, tc.ok)
+		}
+		if err != nil && tc.secret != "" && strings.Contains(err.Error(), tc.secret) {
+			t.Errorf("the error repeats the secret: %v", err)
+		}
+	}
+}
+
+func TestFixedClock(t *testing.T) {
+	if got := FixedClock(testNow).Now(); !got.Equal(testNow) {
+		t.Errorf("got %s", got)
+	}
+}

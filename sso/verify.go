@@ -1,0 +1,338 @@
+package sso
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Token TTL bounds (SPEC section 7): how long after iat a token is still
+// accepted.
+const (
+	DefaultTTL = 300 * time.Second
+	MinTTL     = 30 * time.Second
+	MaxTTL     = 3600 * time.Second
+)
+
+// ClockSkew is the allowance for the partner's clock on exp, iat and nbf.
+// It is not added to the Token TTL (check 8).
+const ClockSkew = 30 * time.Second
+
+// Settings is a help center's JWT configuration, as far as checks 0–10 need it.
+type Settings struct {
+	// Secret is the shared secret; its UTF-8 bytes are the HMAC key.
+	Secret string
+	// Issuer, when not empty, must equal the token's iss exactly.
+	Issuer string
+	// Audience, when not empty, must equal the token's aud or be in it.
+	Audience string
+	// TTL is the Token TTL; zero means DefaultTTL.
+	TTL time.Duration
+}
+
+// Rejection says why a token was refused.
+type Rejection struct {
+	Reason ReasonCode
+	// Detail is one sentence for the partner's developer, e.g.
+	// "exp is 45 s in the past (allowed skew 30 s)". It never holds the
+	// secret; token values in it are quoted and shortened.
+	Detail string
+	// JTI and Email are filled only once the signature has verified, and
+	// only when that claim passes its own rule, so that the event row can
+	// name them (SPEC section 6) without ever repeating an unsigned value.
+	JTI   string
+	Email string
+}
+
+func reject(reason ReasonCode, format string, args ...any) *Rejection {
+	return &Rejection{Reason: reason, Detail: fmt.Sprintf(format, args...)}
+}
+
+// Verify runs checks 0–10 of SPEC section 4, in order, on token at time now;
+// the first failing check decides. It returns the claims of an accepted
+// token, or the rejection. It consumes nothing: replay (11), pending keys
+// (12–13) and bans (14) come after it.
+func Verify(token string, s Settings, now time.Time) (*Claims, *Rejection) {
+	if r := checkConfigured(s); r != nil {
+		return nil, r
+	}
+	t, r := checkStructure(token)
+	if r != nil {
+		return nil, r
+	}
+	if r := checkSignature(t, s.Secret); r != nil {
+		return nil, r
+	}
+	// From here on the payload is the partner's word, and a rejection may
+	// name the token's jti and email.
+	if r := checkRequired(t.payload); r != nil {
+		return nil, r.withLogFields(t.payload)
+	}
+	c, r := readClaims(t.payload)
+	if r != nil {
+		return nil, r.withLogFields(t.payload)
+	}
+	at := instantOf(now)
+	for _, check := range claimChecks {
+		if check.applies != nil && !check.applies(c, s) {
+			continue
+		}
+		if r := check.run(c, s, at); r != nil {
+			r.JTI, r.Email = c.JTI, c.Email
+			return nil, r
+		}
+	}
+	return c, nil
+}
+
+func (r *Rejection) withLogFields(payload map[string]json.RawMessage) *Rejection {
+	r.JTI, r.Email = logFields(payload)
+	return r
+}
+
+// checkConfigured is check 0 (sso_not_configured). Whether SSO is switched
+// on is the caller's to know; here the settings themselves must make sense.
+// A short secret is refused even though the console never saves one:
+// HMAC accepts any key, even an empty one, and a help center whose secret
+// went missing must never accept a token MAC'd with an empty key.
+func checkConfigured(s Settings) *Rejection {
+	if s.Secret == "" {
+		return reject(ReasonSSONotConfigured, "no shared secret is saved")
+	}
+	if secretTooShort(s.Secret) {
+		return reject(ReasonSSONotConfigured, "the saved shared secret is shorter than %d characters", MinSecretLength)
+	}
+	// Replay records are kept for MaxTTL (Claims.ReplayKeepUntil); a longer
+	// TTL would let a token outlive its record.
+	if s.TTL != 0 && (s.TTL < MinTTL || s.TTL > MaxTTL) {
+		return reject(ReasonSSONotConfigured, "the Token TTL is %s; it must be between %s and %s",
+			s.TTL, MinTTL, MaxTTL)
+	}
+	return nil
+}
+
+// hs256Parser is golang-jwt's parser, used as the signature gate. The
+// algorithm comes from our configuration (HS256 only), never from the
+// token; strict decoding refuses non-canonical base64 a second time. Claim
+// validation is ours (checks 3–10), so the library's is switched off.
+var hs256Parser = jwt.NewParser(
+	jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+	jwt.WithStrictDecoding(),
+	jwt.WithoutClaimsValidation(),
+)
+
+// signatureOnly is the claims value handed to golang-jwt. Check 1 already
+// decoded the payload (refusing repeated names, which the library would
+// accept), and checks 3–10 read it by our rules, so the library is asked
+// for the signature alone and its decoding of the claims is skipped.
+type signatureOnly struct{}
+
+func (*signatureOnly) UnmarshalJSON([]byte) error                   { return nil }
+func (*signatureOnly) GetExpirationTime() (*jwt.NumericDate, error) { return nil, nil }
+func (*signatureOnly) GetIssuedAt() (*jwt.NumericDate, error)       { return nil, nil }
+func (*signatureOnly) GetNotBefore() (*jwt.NumericDate, error)      { return nil, nil }
+func (*signatureOnly) GetIssuer() (string, error)                   { return "", nil }
+func (*signatureOnly) GetSubject() (string, error)                  { return "", nil }
+func (*signatureOnly) GetAudience() (jwt.ClaimStrings, error)       { return nil, nil }
+
+// checkSignature is check 2 (jwt_invalid_signature): the header must say
+// HS256 and the signature must be the HMAC-SHA256 of the first two parts
+// keyed with the secret's UTF-8 bytes. The alg test is ours so the detail
+// can name the offending value; golang-jwt then checks it again and
+// compares the MACs in constant time.
+func checkSignature(t *decodedToken, secret string) *Rejection {
+	rawAlg, ok := t.header["alg"]
+	if !ok {
+		return reject(ReasonInvalidSignature, "the header has no alg; only HS256 is accepted")
+	}
+	var alg string
+	if rawAlg[0] != '"' || json.Unmarshal(rawAlg, &alg) != nil {
+		return reject(ReasonInvalidSignature, "header alg is %s; only HS256 is accepted", excerpt(rawAlg))
+	}
+	if alg != jwt.SigningMethodHS256.Alg() {
+		return reject(ReasonInvalidSignature, "header alg is %s; only HS256 is accepted", quote(alg))
+	}
+	if len(t.signature) != sha256.Size {
+		return reject(ReasonInvalidSignature, "the signature is %d bytes; an HS256 signature is %d", len(t.signature), sha256.Size)
+	}
+	key := []byte(secret)
+	_, err := hs256Parser.ParseWithClaims(t.raw, new(signatureOnly), func(*jwt.Token) (any, error) { return key, nil })
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
+		return reject(ReasonInvalidSignature, "the signature does not match: it is not the HMAC-SHA256 of the token's first two parts keyed with this help center's shared secret (as UTF-8 text)")
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		// Check 1 passed, yet the library could not decode the token
+		// (say, a header number beyond float64). Still malformed.
+		return reject(ReasonMalformed, "the token could not be decoded for signature verification: %v", err)
+	default:
+		return reject(ReasonInvalidSignature, "the signature could not be verified: %v", err)
+	}
+}
+
+// claimCheck is one of checks 5–10: a rule over claims that passed check 4.
+type claimCheck struct {
+	number int
+	reason ReasonCode
+	// applies, when set, says whether the check concerns this token and
+	// configuration at all (no nbf, no Issuer, no Audience: nothing to check).
+	applies func(c *Claims, s Settings) bool
+	run     func(c *Claims, s Settings, now instant) *Rejection
+}
+
+// claimChecks are checks 5–10 in order.
+var claimChecks = []claimCheck{
+	{5, ReasonExpired, nil, checkExpired},
+	{6, ReasonIssuedInFuture, nil, checkIssuedInFuture},
+	{7, ReasonNotYetValid, func(c *Claims, _ Settings) bool { return c.NotBefore != nil }, checkNotBefore},
+	{8, ReasonTooOld, nil, checkAge},
+	{9, ReasonIssuerMismatch, func(_ *Claims, s Settings) bool { return s.Issuer != "" }, checkIssuer},
+	{10, ReasonAudienceMismatch, func(_ *Claims, s Settings) bool { return s.Audience != "" }, checkAudience},
+}
+
+var skewSeconds = ClockSkew.Seconds()
+
+// checkExpired is check 5: now > exp + 30.
+func checkExpired(c *Claims, _ Settings, now instant) *Rejection {
+	if late := now.since(c.ExpiresAt); late > skewSeconds {
+		return reject(ReasonExpired, "exp is %s s in the past (allowed skew %s s)", excess(late, skewSeconds), seconds(skewSeconds))
+	}
+	return nil
+}
+
+// checkIssuedInFuture is check 6: iat > now + 30.
+func checkIssuedInFuture(c *Claims, _ Settings, now instant) *Rejection {
+	if ahead := now.until(c.IssuedAt); ahead > skewSeconds {
+		return reject(ReasonIssuedInFuture, "iat is %s s in the future (allowed skew %s s); is the signing server's clock fast?", excess(ahead, skewSeconds), seconds(skewSeconds))
+	}
+	return nil
+}
+
+// checkNotBefore is check 7: nbf > now + 30.
+func checkNotBefore(c *Claims, _ Settings, now instant) *Rejection {
+	if ahead := now.until(*c.NotBefore); ahead > skewSeconds {
+		return reject(ReasonNotYetValid, "nbf is %s s in the future (allowed skew %s s)", excess(ahead, skewSeconds), seconds(skewSeconds))
+	}
+	return nil
+}
+
+// checkAge is check 8: now - iat > TTL, with no skew added.
+func checkAge(c *Claims, s Settings, now instant) *Rejection {
+	ttl := s.ttl().Seconds()
+	if age := now.since(c.IssuedAt); age > ttl {
+		return reject(ReasonTooOld, "iat is %s s in the past; the Token TTL is %s s", excess(age, ttl), seconds(ttl))
+	}
+	return nil
+}
+
+// checkIssuer is check 9: an exact, case-sensitive comparison.
+func checkIssuer(c *Claims, s Settings, _ instant) *Rejection {
+	if c.Issuer != s.Issuer {
+		return reject(ReasonIssuerMismatch, "iss is %s, expected %s", quote(c.Issuer), quote(s.Issuer))
+	}
+	return nil
+}
+
+// checkAudience is check 10.
+func checkAudience(c *Claims, s Settings, _ instant) *Rejection {
+	switch {
+	case slices.Contains(c.Audience, s.Audience):
+		return nil
+	case c.Audience == nil:
+		return reject(ReasonAudienceMismatch, "aud is missing, expected %s", quote(s.Audience))
+	case len(c.Audience) == 1:
+		return reject(ReasonAudienceMismatch, "aud is %s, expected %s", quote(c.Audience[0]), quote(s.Audience))
+	default:
+		return reject(ReasonAudienceMismatch, "aud %s does not contain %s", quoteList(c.Audience), quote(s.Audience))
+	}
+}
+
+func (s Settings) ttl() time.Duration {
+	if s.TTL == 0 {
+		return DefaultTTL
+	}
+	return s.TTL
+}
+
+// instant is "now" in the tokens' unit, kept as whole seconds plus a
+// fraction so that comparisons at a boundary are exact. A token time t is
+// a float64 near now (within a factor of two), so sec − t is computed
+// exactly (Sterbenz lemma), and adding the fraction to a small difference
+// rounds far below a nanosecond: "exactly 30 s" and "30 s and 1 ns" land on
+// the sides the SPEC says.
+type instant struct {
+	sec  float64 // whole seconds
+	frac float64 // [0, 1)
+}
+
+func instantOf(t time.Time) instant {
+	return instant{sec: float64(t.Unix()), frac: float64(t.Nanosecond()) / 1e9}
+}
+
+// since is now − t in seconds.
+func (now instant) since(t UnixSeconds) float64 { return (now.sec - float64(t)) + now.frac }
+
+// until is t − now in seconds.
+func (now instant) until(t UnixSeconds) float64 { return (float64(t) - now.sec) - now.frac }
+
+// seconds formats a duration in seconds for a detail: at most microsecond
+// precision, no trailing zeros ("45", "30.5").
+func seconds(f float64) string {
+	return strconv.FormatFloat(math.Round(f*1e6)/1e6, 'f', -1, 64)
+}
+
+// excess formats d, which exceeds limit, with the precision it takes to
+// show that it does ("30.000000001", not "30").
+func excess(d, limit float64) string {
+	if s := seconds(d); s != seconds(limit) {
+		return s
+	}
+	return strconv.FormatFloat(d, 'f', -1, 64)
+}
+
+// quote renders a token-supplied string for a detail: Go-quoted, so control
+// characters show as escapes, and cut to 64 characters, since details end
+// up in log rows and on pages.
+func quote(s string) string {
+	const limit = 64
+	if utf8.RuneCountInString(s) <= limit {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(string([]rune(s)[:limit])) + "…"
+}
+
+func quoteList(list []string) string {
+	const limit = 5
+	quoted := make([]string, 0, limit+1)
+	for i, s := range list {
+		if i == limit {
+			quoted = append(quoted, "…")
+			break
+		}
+		quoted = append(quoted, quote(s))
+	}
+	return "[" + strings.Join(quoted, ", ") + "]"
+}
+
+// excerpt renders raw JSON for a detail, cut to 64 bytes.
+func excerpt(raw json.RawMessage) string {
+	const limit = 64
+	if len(raw) <= limit {
+		return string(raw)
+	}
+	cut := raw[:limit]
+	for !utf8.Valid(cut) {
+		cut = cut[:len(cut)-1]
+	}
+	return string(cut) + "…"
+}
