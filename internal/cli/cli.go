@@ -32,6 +32,11 @@ type Env struct {
 // Usage lists the commands for `helpcenter help`.
 const Usage = `  helpcenter workspace create --name N --subdomain S --admin-email E [--admin-password-env VAR]
                               (password from stdin unless --admin-password-env)
+  helpcenter sso configure --subdomain S --login-url U (--generate-secret | --secret-stdin)
+                           [--issuer I] [--audience A] [--ttl SECONDS] [--logout-url U]
+                           [--allow-unsolicited]
+                              (enables JWT SSO; run again, changes only the flags given;
+                               --generate-secret prints the new secret alone on stdout)
 `
 
 // command is one `helpcenter <group> <verb>`.
@@ -41,6 +46,7 @@ type command struct {
 
 var commands = map[string]map[string]command{
 	"workspace": {"create": {workspaceCreate}},
+	"sso":       {"configure": {ssoConfigure}},
 }
 
 // Has reports whether name is a command group handled here.
