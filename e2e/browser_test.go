@@ -110,10 +110,11 @@ func (b *Browser) do(actions ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
-// eval evaluates a JavaScript expression and returns its value.
-func eval[T any](b *Browser, js string) T {
+// eval evaluates a JavaScript expression and returns its value; pass
+// chromedp.EvalAwaitPromise to wait for a promise (a fetch, say).
+func eval[T any](b *Browser, js string, opts ...chromedp.EvaluateOption) T {
 	b.t.Helper()
-	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](js))
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](js, opts...))
 	if err != nil {
 		b.t.Fatalf("browser: evaluate %s: %v (at %s)", js, err, b.location())
 	}
@@ -139,7 +140,9 @@ func (b *Browser) open(url string) {
 func (b *Browser) fill(label, value string) {
 	b.t.Helper()
 	sel := b.fieldByLabel(label)
-	b.do(chromedp.Clear(chromedp.CSS(sel)), chromedp.SendKeys(chromedp.CSS(sel), value))
+	// Emptied by script: chromedp.Clear fails on an empty <textarea>.
+	_ = eval[string](b, fmt.Sprintf(`document.querySelector(%q).value = ""`, sel))
+	b.do(chromedp.SendKeys(chromedp.CSS(sel), value))
 }
 
 // fieldByLabel resolves <label for=…> with exactly this text to a selector.
@@ -155,6 +158,27 @@ func (b *Browser) fieldByLabel(label string) string {
 
 func cssEscape(id string) string {
 	return regexp.MustCompile(`([^A-Za-z0-9_-])`).ReplaceAllString(id, `\$1`)
+}
+
+// choose picks the option with this value in the <select> labelled label,
+// as a person choosing from the list does (the change event fires).
+func (b *Browser) choose(label, value string) {
+	b.t.Helper()
+	sel := b.fieldByLabel(label)
+	_ = eval[bool](b, fmt.Sprintf(`(() => { const s = document.querySelector(%q); s.value = %q; return s.dispatchEvent(new Event("change", {bubbles: true})); })()`, sel, value))
+	if got := b.value(label); got != value {
+		b.t.Fatalf("no option %q in %q", value, label)
+	}
+}
+
+// value is the current value of the field labelled label.
+func (b *Browser) value(label string) string {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS(b.fieldByLabel(label))))
+	if err != nil {
+		b.t.Fatalf("browser: value of %q: %v", label, err)
+	}
+	return v
 }
 
 // check ticks the radio or checkbox labelled label.
