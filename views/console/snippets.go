@@ -34,21 +34,18 @@ func Snippets(endpoint, issuer, audience string) []Snippet {
 		iss = placeholderIssuer
 	}
 	r := func(code string, quote func(string) string) string {
-		aud := ""
-		if audience != "" {
-			aud = quote(audience)
-		}
-		code = strings.NewReplacer("ENDPOINT", quote(endpoint), "ISSUER", quote(iss), "AUDIENCE", aud, "SECRET_ENV", SecretEnvVar).Replace(code)
 		if audience == "" {
-			// Drop the aud line: no Audience is configured.
+			// No Audience is configured: the token needs no aud.
 			var kept []string
 			for _, line := range strings.Split(code, "\n") {
-				if !strings.Contains(line, "aud") {
+				if !strings.Contains(line, "{{audience}}") {
 					kept = append(kept, line)
 				}
 			}
 			code = strings.Join(kept, "\n")
 		}
+		code = strings.NewReplacer("{{endpoint}}", quote(endpoint), "{{issuer}}", quote(iss),
+			"{{audience}}", quote(audience), "{{secret_env}}", SecretEnvVar).Replace(code)
 		return strings.TrimSpace(code) + "\n"
 	}
 	return []Snippet{
@@ -74,20 +71,21 @@ func singleQuote(s string) string {
 const nodeSnippet = `
 // npm install jsonwebtoken
 const jwt = require("jsonwebtoken");
+const SSO_ENDPOINT = {{endpoint}};
 
-// Your Login URL, e.g. with Express, once the user is signed in to your app.
+// Your Login URL (Express), once the user is signed in to your app.
 app.get("/help-center/login", requireUser, (req, res) => {
   const now = Math.floor(Date.now() / 1000);
   const token = jwt.sign({
-    jti: String(req.query.key), // the key we sent: one token per sign-in
-    iss: ISSUER,
-    aud: AUDIENCE,
+    jti: String(req.query.key), // the key we sent, unchanged
+    iss: {{issuer}},
+    aud: {{audience}},
     iat: now,
     exp: now + 60,
     email: req.user.email,
     name: req.user.name,
-  }, process.env.SECRET_ENV, { algorithm: "HS256" });
-  res.redirect(ENDPOINT + "?jwt=" + encodeURIComponent(token));
+  }, process.env.{{secret_env}}, { algorithm: "HS256" });
+  res.redirect(SSO_ENDPOINT + "?jwt=" + encodeURIComponent(token));
 });
 `
 
@@ -96,18 +94,20 @@ const phpSnippet = `
 // composer require firebase/php-jwt
 use Firebase\JWT\JWT;
 
+const SSO_ENDPOINT = {{endpoint}};
+
 // Your Login URL, once the user is signed in to your app.
 $now = time();
 $token = JWT::encode([
-    'jti' => (string) $_GET['key'], // the key we sent: one token per sign-in
-    'iss' => ISSUER,
-    'aud' => AUDIENCE,
+    'jti' => (string) $_GET['key'], // the key we sent, unchanged
+    'iss' => {{issuer}},
+    'aud' => {{audience}},
     'iat' => $now,
     'exp' => $now + 60,
     'email' => $user->email,
     'name' => $user->name,
-], getenv('SECRET_ENV'), 'HS256');
-header('Location: ' . ENDPOINT . '?jwt=' . urlencode($token), true, 302);
+], getenv('{{secret_env}}'), 'HS256');
+header('Location: ' . SSO_ENDPOINT . '?jwt=' . urlencode($token));
 exit;
 `
 
@@ -116,44 +116,50 @@ const rubySnippet = `
 require "cgi"
 require "jwt"
 
-# Your Login URL, e.g. in a Rails controller, once the user is signed in.
+SSO_ENDPOINT = {{endpoint}}
+
+# Your Login URL (Rails), once the user is signed in to your app.
 def help_center_login
   now = Time.now.to_i
   token = JWT.encode({
-    jti: params.require(:key), # the key we sent: one token per sign-in
-    iss: ISSUER,
-    aud: AUDIENCE,
+    jti: params.require(:key), # the key we sent, unchanged
+    iss: {{issuer}},
+    aud: {{audience}},
     iat: now,
     exp: now + 60,
     email: current_user.email,
     name: current_user.name,
-  }, ENV.fetch("SECRET_ENV"), "HS256")
-  redirect_to "#{ENDPOINT}?jwt=#{CGI.escape(token)}", allow_other_host: true
+  }, ENV.fetch("{{secret_env}}"), "HS256")
+  redirect_to "#{SSO_ENDPOINT}?jwt=#{CGI.escape(token)}",
+              allow_other_host: true
 end
 `
 
 const pythonSnippet = `
 # pip install PyJWT
-import os, time
+import os
+import time
 from urllib.parse import quote
 
 import jwt
 
-# Your Login URL, e.g. a Flask view, once the user is signed in.
+SSO_ENDPOINT = {{endpoint}}
+
+# Your Login URL (Flask), once the user is signed in to your app.
 @app.route("/help-center/login")
 @login_required
 def help_center_login():
     now = int(time.time())
     token = jwt.encode({
-        "jti": request.args["key"],  # the key we sent: one token per sign-in
-        "iss": ISSUER,
-        "aud": AUDIENCE,
+        "jti": request.args["key"],  # the key we sent, unchanged
+        "iss": {{issuer}},
+        "aud": {{audience}},
         "iat": now,
         "exp": now + 60,
         "email": current_user.email,
         "name": current_user.name,
-    }, os.environ["SECRET_ENV"], algorithm="HS256")
-    return redirect(ENDPOINT + "?jwt=" + quote(token, safe=""))
+    }, os.environ["{{secret_env}}"], algorithm="HS256")
+    return redirect(SSO_ENDPOINT + "?jwt=" + quote(token, safe=""))
 `
 
 const goSnippet = `
@@ -167,23 +173,26 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
+const ssoEndpoint = {{endpoint}}
+
 // Your Login URL, once the user is signed in to your app.
 func helpCenterLogin(w http.ResponseWriter, r *http.Request) {
 	user := currentUser(r)
 	now := time.Now().Unix()
 	token, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
-		"jti":   r.URL.Query().Get("key"), // the key we sent: one token per sign-in
-		"iss":   ISSUER,
-		"aud":   AUDIENCE,
+		"jti":   r.URL.Query().Get("key"), // the key we sent, unchanged
+		"iss":   {{issuer}},
+		"aud":   {{audience}},
 		"iat":   now,
 		"exp":   now + 60,
 		"email": user.Email,
 		"name":  user.Name,
-	}).SignedString([]byte(os.Getenv("SECRET_ENV")))
+	}).SignedString([]byte(os.Getenv("{{secret_env}}")))
 	if err != nil {
-		http.Error(w, "could not sign the help center token", http.StatusInternalServerError)
+		http.Error(w, "could not sign the token", http.StatusInternalServerError)
 		return
 	}
-	http.Redirect(w, r, ENDPOINT+"?jwt="+url.QueryEscape(token), http.StatusFound)
+	target := ssoEndpoint + "?jwt=" + url.QueryEscape(token)
+	http.Redirect(w, r, target, http.StatusFound)
 }
 `
