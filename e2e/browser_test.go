@@ -87,7 +87,8 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
 func (b *Browser) screenshot(label string) {
 	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
 	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	// Quality 100 is what makes Chromium send PNG; anything less is JPEG.
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		b.t.Logf("screenshot failed: %v", err)
 		return

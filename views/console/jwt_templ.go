@@ -240,7 +240,7 @@ func secretField(p JWTPage) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if p.Form.Secret != "" {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<div class=\"input-row\"><input id=\"secret\" name=\"secret\" type=\"text\" class=\"mono\" value=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<div class=\"input-row\"><input id=\"secret\" name=\"secret\" type=\"text\" class=\"mono secret-fresh\" value=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
