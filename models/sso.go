@@ -12,16 +12,18 @@ const (
 	RoleAdmin  Role = "admin"
 )
 
-// Rank orders roles; an unknown role ranks as a viewer.
+// Rank orders roles: viewer 1, editor 2, admin 3. Anything else ranks 0,
+// below every role, so an unknown value never grants access.
 func (r Role) Rank() int {
 	switch r {
-	case RoleEditor:
+	case RoleViewer:
 		return 1
-	case RoleAdmin:
+	case RoleEditor:
 		return 2
-	default:
-		return 0
+	case RoleAdmin:
+		return 3
 	}
+	return 0
 }
 
 // Valid reports whether r is one of the three roles.
@@ -68,6 +70,9 @@ type Event struct {
 	// Count is 1, or the number of rejections a summary row stands for
 	// when a flood went past the per-help-center ceiling.
 	Count int
+	// Summary marks the one row per minute that counts rejections past the
+	// ceiling instead of logging each.
+	Summary bool
 }
 
 // VisitorSession is an end user's signed-in session on one help center.
@@ -75,9 +80,9 @@ type VisitorSession struct {
 	IDHash       []byte `gorm:"primaryKey"`
 	HelpCenterID int64
 	UserID       int64
-	// JTIHash is the SHA-256 of the jti that opened the session, for the
-	// harmless-repeat rule of SPEC section 3.
-	JTIHash   []byte
+	// JTI is the jti of the token that opened the session, for the
+	// harmless-repeat rule of SPEC section 3 (a consumed key, worthless now).
+	JTI       string
 	CreatedAt time.Time
 	ExpiresAt time.Time
 }

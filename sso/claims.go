@@ -11,36 +11,25 @@ import (
 	"unicode"
 
 	"golang.org/x/text/language"
+
+	"helpcenter/models"
 )
 
-// Role is what a signed-in visitor may read. Roles rank viewer < editor <
-// admin; a token without a role claim makes a viewer.
-type Role string
+// Role is what a signed-in visitor may read. It is models.Role, so the
+// token's claim and an article's audience are one type: viewer < editor <
+// admin, and a token without a role claim makes a viewer.
+type Role = models.Role
 
 // The three roles a token may carry.
 const (
-	RoleViewer Role = "viewer"
-	RoleEditor Role = "editor"
-	RoleAdmin  Role = "admin"
+	RoleViewer = models.RoleViewer
+	RoleEditor = models.RoleEditor
+	RoleAdmin  = models.RoleAdmin
 )
-
-// Rank orders roles: viewer 1, editor 2, admin 3. Anything else ranks 0,
-// below every role, so an unknown value never grants access.
-func (r Role) Rank() int {
-	switch r {
-	case RoleViewer:
-		return 1
-	case RoleEditor:
-		return 2
-	case RoleAdmin:
-		return 3
-	}
-	return 0
-}
 
 // ParseRole returns the role named s, and false when s names none.
 func ParseRole(s string) (Role, bool) {
-	if r := Role(s); r.Rank() > 0 {
+	if r := Role(s); r.Valid() {
 		return r, true
 	}
 	return "", false

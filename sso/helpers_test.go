@@ -18,7 +18,7 @@ const testSecret = "test-secret-0123456789-abcdefghijklmnop"
 // testNow is 2026-01-01T00:00:00Z, the vectors' "now".
 var testNow = time.Unix(1767225600, 0)
 
-var testSettings = Settings{Secret: testSecret, Issuer: "app.example.com", Audience: "helpcenter"}
+var testSettings = Settings{Enabled: true, Secret: testSecret, Issuer: "app.example.com", Audience: "helpcenter"}
 
 // validClaims returns the claims of a token that passes every check at
 // testNow with testSettings.

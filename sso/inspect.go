@@ -62,8 +62,8 @@ type Report struct {
 func Inspect(token string, s Settings, now time.Time) Report {
 	rep := Report{Checks: make([]CheckResult, 0, len(claimChecks)+5)}
 
-	notConfigured := checkConfigured(s)
-	rep.add(0, notConfigured, fmt.Sprintf("a shared secret is saved; the Token TTL is %s s", seconds(s.ttl().Seconds())))
+	notConfigured := CheckConfigured(s)
+	rep.add(0, notConfigured, fmt.Sprintf("JWT single sign-on is on, a shared secret is saved, the Token TTL is %s s", seconds(s.ttl().Seconds())))
 
 	t, r := checkStructure(token)
 	rep.add(1, r, "three canonical base64url parts; header and payload are JSON objects without repeated names")

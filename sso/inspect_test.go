@@ -123,7 +123,7 @@ func TestInspectStopsWhereNothingCanBeRead(t *testing.T) {
 }
 
 func TestInspectWithoutSecret(t *testing.T) {
-	rep := Inspect(mint(t, validClaims(), testSecret), Settings{}, testNow)
+	rep := Inspect(mint(t, validClaims(), testSecret), Settings{Enabled: true}, testNow)
 	assertWellFormedReport(t, "no secret", rep)
 	if rep.Verdict == nil || rep.Verdict.Reason != ReasonSSONotConfigured || rep.Verified {
 		t.Fatalf("verdict %+v, verified %v", rep.Verdict, rep.Verified)

@@ -2,6 +2,7 @@ package sso
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -97,8 +98,8 @@ func isBase64URL(c byte) bool {
 // after JSON unescaping ("\u0065mail" is "email").
 //
 // encoding/json validates the syntax first; the walk that follows only ever
-// sees valid JSON, which keeps it short. (json.Decoder.Token would do the
-// same walk at several times the cost of everything else Verify does.)
+// sees valid JSON, which keeps it short. (The same walk with
+// json.Decoder.Token doubled the cost of Verify.)
 func decodeObject(data []byte) (map[string]json.RawMessage, error) {
 	// JSON text is UTF-8 (RFC 8259 §8.1); Go would silently replace bad
 	// bytes, so two different byte strings could decode to one name.
@@ -107,7 +108,8 @@ func decodeObject(data []byte) (map[string]json.RawMessage, error) {
 	}
 	if !json.Valid(data) {
 		var v any
-		return nil, json.Unmarshal(data, &v) // for the syntax error's message
+		err := json.Unmarshal(data, &v) // for the syntax error's message
+		return nil, cmp.Or(err, errors.New("it is not valid JSON"))
 	}
 	w := jsonWalker{data: data}
 	w.skipSpace()

@@ -27,8 +27,12 @@ const (
 // It is not added to the Token TTL (check 8).
 const ClockSkew = 30 * time.Second
 
-// Settings is a help center's JWT configuration, as far as checks 0–10 need it.
+// Settings is a help center's JWT configuration, as far as checks 0–10 need
+// it. The zero value is switched off, so settings that were never loaded
+// refuse every token.
 type Settings struct {
+	// Enabled is the console's "Single sign-on" switch.
+	Enabled bool
 	// Secret is the shared secret; its UTF-8 bytes are the HMAC key.
 	Secret string
 	// Issuer, when not empty, must equal the token's iss exactly.
@@ -62,7 +66,7 @@ func reject(reason ReasonCode, format string, args ...any) *Rejection {
 // token, or the rejection. It consumes nothing: replay (11), pending keys
 // (12–13) and bans (14) come after it.
 func Verify(token string, s Settings, now time.Time) (*Claims, *Rejection) {
-	if r := checkConfigured(s); r != nil {
+	if r := CheckConfigured(s); r != nil {
 		return nil, r
 	}
 	t, r := checkStructure(token)
@@ -99,23 +103,36 @@ func (r *Rejection) withLogFields(payload map[string]json.RawMessage) *Rejection
 	return r
 }
 
-// checkConfigured is check 0 (sso_not_configured). Whether SSO is switched
-// on is the caller's to know; here the settings themselves must make sense.
-// A short secret is refused even though the console never saves one:
-// HMAC accepts any key, even an empty one, and a help center whose secret
-// went missing must never accept a token MAC'd with an empty key.
-func checkConfigured(s Settings) *Rejection {
-	if s.Secret == "" {
+// CheckConfigured is check 0 (sso_not_configured): JWT SSO must be on, with
+// a secret and a Token TTL that could have been saved. A private help
+// center's gate asks it before starting a sign-in; Verify asks it first.
+// A short secret is refused even though the console never saves one: HMAC
+// accepts any key, even an empty one, and a help center whose secret went
+// missing must never accept a token MAC'd with an empty key.
+func CheckConfigured(s Settings) *Rejection {
+	switch {
+	case !s.Enabled:
+		return reject(ReasonSSONotConfigured, "JWT single sign-on is turned off for this help center")
+	case s.Secret == "":
 		return reject(ReasonSSONotConfigured, "no shared secret is saved")
-	}
-	if secretTooShort(s.Secret) {
+	case secretTooShort(s.Secret):
 		return reject(ReasonSSONotConfigured, "the saved shared secret is shorter than %d characters", MinSecretLength)
 	}
-	// Replay records are kept for MaxTTL (Claims.ReplayKeepUntil); a longer
-	// TTL would let a token outlive its record.
-	if s.TTL != 0 && (s.TTL < MinTTL || s.TTL > MaxTTL) {
-		return reject(ReasonSSONotConfigured, "the Token TTL is %s; it must be between %s and %s",
-			s.TTL, MinTTL, MaxTTL)
+	if s.TTL != 0 {
+		if err := ValidateTTL(s.TTL); err != nil {
+			return reject(ReasonSSONotConfigured, "%v", err)
+		}
+	}
+	return nil
+}
+
+// ValidateTTL applies the console's bounds to a Token TTL. They matter to
+// security too: replay records are kept for MaxTTL (Claims.ReplayKeepUntil),
+// so a longer TTL would let a token outlive its record.
+func ValidateTTL(ttl time.Duration) error {
+	if ttl < MinTTL || ttl > MaxTTL || ttl%time.Second != 0 {
+		return fmt.Errorf("the Token TTL is %s s; it must be a whole number of seconds from %s to %s",
+			seconds(ttl.Seconds()), seconds(MinTTL.Seconds()), seconds(MaxTTL.Seconds()))
 	}
 	return nil
 }

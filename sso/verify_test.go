@@ -116,10 +116,10 @@ func TestVerifyTimeBoundaries(t *testing.T) {
 		{name: "age 300 s", token: tok(map[string]any{"iat": at(-300)}), want: ""},
 		{name: "age 301 s", token: tok(map[string]any{"iat": at(-301)}), want: ReasonTooOld},
 		{name: "age 300.5 s", token: tok(map[string]any{"iat": at(-300.5)}), want: ReasonTooOld},
-		{name: "age 119 s, TTL 120", token: tok(map[string]any{"iat": at(-119)}), settings: Settings{Secret: testSecret, TTL: 120 * time.Second}, want: ""},
-		{name: "age 120 s, TTL 120", token: tok(map[string]any{"iat": at(-120)}), settings: Settings{Secret: testSecret, TTL: 120 * time.Second}, want: ""},
-		{name: "age 121 s, TTL 120", token: tok(map[string]any{"iat": at(-121)}), settings: Settings{Secret: testSecret, TTL: 120 * time.Second}, want: ReasonTooOld},
-		{name: "age 3600 s, TTL 3600", token: tok(map[string]any{"iat": at(-3600), "exp": at(60)}), settings: Settings{Secret: testSecret, TTL: time.Hour}, want: ""},
+		{name: "age 119 s, TTL 120", token: tok(map[string]any{"iat": at(-119)}), settings: Settings{Enabled: true, Secret: testSecret, TTL: 120 * time.Second}, want: ""},
+		{name: "age 120 s, TTL 120", token: tok(map[string]any{"iat": at(-120)}), settings: Settings{Enabled: true, Secret: testSecret, TTL: 120 * time.Second}, want: ""},
+		{name: "age 121 s, TTL 120", token: tok(map[string]any{"iat": at(-121)}), settings: Settings{Enabled: true, Secret: testSecret, TTL: 120 * time.Second}, want: ReasonTooOld},
+		{name: "age 3600 s, TTL 3600", token: tok(map[string]any{"iat": at(-3600), "exp": at(60)}), settings: Settings{Enabled: true, Secret: testSecret, TTL: time.Hour}, want: ""},
 		// Order: expired beats too old, which beats the issuer.
 		{name: "expired and too old", token: tok(map[string]any{"iat": at(-1000), "exp": at(-999)}), want: ReasonExpired},
 		{name: "too old and wrong issuer", token: tok(map[string]any{"iat": at(-1000), "iss": "evil"}), want: ReasonTooOld},
@@ -155,7 +155,7 @@ func TestVerifyClaimRules(t *testing.T) {
 		{name: "email null", token: rawTok(`{` + base + `,"email":null}`), want: ReasonMissingRequiredClaim},
 		{name: "only EMAIL", token: tok(map[string]any{"email": nil, "EMAIL": "jane@example.com"}), want: ReasonMissingRequiredClaim},
 		{name: "missing beats wrong type", token: tok(map[string]any{"name": nil, "exp": "later"}), want: ReasonMissingRequiredClaim},
-		{name: "iss missing with no Issuer configured", token: tok(map[string]any{"iss": nil}), settings: Settings{Secret: testSecret}, want: ReasonMissingRequiredClaim},
+		{name: "iss missing with no Issuer configured", token: tok(map[string]any{"iss": nil}), settings: Settings{Enabled: true, Secret: testSecret}, want: ReasonMissingRequiredClaim},
 		// Check 4: types.
 		{name: "exp numeric string", token: tok(map[string]any{"exp": "1767225890"}), want: ReasonInvalidClaim},
 		{name: "iat boolean", token: tok(map[string]any{"iat": true}), want: ReasonInvalidClaim},
@@ -263,12 +263,12 @@ func TestVerifyClaimValues(t *testing.T) {
 
 func TestVerifyIssuerAndAudience(t *testing.T) {
 	tok := func(edits map[string]any) string { return mint(t, with(edits), testSecret) }
-	noAud := Settings{Secret: testSecret, Issuer: "app.example.com"}
+	noAud := Settings{Enabled: true, Secret: testSecret, Issuer: "app.example.com"}
 	runVerifyCases(t, []verifyCase{
 		{name: "iss differs", token: tok(map[string]any{"iss": "evil"}), want: ReasonIssuerMismatch},
 		{name: "iss differs in case", token: tok(map[string]any{"iss": "APP.example.com"}), want: ReasonIssuerMismatch},
 		{name: "iss with trailing space", token: tok(map[string]any{"iss": "app.example.com "}), want: ReasonIssuerMismatch},
-		{name: "no Issuer configured", token: tok(map[string]any{"iss": "anything"}), settings: Settings{Secret: testSecret}, want: ""},
+		{name: "no Issuer configured", token: tok(map[string]any{"iss": "anything"}), settings: Settings{Enabled: true, Secret: testSecret}, want: ""},
 		{name: "aud differs", token: tok(map[string]any{"aud": "other"}), want: ReasonAudienceMismatch},
 		{name: "aud absent", token: tok(map[string]any{"aud": nil}), want: ReasonAudienceMismatch},
 		{name: "aud empty string", token: tok(map[string]any{"aud": ""}), want: ReasonAudienceMismatch},
@@ -310,16 +310,24 @@ func TestVerifySignature(t *testing.T) {
 // token verifies, not even one MAC'd with that very key.
 func TestVerifyRefusesWithoutUsableSecret(t *testing.T) {
 	for _, secret := range []string{"", "short", strings.Repeat("s", MinSecretLength-1)} {
-		_, r := Verify(mint(t, validClaims(), secret), Settings{Secret: secret}, testNow)
+		_, r := Verify(mint(t, validClaims(), secret), Settings{Enabled: true, Secret: secret}, testNow)
 		if r == nil || r.Reason != ReasonSSONotConfigured {
 			t.Errorf("secret of %d characters: got %+v, want %s", len(secret), r, ReasonSSONotConfigured)
 		}
 	}
-	if _, r := Verify(mint(t, validClaims(), strings.Repeat("s", MinSecretLength)), Settings{Secret: strings.Repeat("s", MinSecretLength)}, testNow); r != nil {
+	if _, r := Verify(mint(t, validClaims(), strings.Repeat("s", MinSecretLength)), Settings{Enabled: true, Secret: strings.Repeat("s", MinSecretLength)}, testNow); r != nil {
 		t.Errorf("a %d-character secret: %s", MinSecretLength, r.Detail)
 	}
-	for _, ttl := range []time.Duration{time.Second, 29 * time.Second, 3601 * time.Second, -time.Second} {
-		if _, r := Verify(mint(t, validClaims(), testSecret), Settings{Secret: testSecret, TTL: ttl}, testNow); r == nil || r.Reason != ReasonSSONotConfigured {
+	off := testSettings
+	off.Enabled = false
+	if _, r := Verify(mint(t, validClaims(), testSecret), off, testNow); r == nil || r.Reason != ReasonSSONotConfigured {
+		t.Errorf("SSO off: got %+v", r)
+	}
+	if _, r := Verify(mint(t, validClaims(), testSecret), Settings{}, testNow); r == nil || r.Reason != ReasonSSONotConfigured {
+		t.Errorf("zero settings: got %+v", r)
+	}
+	for _, ttl := range []time.Duration{time.Second, 29 * time.Second, 30500 * time.Millisecond, 3601 * time.Second, -time.Second} {
+		if _, r := Verify(mint(t, validClaims(), testSecret), Settings{Enabled: true, Secret: testSecret, TTL: ttl}, testNow); r == nil || r.Reason != ReasonSSONotConfigured {
 			t.Errorf("TTL %s: got %+v, want %s", ttl, r, ReasonSSONotConfigured)
 		}
 	}
@@ -369,6 +377,7 @@ func TestVerifyStructure(t *testing.T) {
 		{name: "same name in sibling objects", token: craft(hs256Header, `{"x":[{"k":1},{"k":2}],"custom_fields":{"k":{"k":3}},`+payload[1:], testSecret), want: ""},
 		{name: "twins differing in case", token: craft(hs256Header, `{"Email":"ceo@example.com",`+payload[1:], testSecret), want: ""},
 		{name: "large number in custom_fields", token: craft(hs256Header, `{"custom_fields":{"n":1e400},`+payload[1:], testSecret), want: ""},
+		{name: "header number beyond float64 (golang-jwt cannot decode it)", token: craft(`{"alg":"HS256","x":1e400}`, payload, testSecret), want: ReasonMalformed},
 		{name: "order: malformed beats bad signature", token: craft(hs256Header, `{"a":1,"a":1}`, "wrong"), want: ReasonMalformed},
 	})
 }
@@ -476,5 +485,16 @@ func TestVerifyDetailShowsATinyExcess(t *testing.T) {
 	_, r := Verify(mint(t, with(map[string]any{"exp": at(-30)}), testSecret), testSettings, testNow.Add(time.Nanosecond))
 	if r == nil || r.Detail != "exp is 30.000000001 s in the past (allowed skew 30 s)" {
 		t.Errorf("got %+v", r)
+	}
+}
+
+func TestValidateTTL(t *testing.T) {
+	for ttl, ok := range map[time.Duration]bool{
+		30 * time.Second: true, 300 * time.Second: true, time.Hour: true,
+		29 * time.Second: false, 3601 * time.Second: false, 0: false, 90500 * time.Millisecond: false,
+	} {
+		if err := ValidateTTL(ttl); (err == nil) != ok {
+			t.Errorf("ValidateTTL(%s) = %v", ttl, err)
+		}
 	}
 }

@@ -108,14 +108,15 @@ CREATE TABLE events (
 	jti TEXT NOT NULL DEFAULT '',
 	ip TEXT NOT NULL DEFAULT '',
 	user_agent TEXT NOT NULL DEFAULT '',
-	count INTEGER NOT NULL DEFAULT 1
+	count INTEGER NOT NULL DEFAULT 1,
+	summary BOOLEAN NOT NULL DEFAULT FALSE
 );
 CREATE INDEX events_time ON events (help_center_id, created_at, id);
 CREATE TABLE pending_keys (
 	id {{id}},
 	help_center_id BIGINT NOT NULL REFERENCES help_centers(id) ON DELETE CASCADE,
 	key_hash {{blob}} NOT NULL,
-	browser_hash {{blob}} NOT NULL,
+	browser_hash TEXT NOT NULL,
 	return_to TEXT NOT NULL DEFAULT '/',
 	created_at {{time}} NOT NULL,
 	expires_at {{time}} NOT NULL,
@@ -137,7 +138,7 @@ CREATE TABLE visitor_sessions (
 	id_hash {{blob}} PRIMARY KEY,
 	help_center_id BIGINT NOT NULL REFERENCES help_centers(id) ON DELETE CASCADE,
 	user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-	jti_hash {{blob}},
+	jti TEXT NOT NULL DEFAULT '',
 	created_at {{time}} NOT NULL,
 	expires_at {{time}} NOT NULL
 );

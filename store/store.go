@@ -94,7 +94,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		s.dialect = "postgres"
 		db, err := gorm.Open(postgres.Open(dsn), cfg())
 		if err != nil {
-			return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+			return nil, fmt.Errorf("PostgreSQL is unreachable (check HELPCENTER_DATABASE and that the server is running): %w", err)
 		}
 		sqlDB, _ := db.DB()
 		sqlDB.SetMaxOpenConns(32)
@@ -107,7 +107,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		if s.dialect == "postgres" {
-			return nil, fmt.Errorf("PostgreSQL is unreachable: %w", err)
+			return nil, fmt.Errorf("PostgreSQL is unreachable (check HELPCENTER_DATABASE and that the server is running): %w", err)
 		}
 		return nil, err
 	}

@@ -1,0 +1,80 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":8080" || c.BaseURL.String() != "http://localhost:8080" || c.Database != "sqlite:data/helpcenter.db" || c.Demo || c.Secure() {
+		t.Fatalf("defaults: %+v", c)
+	}
+	if got := c.HelpCenterURL("acme"); got != "http://acme.localhost:8080" {
+		t.Fatalf("help center URL %q", got)
+	}
+}
+
+func TestEveryProblemReportedAtOnce(t *testing.T) {
+	_, err := Load(env(map[string]string{
+		"HELPCENTER_ADDR":            "8080",
+		"HELPCENTER_BASE_URL":        "localhost:8080/app",
+		"HELPCENTER_DATABASE":        "mysql://x",
+		"HELPCENTER_SECRET_KEY":      "short",
+		"HELPCENTER_DEMO":            "maybe",
+		"HELPCENTER_TRUSTED_PROXIES": "10.0.0.0/8, not-a-cidr",
+	}))
+	if err == nil {
+		t.Fatal("bad config accepted")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	for _, want := range []string{"HELPCENTER_ADDR", "HELPCENTER_BASE_URL", "HELPCENTER_DATABASE", "HELPCENTER_SECRET_KEY", "HELPCENTER_DEMO", "not-a-cidr"} {
+		found := false
+		for _, l := range lines {
+			if strings.Contains(l, want) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no line about %s in:\n%s", want, err)
+		}
+	}
+	if len(lines) != 6 {
+		t.Errorf("want one line per problem, got %d:\n%s", len(lines), err)
+	}
+}
+
+func TestBaseURLRules(t *testing.T) {
+	for raw, ok := range map[string]bool{
+		"https://help.example.com":      true,
+		"https://Help.Example.com/":     true,
+		"http://localhost:9000":         true,
+		"ftp://help.example.com":        false,
+		"https://help.example.com/path": false,
+		"https://127.0.0.1:8080":        false,
+		"https://u:p@help.example.com":  false,
+	} {
+		c, err := Load(env(map[string]string{"HELPCENTER_BASE_URL": raw}))
+		if (err == nil) != ok {
+			t.Errorf("%s: err %v", raw, err)
+		}
+		if ok && c.BaseHost() != strings.ToLower(c.BaseURL.Hostname()) {
+			t.Errorf("%s: base host %q", raw, c.BaseHost())
+		}
+	}
+}
+
+func TestTrustedProxiesAndDemo(t *testing.T) {
+	c, err := Load(env(map[string]string{"HELPCENTER_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7 ,::1", "HELPCENTER_DEMO": "1", "HELPCENTER_BASE_URL": "https://hc.example.com"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.TrustedProxies) != 3 || c.TrustedProxies[1].String() != "192.0.2.7/32" || !c.Demo || !c.Secure() {
+		t.Fatalf("%+v", c)
+	}
+}

@@ -1,0 +1,198 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"helpcenter/internal/secrets"
+	"helpcenter/models"
+	"helpcenter/store"
+)
+
+var t0 = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
+
+// openStore opens a migrated SQLite store in a temporary directory (a
+// plain :memory: DSN would give each pooled connection its own database).
+func openStore(t testing.TB) *store.Store {
+	t.Helper()
+	keys, err := secrets.Derive("store-test-master-key-0123456789abcdef")
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, _ := secrets.NewBox(keys.AtRest)
+	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "sub", "hc.db"),
+		store.Options{Box: box, Now: func() time.Time { return t0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	v1, err := st.SchemaVersion(ctx)
+	if err != nil || v1 < 2 {
+		t.Fatalf("version %d, %v", v1, err)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatalf("second migrate: %v", err)
+	}
+	if v2, _ := st.SchemaVersion(ctx); v2 != v1 {
+		t.Fatalf("version moved %d → %d", v1, v2)
+	}
+}
+
+func TestCreateWorkspaceConflicts(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	ws, hc, admin, err := st.CreateWorkspace(ctx, store.NewWorkspace{Name: "Acme", Subdomain: "acme", AdminEmail: "Admin@Acme.test", PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hc.WorkspaceID != ws.ID || admin.WorkspaceID != ws.ID || admin.Email != "admin@acme.test" || hc.Visibility != models.VisibilityPublic || hc.TokenTTL != 300 {
+		t.Fatalf("created %+v %+v %+v", ws, hc, admin)
+	}
+	if len(hc.PublicID) < 10 || hc.PublicID == hc.Subdomain {
+		t.Fatalf("public id %q", hc.PublicID)
+	}
+	var conflict *models.ConflictError
+	_, _, _, err = st.CreateWorkspace(ctx, store.NewWorkspace{Name: "B", Subdomain: "acme", AdminEmail: "b@b.test", PasswordHash: "x"})
+	if !errors.As(err, &conflict) || conflict.Field != "subdomain" || !errors.Is(err, models.ErrConflict) {
+		t.Fatalf("taken subdomain: %v", err)
+	}
+	_, _, _, err = st.CreateWorkspace(ctx, store.NewWorkspace{Name: "B", Subdomain: "bbb", AdminEmail: "ADMIN@acme.test", PasswordHash: "x"})
+	if !errors.As(err, &conflict) || conflict.Field != "email" {
+		t.Fatalf("taken email: %v", err)
+	}
+	// A failed signup leaves nothing behind.
+	if n, _ := st.CountWorkspaces(ctx); n != 1 {
+		t.Fatalf("%d workspaces after refused signups", n)
+	}
+}
+
+func TestConcurrentSignupsOneWinner(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins := 0
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			_, _, _, err := st.CreateWorkspace(ctx, store.NewWorkspace{Name: "X", Subdomain: "same", AdminEmail: "u" + string(rune('a'+i)) + "@x.test", PasswordHash: "x"})
+			if err == nil {
+				mu.Lock()
+				wins++
+				mu.Unlock()
+			} else if !errors.Is(err, models.ErrConflict) {
+				t.Errorf("unexpected error: %v", err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	if wins != 1 {
+		t.Fatalf("%d signups won the same subdomain", wins)
+	}
+}
+
+func TestAdminSessions(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	_, _, admin, _ := st.CreateWorkspace(ctx, store.NewWorkspace{Name: "A", Subdomain: "aaa", AdminEmail: "a@a.test", PasswordHash: "x"})
+	s1 := &models.AdminSession{IDHash: []byte("11111111111111111111111111111111"), AdminID: admin.ID, WorkspaceID: admin.WorkspaceID, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+	s2 := &models.AdminSession{IDHash: []byte("22222222222222222222222222222222"), AdminID: admin.ID, WorkspaceID: admin.WorkspaceID, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+	for _, s := range []*models.AdminSession{s1, s2} {
+		if err := st.CreateAdminSession(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, a, err := st.AdminSession(ctx, s1.IDHash, t0.Add(59*time.Minute)); err != nil || a.ID != admin.ID {
+		t.Fatalf("live session: %v", err)
+	}
+	if _, _, err := st.AdminSession(ctx, s1.IDHash, t0.Add(time.Hour)); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("expired session: %v", err)
+	}
+	if err := st.DeleteAdminSession(ctx, s1.IDHash); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.AdminSession(ctx, s1.IDHash, t0); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("deleted session: %v", err)
+	}
+	if err := st.DeleteAdminSessions(ctx, admin.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.AdminSession(ctx, s2.IDHash, t0); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("password change must revoke every session: %v", err)
+	}
+}
+
+func TestLoginFailures(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		if err := st.RecordLoginFailure(ctx, t0.Add(time.Duration(i)*time.Minute), "ip:1.2.3.4", "email:a@a.test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	times, err := st.LoginFailuresSince(ctx, "ip:1.2.3.4", t0.Add(30*time.Second))
+	if err != nil || len(times) != 2 || !times[0].Equal(t0.Add(time.Minute)) {
+		t.Fatalf("since: %v %v", times, err)
+	}
+	if err := st.ClearLoginFailures(ctx, "email:a@a.test", t0); err != nil {
+		t.Fatal(err)
+	}
+	if times, _ := st.LoginFailuresSince(ctx, "email:a@a.test", t0.Add(-time.Hour)); len(times) != 0 {
+		t.Fatalf("cleared key still has %d", len(times))
+	}
+	if times, _ := st.LoginFailuresSince(ctx, "ip:1.2.3.4", t0.Add(-time.Hour)); len(times) != 3 {
+		t.Fatalf("other key lost failures: %d", len(times))
+	}
+}
+
+func TestCustomDomainsAreUnique(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	_, a, _, _ := st.CreateWorkspace(ctx, store.NewWorkspace{Name: "A", Subdomain: "aaa", AdminEmail: "a@a.test", PasswordHash: "x"})
+	_, b, _, _ := st.CreateWorkspace(ctx, store.NewWorkspace{Name: "B", Subdomain: "bbb", AdminEmail: "b@b.test", PasswordHash: "x"})
+	if err := st.UpdateGeneral(ctx, a.WorkspaceID, a.ID, store.GeneralSettings{Name: "A", CustomDomain: "help.a.test", Visibility: models.VisibilityPublic}); err != nil {
+		t.Fatal(err)
+	}
+	var conflict *models.ConflictError
+	err := st.UpdateGeneral(ctx, b.WorkspaceID, b.ID, store.GeneralSettings{Name: "B", CustomDomain: "help.a.test", Visibility: models.VisibilityPublic})
+	if !errors.As(err, &conflict) || conflict.Field != "custom_domain" {
+		t.Fatalf("duplicate custom domain: %v", err)
+	}
+	// Two help centers without a custom domain do not collide on "".
+	if err := st.UpdateGeneral(ctx, b.WorkspaceID, b.ID, store.GeneralSettings{Name: "B2", Visibility: models.VisibilityPrivate}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.HelpCenterByCustomDomain(ctx, "help.a.test")
+	if err != nil || got.ID != a.ID {
+		t.Fatalf("lookup: %v", err)
+	}
+	if _, err := st.HelpCenterByCustomDomain(ctx, ""); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("empty domain must match nothing: %v", err)
+	}
+}
+
+func TestOpenPostgresUnreachable(t *testing.T) {
+	keys, _ := secrets.Derive("store-test-master-key-0123456789abcdef")
+	box, _ := secrets.NewBox(keys.AtRest)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := store.Open(ctx, "postgres://nobody:x@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", store.Options{Box: box, Now: time.Now})
+	if err == nil || !strings.Contains(err.Error(), "PostgreSQL is unreachable") {
+		t.Fatalf("unreachable PostgreSQL: %v", err)
+	}
+}
