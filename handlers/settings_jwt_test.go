@@ -201,7 +201,7 @@ func TestRegenerateSecret(t *testing.T) {
 	configureJWT(t, app, c, secret40)
 	settings := func() sso.Settings {
 		hc := helpCenter(t, app, "acme")
-		return sso.Settings{Secret: savedSecret(t, app, "acme"), Issuer: hc.Issuer, TTL: 300 * time.Second}
+		return sso.Settings{Enabled: true, Secret: savedSecret(t, app, "acme"), Issuer: hc.Issuer, TTL: 300 * time.Second}
 	}
 	oldToken := mint(t, secret40, app.Clock.Now(), nil)
 	if _, r := sso.Verify(oldToken, settings(), app.Clock.Now()); r != nil {

@@ -55,7 +55,7 @@ func parseLogsQuery(c echo.Context) logsQuery {
 		q.errs["event"] = "Choose an event from the list."
 	}
 	if r := q.filter.Reason; r != "" {
-		if _, ok := sso.LookupReason(sso.ReasonCode(r)); ok {
+		if _, ok := lookupReason(r); ok {
 			q.store.Reason = r
 		} else {
 			q.errs["reason"] = "Choose a reason from the list."
@@ -166,7 +166,7 @@ func (h *Handler) logsShow(c echo.Context) error {
 		p.Events = append(p.Events, console.Option{Value: name, Label: name, Selected: q.filter.Event == name})
 	}
 	p.Reasons = append(p.Reasons, console.Option{Value: "", Label: "Any reason", Selected: q.filter.Reason == ""})
-	for _, r := range sso.Reasons() {
+	for _, r := range logReasons() {
 		p.Reasons = append(p.Reasons, console.Option{Value: string(r.Code), Label: string(r.Code) + " — " + r.Title, Selected: q.filter.Reason == string(r.Code)})
 	}
 	return render(c, status, console.Logs(p))
@@ -185,10 +185,30 @@ func logRow(e models.Event, now time.Time) console.LogRow {
 		Ago: relativeTime(e.CreatedAt, now), Event: e.Event, Rejected: strings.HasSuffix(e.Event, ".rejected"),
 		Reason: e.Reason, Detail: e.Detail, Email: e.Email, JTI: e.JTI, IP: e.IP, UserAgent: e.UserAgent, Count: e.Count,
 	}
-	if r, ok := sso.LookupReason(sso.ReasonCode(e.Reason)); ok {
+	if r, ok := lookupReason(e.Reason); ok {
 		row.ReasonTitle, row.Explanation, row.Extension = r.Title, r.Explanation, r.Extension
 	}
 	return row
+}
+
+// summaryReason explains the flood-summary rows the store writes; it is no
+// token check, so it is not in the sso list.
+var summaryReason = sso.Reason{
+	Code: store.SummaryReason, Title: "Flood summary", Extension: true,
+	Explanation: "More than " + strconv.Itoa(store.RejectedCeiling) + " sign-ins were rejected in one minute. Past " +
+		"that ceiling the rest of the minute's rejections are counted in this one row instead of logged one by one, " +
+		"so a flood cannot fill the log; the detail names the latest reason. Look at the rows just before it for the cause.",
+}
+
+// logReasons are the reasons the Logs view knows: the sso list, then the
+// flood summary.
+func logReasons() []sso.Reason { return append(sso.Reasons(), summaryReason) }
+
+func lookupReason(code string) (sso.Reason, bool) {
+	if code == store.SummaryReason {
+		return summaryReason, true
+	}
+	return sso.LookupReason(sso.ReasonCode(code))
 }
 
 // Chart geometry, in SVG user units.
@@ -203,7 +223,7 @@ const (
 // 7 days (both surfaces), longest week first.
 func (h *Handler) reasonChart(c echo.Context, helpCenterID int64, now time.Time) (console.ReasonChart, error) {
 	var codes []string
-	for _, r := range sso.Reasons() {
+	for _, r := range logReasons() {
 		codes = append(codes, string(r.Code))
 	}
 	counts, err := h.store.ReasonCounts(c.Request().Context(), helpCenterID, codes, now.Add(-24*time.Hour), now.Add(-7*24*time.Hour))
@@ -233,7 +253,7 @@ func (h *Handler) reasonChart(c echo.Context, helpCenterID int64, now time.Time)
 	for i, rc := range counts {
 		row := console.ChartRow{Reason: rc.Reason, Y: i * chartRowHeight, Day: rc.LastDay, Week: rc.LastWeek,
 			DayWidth: scale(rc.LastDay), WeekWidth: scale(rc.LastWeek)}
-		if r, ok := sso.LookupReason(sso.ReasonCode(rc.Reason)); ok {
+		if r, ok := lookupReason(rc.Reason); ok {
 			row.Title = r.Title
 		}
 		ch.Rows = append(ch.Rows, row)

@@ -13,6 +13,7 @@ import (
 
 	"helpcenter/internal/testapp"
 	"helpcenter/models"
+	"helpcenter/store"
 )
 
 // seedEvents writes, for help center sub: 60 redirect-flow rejections (20
@@ -292,5 +293,25 @@ func TestLogsCSV(t *testing.T) {
 	}
 	if res := c.Get(app.BaseURL + "/settings/logs.csv?event=bogus"); res.StatusCode != http.StatusBadRequest {
 		t.Fatalf("bad filter: %d", res.StatusCode)
+	}
+}
+
+// Rows written by the sign-in flow's own LogEvent, flood summary included,
+// show and count in the Logs view.
+func TestLogsShowFloodSummary(t *testing.T) {
+	app := testapp.New(t)
+	c := app.Signup(t, "owner@acme.test", pw, "Acme Help", "acme")
+	hc := helpCenter(t, app, "acme")
+	for range store.RejectedCeiling + 5 {
+		if err := app.Store.LogEvent(context.Background(), &models.Event{HelpCenterID: hc.ID, CreatedAt: app.Clock.Now(),
+			Event: models.EventRedirectRejected, Reason: "jwt_expired", Detail: "exp is 45 s in the past"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	text := textOf(c.Get(app.BaseURL + logsURL + "?reason=" + store.SummaryReason).Body)
+	for _, want := range []string{"Flood summary", "stands for 5 rejections", "Last 24 hours: 605"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("page lacks %q", want)
+		}
 	}
 }

@@ -40,7 +40,9 @@ func (h *Handler) ssoTesterRun(c echo.Context) error {
 	if p.Error != "" {
 		return render(c, http.StatusUnprocessableEntity, console.Tester(p))
 	}
-	settings := sso.Settings{Issuer: hc.Issuer, Audience: hc.Audience, TTL: time.Duration(hc.TokenTTL) * time.Second}
+	// Checked as if the switch were on, so an admin can test tokens before
+	// switching single sign-on on; the report says when it is off.
+	settings := sso.Settings{Enabled: true, Issuer: hc.Issuer, Audience: hc.Audience, TTL: time.Duration(hc.TokenTTL) * time.Second}
 	if hc.HasSecret() {
 		secret, err := h.store.JWTSecret(hc)
 		if err != nil {

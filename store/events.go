@@ -11,6 +11,11 @@ import (
 	"helpcenter/models"
 )
 
+// SummaryReason is the reason of the row that, once a help center passes
+// RejectedCeiling rejections in a minute, counts the rest of that minute's
+// rejections (its Count) instead of logging each.
+const SummaryReason = "rejections_summarised"
+
 // EventFilter narrows the Logs view. Zero values mean "any".
 type EventFilter struct {
 	// Events lists the event names to show; empty means every event.
@@ -222,4 +227,3 @@ func (s *Store) placeholders(q string) string {
 	}
 	return b.String()
 }
-

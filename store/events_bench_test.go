@@ -26,10 +26,10 @@ var benchReasons = []string{"jwt_expired", "jwt_invalid_signature", "jwt_too_old
 // center over 30 days (70 % redirect rejections, 20 % successes, 10 %
 // widget rejections; 5,000 distinct emails) plus 1,000 of another. It is
 // generated once into the temporary directory and reused by later runs;
-// delete helpcenter-bench-events-v1.db* there to rebuild it.
+// delete helpcenter-bench-events-v2.db* there to rebuild it.
 func openBenchStore(b *testing.B) (*store.Store, int64) {
 	b.Helper()
-	path := filepath.Join(os.TempDir(), "helpcenter-bench-events-v1.db")
+	path := filepath.Join(os.TempDir(), "helpcenter-bench-events-v2.db")
 	keys, err := secrets.Derive("bench-master-key-0123456789abcdefghijklmnop")
 	if err != nil {
 		b.Fatal(err)

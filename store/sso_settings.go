@@ -85,12 +85,12 @@ func (s *Store) SetSSOEnabled(ctx context.Context, workspaceID, helpCenterID int
 		action = "Single sign-on turned on"
 	}
 	return s.tx(ctx, func(tx *gorm.DB) error {
-		var current bool
-		if err := tx.Raw(`SELECT sso_enabled FROM help_centers WHERE id = ? AND workspace_id = ?`,
-			helpCenterID, workspaceID).Row().Scan(&current); err != nil {
+		var current models.HelpCenter
+		if err := tx.Select("sso_enabled").Where("id = ? AND workspace_id = ?", helpCenterID, workspaceID).
+			First(&current).Error; err != nil {
 			return notFound(err)
 		}
-		if current == on {
+		if current.SSOEnabled == on {
 			return nil
 		}
 		if err := updateHelpCenter(tx, workspaceID, helpCenterID, map[string]any{"sso_enabled": on, "updated_at": now}); err != nil {
