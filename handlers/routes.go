@@ -38,6 +38,17 @@ func (h *Handler) consoleRoutes(e *echo.Echo) {
 	admin.GET("/categories/:id", h.categoryEdit)
 	admin.POST("/categories/:id", h.categoryUpdate)
 	admin.POST("/categories/:id/delete", h.categoryDelete)
+	admin.GET("/settings/security/sso", h.ssoSettingsShow)
+	admin.POST("/settings/security/sso/enabled", h.ssoSwitchSave)
+	admin.POST("/settings/security/sso/notify", h.ssoNotifyMe)
+	admin.GET("/settings/security/sso/jwt", h.jwtSettingsShow)
+	admin.POST("/settings/security/sso/jwt", h.jwtSettingsApply)
+	admin.POST("/settings/security/sso/jwt/generate", h.jwtSecretGenerate)
+	admin.POST("/settings/security/sso/jwt/regenerate", h.jwtSecretRegenerate)
+	admin.GET("/settings/security/sso/tester", h.ssoTesterShow)
+	admin.POST("/settings/security/sso/tester", h.ssoTesterRun)
+	admin.GET("/settings/logs", h.logsShow)
+	admin.GET("/settings/logs.csv", h.logsCSV)
 }
 
 // siteRoutes lists every route of a help center (its subdomain or custom

@@ -253,7 +253,7 @@ func (q queries) logEvent(e *models.Event) error {
 		return res.Error
 	}
 	return q.db.Create(&models.Event{
-		HelpCenterID: e.HelpCenterID, CreatedAt: minute, Event: e.Event, Reason: "rejections_summarised",
+		HelpCenterID: e.HelpCenterID, CreatedAt: minute, Event: e.Event, Reason: SummaryReason,
 		Detail: "further rejections in this minute past the ceiling of 600, counted here instead of logged one by one; the latest: " + e.Reason,
 		Count:  1, Summary: true,
 	}).Error
