@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"context"
-	"database/sql"
 	"html"
 	"net/http"
 	"net/url"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	_ "github.com/mattn/go-sqlite3"
 
 	"helpcenter/internal/testapp"
 	"helpcenter/models"
@@ -111,14 +109,9 @@ func textOf(body string) string {
 // store method reads (the SSO flow's records).
 func countRows(t *testing.T, app *testapp.App, table string) int {
 	t.Helper()
-	db, err := sql.Open("sqlite3", strings.TrimPrefix(app.Config.Database, "sqlite:"))
+	n, err := app.Store.CountRowsForTest(context.Background(), table)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	var n int
-	if err := db.QueryRow("SELECT COUNT(*) FROM " + table).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return int(n)
 }
