@@ -145,6 +145,14 @@ CREATE TABLE visitor_sessions (
 );
 CREATE INDEX visitor_sessions_user ON visitor_sessions (user_id);
 `},
+	{5, "allowed widget origins", `
+CREATE TABLE widget_origins (
+	help_center_id BIGINT NOT NULL REFERENCES help_centers(id) ON DELETE CASCADE,
+	origin TEXT NOT NULL,
+	position INTEGER NOT NULL,
+	PRIMARY KEY (help_center_id, origin)
+);
+`},
 }
 
 // Migrate applies every migration not yet recorded, in order.
