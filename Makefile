@@ -5,7 +5,7 @@ GO       ?= go
 PKGS     := ./...
 BIN      := bin/helpcenter
 
-.PHONY: run test test-short generate lint verify build bench clean
+.PHONY: run test test-short test-postgres generate lint verify build bench clean
 
 ## run: the server with the embedded SQLite database and the demo workspace
 run:
@@ -18,6 +18,11 @@ test:
 ## test-short: everything but the browser tests
 test-short:
 	$(GO) test -count=1 -short $(PKGS)
+
+## test-postgres: the store, flow and CLI tests again on a throw-away PostgreSQL
+## cluster (installed from Debian's packages when missing)
+test-postgres:
+	.ci/with-postgres $(GO) test -count=1 -timeout 20m ./store/ ./handlers/ ./internal/... .
 
 ## generate: templ components → *_templ.go
 generate:

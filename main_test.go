@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"helpcenter/internal/accounts"
 	"helpcenter/internal/config"
 	"helpcenter/internal/secrets"
+	"helpcenter/internal/testdb"
 	"helpcenter/sso"
 	"helpcenter/store"
 )
@@ -18,7 +18,7 @@ import (
 // cliEnv is a fresh database and master key for one test.
 func cliEnv(t *testing.T) map[string]string {
 	return map[string]string{
-		"HELPCENTER_DATABASE":   "sqlite:" + filepath.Join(t.TempDir(), "hc.db"),
+		"HELPCENTER_DATABASE":   testdb.DSN(t),
 		"HELPCENTER_SECRET_KEY": "cli-test-master-key-0123456789abcdefgh",
 		"ADMIN_PW":              "from the environment",
 	}

@@ -139,7 +139,9 @@ func (b *Browser) open(url string) {
 func (b *Browser) fill(label, value string) {
 	b.t.Helper()
 	sel := b.fieldByLabel(label)
-	b.do(chromedp.Clear(chromedp.CSS(sel)), chromedp.SendKeys(chromedp.CSS(sel), value))
+	// Emptied by script, not chromedp.Clear, which fails on an empty <textarea>.
+	_ = eval[bool](b, fmt.Sprintf(`(() => { document.querySelector(%q).value = ""; return true; })()`, sel))
+	b.do(chromedp.SendKeys(chromedp.CSS(sel), value))
 }
 
 // fieldByLabel resolves <label for=…> with exactly this text to a selector.
@@ -155,6 +157,17 @@ func (b *Browser) fieldByLabel(label string) string {
 
 func cssEscape(id string) string {
 	return regexp.MustCompile(`([^A-Za-z0-9_-])`).ReplaceAllString(id, `\$1`)
+}
+
+// choose picks the option whose visible text is option in the <select>
+// labelled label, as a person picks from a list.
+func (b *Browser) choose(label, option string) {
+	b.t.Helper()
+	sel := b.fieldByLabel(label)
+	js := fmt.Sprintf(`(() => { const s = document.querySelector(%q); const o = [...s.options].find(o => o.text.trim() === %q); if (!o) return false; s.value = o.value; s.dispatchEvent(new Event("change", {bubbles: true})); return true; })()`, sel, option)
+	if !eval[bool](b, js) {
+		b.t.Fatalf("no option %q in the list labelled %q on %s", option, label, b.location())
+	}
 }
 
 // check ticks the radio or checkbox labelled label.

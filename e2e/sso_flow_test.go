@@ -33,6 +33,7 @@ var partnerLoginPage = template.Must(template.New("login").Parse(`<!doctype html
 <input type="hidden" name="subdomain" value="{{.Subdomain}}">
 <label for="email">Your email</label><input id="email" name="email">
 <label for="name">Your name</label><input id="name" name="name">
+<label for="role">Your role</label><select id="role" name="role"><option>editor</option><option>viewer</option><option>admin</option></select>
 <button type="submit">Continue to help</button>
 </form></body></html>`))
 
@@ -45,7 +46,7 @@ func newPartnerApp(t *testing.T, secret, helpCenterURL string) *partnerApp {
 		now := time.Now()
 		tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
 			"jti": r.FormValue("key"), "iss": "partner-app", "iat": now.Unix(), "exp": now.Add(2 * time.Minute).Unix(),
-			"email": r.FormValue("email"), "name": r.FormValue("name"), "role": "editor",
+			"email": r.FormValue("email"), "name": r.FormValue("name"), "role": r.FormValue("role"),
 		}).SignedString([]byte(secret))
 		if err != nil {
 			http.Error(w, err.Error(), 500)

@@ -10,6 +10,7 @@ import (
 	"helpcenter/models"
 	"helpcenter/views/components"
 	"helpcenter/views/layout"
+	"helpcenter/views/site"
 )
 
 // errorHandler renders every error status as a page (or an htmx fragment)
@@ -65,6 +66,10 @@ func (h *Handler) errorHandler(err error, c echo.Context) {
 	body := components.ErrorPage(status, title, message)
 	if c.Request().Header.Get("HX-Request") == "true" {
 		_ = render(c, status, body)
+		return
+	}
+	if _, ok := tenantFrom(c); ok {
+		_ = render(c, status, site.Error(site.ErrorPage{Chrome: h.siteChrome(c, title), Status: status, Title: title, Message: message}))
 		return
 	}
 	_ = render(c, status, layout.ErrorDocument(status, title, message))

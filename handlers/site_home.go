@@ -19,6 +19,51 @@ func (h *Handler) siteChrome(c echo.Context, title string) layout.SiteChrome {
 	return chrome
 }
 
+// homeArticlesPerCategory is how many articles a category card lists
+// before "See all".
+const homeArticlesPerCategory = 6
+
+// siteHome lists the categories with the articles this visitor may read.
+// A category with none of them is left out, so an admins-only category
+// does not show up empty for everyone else.
 func (h *Handler) siteHome(c echo.Context) error {
-	return render(c, http.StatusOK, site.Home(site.HomePage{Chrome: h.siteChrome(c, "Home")}))
+	hc, _ := tenantFrom(c)
+	ctx := c.Request().Context()
+	cats, err := h.store.Categories(ctx, hc.ID)
+	if err != nil {
+		return err
+	}
+	articles, err := h.store.PublishedArticles(ctx, hc.ID, visitorRole(c), nil)
+	if err != nil {
+		return err
+	}
+	byCategory := map[int64][]site.ArticleLink{}
+	var other []site.ArticleLink
+	for _, a := range articles {
+		link := site.ArticleLink{Title: a.Title, URL: "/articles/" + a.Slug}
+		if a.CategoryID == nil {
+			other = append(other, link)
+		} else {
+			byCategory[*a.CategoryID] = append(byCategory[*a.CategoryID], link)
+		}
+	}
+	p := site.HomePage{Chrome: h.siteChrome(c, "Help center")}
+	for _, cat := range cats {
+		if links := byCategory[cat.ID]; len(links) > 0 {
+			p.Sections = append(p.Sections, section(cat.Name, cat.Description, "/categories/"+cat.Slug, links))
+		}
+	}
+	if len(other) > 0 {
+		p.Sections = append(p.Sections, section("Other articles", "", "", other))
+	}
+	return render(c, http.StatusOK, site.Home(p))
+}
+
+func section(name, description, url string, links []site.ArticleLink) site.Section {
+	s := site.Section{Name: name, Description: description, URL: url, Articles: links}
+	// Without a category page to send readers to, list them all.
+	if url != "" && len(links) > homeArticlesPerCategory {
+		s.Articles, s.More = links[:homeArticlesPerCategory], len(links)-homeArticlesPerCategory
+	}
+	return s
 }

@@ -18,6 +18,11 @@ type migration struct {
 	sql     string
 }
 
+// A statement that begins with {{sqlite}} or {{postgres}} runs on that
+// database only: the search index is an FTS4 table on one and an
+// expression index on the other.
+var dialectOnly = []string{"sqlite", "postgres"}
+
 // ddl writes the few types that differ between SQLite and PostgreSQL as
 // placeholders, so one statement serves both.
 var ddl = map[string]*strings.Replacer{
@@ -145,6 +150,37 @@ CREATE TABLE visitor_sessions (
 );
 CREATE INDEX visitor_sessions_user ON visitor_sessions (user_id);
 `},
+	{4, "articles and categories", `
+CREATE TABLE categories (
+	id {{id}},
+	help_center_id BIGINT NOT NULL REFERENCES help_centers(id) ON DELETE CASCADE,
+	name TEXT NOT NULL,
+	slug TEXT NOT NULL,
+	description TEXT NOT NULL DEFAULT '',
+	position INTEGER NOT NULL DEFAULT 0,
+	created_at {{time}} NOT NULL,
+	updated_at {{time}} NOT NULL
+);
+CREATE UNIQUE INDEX categories_slug ON categories (help_center_id, slug);
+CREATE TABLE articles (
+	id {{id}},
+	help_center_id BIGINT NOT NULL REFERENCES help_centers(id) ON DELETE CASCADE,
+	category_id BIGINT REFERENCES categories(id) ON DELETE SET NULL,
+	title TEXT NOT NULL,
+	slug TEXT NOT NULL,
+	body TEXT NOT NULL DEFAULT '',
+	body_text TEXT NOT NULL DEFAULT '',
+	status TEXT NOT NULL DEFAULT 'draft',
+	min_role TEXT NOT NULL DEFAULT 'viewer',
+	published_at {{time}},
+	created_at {{time}} NOT NULL,
+	updated_at {{time}} NOT NULL
+);
+CREATE UNIQUE INDEX articles_slug ON articles (help_center_id, slug);
+CREATE INDEX articles_category ON articles (category_id);
+{{sqlite}} CREATE VIRTUAL TABLE article_search USING fts4(title, body, languageid="help_center_id", tokenize=unicode61 "remove_diacritics=2", prefix="2,3");
+{{postgres}} CREATE INDEX articles_search ON articles USING GIN ((setweight(to_tsvector('simple'::regconfig, title), 'A') || setweight(to_tsvector('simple'::regconfig, body_text), 'B')))
+`},
 	{5, "allowed widget origins", `
 CREATE TABLE widget_origins (
 	help_center_id BIGINT NOT NULL REFERENCES help_centers(id) ON DELETE CASCADE,
@@ -174,7 +210,8 @@ func (s *Store) Migrate(ctx context.Context) error {
 				return nil
 			}
 			for _, stmt := range strings.Split(ddl[s.dialect].Replace(m.sql), ";") {
-				if strings.TrimSpace(stmt) == "" {
+				stmt, ok := s.forDialect(stmt)
+				if !ok {
 					continue
 				}
 				if err := tx.Exec(stmt).Error; err != nil {
@@ -189,6 +226,18 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// forDialect trims stmt and says whether it runs on this database: blank
+// statements and those marked for the other dialect do not.
+func (s *Store) forDialect(stmt string) (string, bool) {
+	stmt = strings.TrimSpace(stmt)
+	for _, d := range dialectOnly {
+		if rest, ok := strings.CutPrefix(stmt, "{{"+d+"}}"); ok {
+			return strings.TrimSpace(rest), d == s.dialect
+		}
+	}
+	return stmt, stmt != ""
 }
 
 // SchemaVersion is the newest applied migration, 0 for an empty database.

@@ -3,13 +3,13 @@ package store_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"helpcenter/internal/secrets"
+	"helpcenter/internal/testdb"
 	"helpcenter/models"
 	"helpcenter/sso"
 	"helpcenter/store"
@@ -26,7 +26,7 @@ func openStore(t testing.TB) *store.Store {
 		t.Fatal(err)
 	}
 	box, _ := secrets.NewBox(keys.AtRest)
-	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "sub", "hc.db"),
+	st, err := store.Open(context.Background(), testdb.DSN(t),
 		store.Options{Box: box, Now: func() time.Time { return t0 }})
 	if err != nil {
 		t.Fatal(err)
@@ -306,4 +306,22 @@ func TestConsumePendingKeyOnce(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// The embedded default creates its directory on first run.
+func TestOpenSQLiteCreatesDirectory(t *testing.T) {
+	keys, _ := secrets.Derive("store-test-master-key-0123456789abcdef")
+	box, _ := secrets.NewBox(keys.AtRest)
+	path := t.TempDir() + "/nested/dir/helpcenter.db"
+	st, err := store.Open(context.Background(), "sqlite:"+path, store.Options{Box: box, Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if st.Dialect() != "sqlite" {
+		t.Fatalf("dialect %q", st.Dialect())
+	}
 }

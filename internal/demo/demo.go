@@ -71,5 +71,8 @@ func Seed(ctx context.Context, st *store.Store, acc *accounts.Service, cfg *conf
 	if err := st.SetVisibility(ctx, hc.ID, models.VisibilityPrivate, ""); err != nil {
 		return Result{}, err
 	}
+	if err := seedContent(ctx, st, hc.ID); err != nil {
+		return Result{}, fmt.Errorf("demo articles: %w", err)
+	}
 	return Result{Created: true, AdminEmail: AdminEmail, AdminPassword: password, HelpCenterURL: cfg.HelpCenterURL(hc.Subdomain)}, nil
 }

@@ -13,7 +13,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -24,6 +23,7 @@ import (
 	"helpcenter/internal/accounts"
 	"helpcenter/internal/config"
 	"helpcenter/internal/secrets"
+	"helpcenter/internal/testdb"
 	"helpcenter/store"
 )
 
@@ -66,6 +66,9 @@ type App struct {
 type Options struct {
 	// Env overrides HELPCENTER_* variables (BASE_URL is set by New).
 	Env map[string]string
+	// Database, when set, is shared with another App instead of a fresh
+	// one: several instances on one database.
+	Database string
 }
 
 // New starts an app and stops it when the test ends.
@@ -80,11 +83,13 @@ func New(t testing.TB, opts ...Options) *App {
 		t.Fatalf("listen: %v", err)
 	}
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	dir := t.TempDir()
 	env := map[string]string{
 		"HELPCENTER_BASE_URL":   "http://localhost:" + port,
-		"HELPCENTER_DATABASE":   "sqlite:" + filepath.Join(dir, "helpcenter.db"),
+		"HELPCENTER_DATABASE":   testdb.DSN(t),
 		"HELPCENTER_SECRET_KEY": "test-master-key-0123456789abcdefghijklmnop",
+	}
+	if o.Database != "" {
+		env["HELPCENTER_DATABASE"] = o.Database
 	}
 	for k, v := range o.Env {
 		env[k] = v

@@ -1,0 +1,293 @@
+// Command bench measures helpcenter's hot paths on the machine at hand and
+// prints them side by side with their reference ceilings (`make bench`).
+// Figures are printed, never asserted: see bench/RESULTS.md for a run.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"helpcenter/handlers"
+	"helpcenter/internal/accounts"
+	"helpcenter/internal/config"
+	"helpcenter/internal/secrets"
+	"helpcenter/models"
+	"helpcenter/sso"
+	"helpcenter/store"
+)
+
+func main() {
+	database := flag.String("database", "", "database to measure (default: SQLite in a temporary directory)")
+	logins := flag.Int("logins", 20000, "sign-ins per login measurement")
+	pageSeconds := flag.Duration("pages", 5*time.Second, "duration of each page measurement")
+	flag.Parse()
+	if err := run(*database, *logins, *pageSeconds); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+const secret = "bench-shared-secret-0123456789abcdefghijklmnopqrstuvwxyz"
+
+// row is one line of the results table.
+type row struct{ what, result, reference, ratio, target string }
+
+func run(database string, logins int, pageSeconds time.Duration) error {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "helpcenter-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if database == "" {
+		database = "sqlite:" + filepath.Join(dir, "bench.db")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	env := map[string]string{
+		"HELPCENTER_BASE_URL": "http://localhost:" + port, "HELPCENTER_DATABASE": database,
+		"HELPCENTER_SECRET_KEY": "bench-master-key-0123456789abcdefghijkl", "HELPCENTER_TRUSTED_PROXIES": "127.0.0.1/32",
+	}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		return err
+	}
+	keys, _ := secrets.Derive(cfg.SecretKey)
+	box, _ := secrets.NewBox(keys.AtRest)
+	st, err := store.Open(ctx, cfg.Database, store.Options{Box: box, Now: time.Now})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	acc := &accounts.Service{Store: st, Now: time.Now}
+	_, hc, fe, err := acc.Signup(ctx, accounts.SignupInput{Email: "owner@bench.test", Password: "bench password 1", Name: "Bench", Subdomain: "bench"})
+	if err != nil || fe.Any() {
+		return fmt.Errorf("signup: %v %v", err, fe)
+	}
+	if err := st.SaveSSOConfig(ctx, hc.WorkspaceID, hc.ID, store.SSOConfig{Enabled: true, LoginURL: "https://partner.example/login", TokenTTL: 3600, Secret: secret}); err != nil {
+		return err
+	}
+	if err := st.SetVisibility(ctx, hc.ID, models.VisibilityPrivate, ""); err != nil {
+		return err
+	}
+	// Request logs go nowhere: a terminal would measure itself.
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	h := handlers.New(handlers.Deps{Config: cfg, Store: st, Accounts: acc, Keys: keys, Log: logger, Now: time.Now})
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	defer srv.Close()
+	addr := ln.Addr().String()
+	siteURL := cfg.HelpCenterURL("bench")
+
+	var rows []row
+	fmt.Fprintf(os.Stderr, "preparing %d tokens…\n", 2*logins)
+
+	// 1. The ceiling: verify + one transaction inserting the jti and
+	// upserting the user, in process, 8 goroutines.
+	settings := sso.Settings{Enabled: true, Secret: secret, TTL: time.Hour}
+	ceilingTokens := mintTokens(logins, func(i int) string { return "ceiling-" + strconv.Itoa(i) })
+	ceiling, err := timed(8, logins, func(i int) error {
+		claims, rej := sso.Verify(ceilingTokens[i], settings, time.Now())
+		if rej != nil {
+			return fmt.Errorf("ceiling token refused: %s %s", rej.Reason, rej.Detail)
+		}
+		return st.InSignIn(ctx, func(tx *store.SignIn) error {
+			if _, err := tx.RecordJTI(ctx, hc.ID, claims.JTI, claims.ReplayKeepUntil()); err != nil {
+				return err
+			}
+			_, err := tx.ProvisionUser(ctx, hc.ID, claims.Profile(), time.Now())
+			return err
+		})
+	})
+	if err != nil {
+		return err
+	}
+
+	// 2. Full logins through /sso/jwt: verify, jti, key, user upsert,
+	// session, event row, cookie; 64 connections.
+	browser := "bench-browser-id-0123456789abcdefghijklmnopqrstu"
+	loginTokens := make([]string, logins)
+	for i := range loginTokens {
+		k, err := sso.NewPendingKey(browser, "/", time.Now())
+		if err != nil {
+			return err
+		}
+		if err := st.SavePendingKey(ctx, hc.ID, k); err != nil {
+			return err
+		}
+		loginTokens[i] = mintTokens(1, func(int) string { return k.Key })[0]
+	}
+	fmt.Fprintln(os.Stderr, "measuring full logins…")
+	full := load(addr, 64, logins, 5*time.Minute, func(i int) *http.Request {
+		req, _ := http.NewRequest(http.MethodGet, siteURL+"/sso/jwt?jwt="+loginTokens[i], nil)
+		req.Header.Set("Cookie", "hc_bid="+browser)
+		req.Header.Set("X-Forwarded-For", fakeIP(i))
+		return req
+	})
+	rows = append(rows,
+		row{"`/sso/jwt` full logins, 64 connections", fmt.Sprintf("%.0f/s, p50 %s, p99 %s, max %s%s", full.RequestsPerSecond, ms(full.P50), ms(full.P99), ms(full.Max), statusNote(full, http.StatusSeeOther)),
+			fmt.Sprintf("verify + 1 tx (jti, user), 8 goroutines: %.0f/s", ceiling), pct(full.RequestsPerSecond, ceiling), "≥ 70 %, no request > 250 ms"})
+
+	// 3. A signed-in help-center page next to a bare Echo "hello" on the
+	// same server settings.
+	cookie, err := signIn(addr, siteURL, st, ctx, hc.ID, browser)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, "measuring pages…")
+	page := load(addr, 64, 1<<30, pageSeconds, func(i int) *http.Request {
+		req, _ := http.NewRequest(http.MethodGet, siteURL+"/", nil)
+		req.Header.Set("Cookie", cookie)
+		return req
+	})
+	bare, err := bareEcho(pageSeconds)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, row{"signed-in help-center page, 64 connections", fmt.Sprintf("%.0f/s, p50 %s, p99 %s%s", page.RequestsPerSecond, ms(page.P50), ms(page.P99), statusNote(page, http.StatusOK)),
+		fmt.Sprintf("bare Echo \"hello\": %.0f/s", bare.RequestsPerSecond), pct(page.RequestsPerSecond, bare.RequestsPerSecond), "≥ 40 %"})
+
+	rows = append(rows, row{"peak RSS of the process (server and load generator)", peakRSS(), "", "", "< 100 MB"})
+	printTable(os.Stdout, st.Dialect(), rows)
+	return nil
+}
+
+func mintTokens(n int, jti func(int) string) []string {
+	now := time.Now().Unix()
+	out := make([]string, n)
+	for i := range out {
+		tok, err := sso.Mint(secret, map[string]any{
+			"jti": jti(i), "iss": "bench", "iat": now, "exp": now + 3000,
+			"email": fmt.Sprintf("user%d@bench.test", i%1000), "name": "Bench User", "external_id": strconv.Itoa(i % 1000),
+		})
+		if err != nil {
+			panic(err)
+		}
+		out[i] = tok
+	}
+	return out
+}
+
+// signIn opens one visitor session and returns its cookie header.
+func signIn(addr, siteURL string, st *store.Store, ctx context.Context, hcID int64, browser string) (string, error) {
+	k, _ := sso.NewPendingKey(browser, "/", time.Now())
+	if err := st.SavePendingKey(ctx, hcID, k); err != nil {
+		return "", err
+	}
+	tok := mintTokens(1, func(int) string { return k.Key })[0]
+	var cookie string
+	res := load(addr, 1, 1, time.Minute, func(int) *http.Request {
+		req, _ := http.NewRequest(http.MethodGet, siteURL+"/sso/jwt?jwt="+tok, nil)
+		req.Header.Set("Cookie", "hc_bid="+browser)
+		req.Header.Set("X-Forwarded-For", "192.0.2.1")
+		return req
+	})
+	if res.StatusCounts[http.StatusSeeOther] != 1 {
+		return "", fmt.Errorf("bench sign-in failed: %v", res.StatusCounts)
+	}
+	// Replay the flow once more with a raw client to read the cookie.
+	k2, _ := sso.NewPendingKey(browser, "/", time.Now())
+	st.SavePendingKey(ctx, hcID, k2)
+	req, _ := http.NewRequest(http.MethodGet, siteURL+"/sso/jwt?jwt="+mintTokens(1, func(int) string { return k2.Key })[0], nil)
+	req.Header.Set("Cookie", "hc_bid="+browser)
+	req.Header.Set("X-Forwarded-For", "192.0.2.2")
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}}
+	resp, err := (&http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+	if err != nil {
+		return "", err
+	}
+	resp.Body.Close()
+	for _, c := range resp.Cookies() {
+		if c.Name == "hc_session" {
+			cookie = "hc_session=" + c.Value
+		}
+	}
+	if cookie == "" {
+		return "", fmt.Errorf("no session cookie (status %d)", resp.StatusCode)
+	}
+	return cookie, nil
+}
+
+// bareEcho measures Echo answering "hello" on a server like ours.
+func bareEcho(d time.Duration) (loadResult, error) {
+	e := echo.New()
+	e.GET("/", func(c echo.Context) error { return c.String(http.StatusOK, "hello") })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return loadResult{}, err
+	}
+	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	defer srv.Close()
+	url := "http://" + ln.Addr().String() + "/"
+	return load(ln.Addr().String(), 64, 1<<30, d, func(int) *http.Request {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		return req
+	}), nil
+}
+
+func fakeIP(i int) string {
+	return fmt.Sprintf("10.%d.%d.%d", (i>>16)&255, (i>>8)&255, i&255)
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
+
+func pct(a, b float64) string {
+	if b == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.0f %%", 100*a/b)
+}
+
+func statusNote(r loadResult, want int) string {
+	if r.Errors == 0 && r.StatusCounts[want] == r.Requests {
+		return ""
+	}
+	return fmt.Sprintf(" (unexpected: statuses %v, %d errors)", r.StatusCounts, r.Errors)
+}
+
+// peakRSS is the process's high-water resident set (VmHWM).
+func peakRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			f := strings.Fields(line)
+			kb, _ := strconv.Atoi(f[1])
+			return fmt.Sprintf("%.0f MB", float64(kb)/1024)
+		}
+	}
+	return "unknown"
+}
+
+func printTable(w io.Writer, dialect string, rows []row) {
+	fmt.Fprintf(w, "\nhelpcenter bench · %s · %s/%s · %d CPUs · %s · %s\n\n", time.Now().UTC().Format(time.DateTime), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), dialect)
+	fmt.Fprintln(w, "| measurement | result | reference | ratio | target |")
+	fmt.Fprintln(w, "|---|---|---|---|---|")
+	for _, r := range rows {
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", r.what, r.result, r.reference, r.ratio, r.target)
+	}
+}

@@ -1,0 +1,292 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"helpcenter/internal/markdown"
+	"helpcenter/models"
+	"helpcenter/views/components"
+	"helpcenter/views/console"
+)
+
+// Limits on what an article form accepts.
+const (
+	maxTitleLength = 200
+	maxBodyLength  = 200_000
+)
+
+// audienceLabel names an Audience as the form's options do.
+func audienceLabel(r models.Role) string {
+	for _, o := range console.AudienceOptions {
+		if o.Value == string(r) {
+			return o.Label
+		}
+	}
+	return string(r)
+}
+
+// dateFormat is how the console and the help centers show dates.
+const dateFormat = "January 2, 2006"
+
+// idParam reads the :id of a console URL. A malformed id is a 404 like an
+// unknown one.
+func idParam(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, echo.ErrNotFound
+	}
+	return id, nil
+}
+
+func (h *Handler) articlesList(c echo.Context) error {
+	a, _ := adminFrom(c)
+	ctx := c.Request().Context()
+	articles, err := h.store.Articles(ctx, a.HelpCenter.ID)
+	if err != nil {
+		return err
+	}
+	names, err := h.categoryNames(c)
+	if err != nil {
+		return err
+	}
+	p := console.ArticlesPage{Chrome: h.chrome(c, "Articles", "articles")}
+	if c.QueryParam("deleted") == "1" {
+		p.Notice = "Article deleted."
+	}
+	for _, art := range articles {
+		p.Articles = append(p.Articles, console.ArticleRow{
+			ID: art.ID, Title: art.Title, Category: categoryName(names, art.CategoryID),
+			Audience: audienceLabel(art.MinRole), Published: art.Status == models.StatusPublished,
+			Updated: art.UpdatedAt.Format(dateFormat),
+		})
+	}
+	return render(c, http.StatusOK, console.Articles(p))
+}
+
+// categoryNames maps the admin's category ids to names.
+func (h *Handler) categoryNames(c echo.Context) (map[int64]string, error) {
+	a, _ := adminFrom(c)
+	cats, err := h.store.Categories(c.Request().Context(), a.HelpCenter.ID)
+	names := make(map[int64]string, len(cats))
+	for _, cat := range cats {
+		names[cat.ID] = cat.Name
+	}
+	return names, err
+}
+
+func categoryName(names map[int64]string, id *int64) string {
+	if id == nil {
+		return "Uncategorized"
+	}
+	return names[*id]
+}
+
+// articleForm is the form page for art (empty for a new article).
+func (h *Handler) articleForm(c echo.Context, art *models.Article) (console.ArticleFormPage, error) {
+	a, _ := adminFrom(c)
+	title := "New article"
+	if art.ID != 0 {
+		title = art.Title
+	}
+	p := console.ArticleFormPage{
+		Chrome: h.chrome(c, title, "articles"),
+		ID:     art.ID, Title: art.Title, Slug: art.Slug, Body: art.Body,
+		Audience: string(art.MinRole), Status: string(art.Status),
+		Preview:    markdown.HTML(art.Body),
+		Categories: []components.Option{{Value: "", Label: "Uncategorized"}},
+	}
+	if art.CategoryID != nil {
+		p.CategoryID = strconv.FormatInt(*art.CategoryID, 10)
+	}
+	if art.ID != 0 {
+		p.Published = art.Status == models.StatusPublished
+		p.Updated = art.UpdatedAt.Format(dateFormat)
+		if p.Published {
+			p.PublicURL = h.cfg.HelpCenterURL(a.HelpCenter.Subdomain) + "/articles/" + art.Slug
+		}
+	}
+	cats, err := h.store.Categories(c.Request().Context(), a.HelpCenter.ID)
+	for _, cat := range cats {
+		p.Categories = append(p.Categories, components.Option{Value: strconv.FormatInt(cat.ID, 10), Label: cat.Name})
+	}
+	return p, err
+}
+
+func (h *Handler) articleNew(c echo.Context) error {
+	p, err := h.articleForm(c, &models.Article{MinRole: models.RoleViewer, Status: models.StatusDraft})
+	if err != nil {
+		return err
+	}
+	if id := c.QueryParam("category"); id != "" {
+		p.CategoryID = id
+	}
+	return render(c, http.StatusOK, console.ArticleForm(p))
+}
+
+func (h *Handler) articleEdit(c echo.Context) error {
+	art, err := h.adminArticle(c)
+	if err != nil {
+		return err
+	}
+	p, err := h.articleForm(c, art)
+	if err != nil {
+		return err
+	}
+	p.Saved = c.QueryParam("saved") == "1"
+	return render(c, http.StatusOK, console.ArticleForm(p))
+}
+
+// adminArticle loads the :id article of the admin's own help center; any
+// other id, another workspace's included, is a 404.
+func (h *Handler) adminArticle(c echo.Context) (*models.Article, error) {
+	a, _ := adminFrom(c)
+	id, err := idParam(c)
+	if err != nil {
+		return nil, err
+	}
+	return h.store.Article(c.Request().Context(), a.HelpCenter.ID, id)
+}
+
+func (h *Handler) articleCreate(c echo.Context) error {
+	return h.articleSave(c, &models.Article{})
+}
+
+func (h *Handler) articleUpdate(c echo.Context) error {
+	art, err := h.adminArticle(c)
+	if err != nil {
+		return err
+	}
+	return h.articleSave(c, art)
+}
+
+// articleSave validates the form into art and saves it, or shows the form
+// again with the input kept and each error beside its field.
+func (h *Handler) articleSave(c echo.Context, art *models.Article) error {
+	a, _ := adminFrom(c)
+	ctx := c.Request().Context()
+	p, err := h.articleForm(c, art)
+	if err != nil {
+		return err
+	}
+	p.Title = strings.TrimSpace(c.FormValue("title"))
+	p.Slug = strings.TrimSpace(c.FormValue("slug"))
+	p.CategoryID = c.FormValue("category")
+	p.Body = c.FormValue("body")
+	p.Audience = c.FormValue("audience")
+	p.Status = c.FormValue("status")
+	p.Preview = markdown.HTML(p.Body)
+	errs := models.FieldErrors{}
+
+	switch {
+	case p.Title == "":
+		errs["title"] = "Enter a title."
+	case utf8.RuneCountInString(p.Title) > maxTitleLength:
+		errs["title"] = "Use at most 200 characters."
+	}
+	slug := ""
+	if p.Slug != "" {
+		// A typed slug is tidied ("Reset Password" → "reset-password")
+		// rather than refused; only one with nothing usable is an error.
+		if slug = models.Slugify(p.Slug); slug == "" {
+			errs["slug"] = "Use lowercase letters, digits and hyphens, e.g. reset-your-password."
+		}
+	}
+	var categoryID *int64
+	if p.CategoryID != "" {
+		id, err := strconv.ParseInt(p.CategoryID, 10, 64)
+		if err == nil {
+			_, err = h.store.Category(ctx, a.HelpCenter.ID, id)
+		}
+		switch {
+		case err == nil:
+			categoryID = &id
+		case errors.Is(err, models.ErrNotFound) || errors.Is(err, strconv.ErrSyntax) || errors.Is(err, strconv.ErrRange):
+			errs["category"] = "Choose one of your categories, or Uncategorized."
+		default:
+			return err
+		}
+	}
+	if len(p.Body) > maxBodyLength {
+		errs["body"] = "The body is too long: keep it under 200,000 characters."
+	}
+	role := models.Role(p.Audience)
+	if !role.Valid() {
+		errs["audience"] = "Choose Everyone, Editors and admins, or Admins only."
+	}
+	status := models.ArticleStatus(p.Status)
+	if !status.Valid() {
+		errs["status"] = "Choose Draft or Published."
+	}
+	if errs.Any() {
+		p.Errors = errs
+		return render(c, http.StatusUnprocessableEntity, console.ArticleForm(p))
+	}
+
+	art.Title, art.Slug, art.CategoryID, art.Body, art.MinRole, art.Status = p.Title, slug, categoryID, p.Body, role, status
+	if art.ID == 0 {
+		err = h.store.CreateArticle(ctx, a.HelpCenter.ID, art)
+	} else {
+		err = h.store.UpdateArticle(ctx, a.HelpCenter.ID, art)
+	}
+	var conflict *models.ConflictError
+	switch {
+	case errors.As(err, &conflict):
+		p.Errors = models.FieldErrors{"slug": "Another article already uses this slug. Choose another, or leave it blank."}
+		return render(c, http.StatusUnprocessableEntity, console.ArticleForm(p))
+	case errors.Is(err, models.ErrNotFound) && categoryID != nil:
+		// The category was deleted between the check above and the save.
+		p.Errors = models.FieldErrors{"category": "This category no longer exists. Choose another."}
+		return render(c, http.StatusUnprocessableEntity, console.ArticleForm(p))
+	case err != nil:
+		return err
+	}
+	return redirect(c, "/articles/"+strconv.FormatInt(art.ID, 10)+"?saved=1")
+}
+
+func (h *Handler) articlePublish(c echo.Context) error {
+	return h.articleSetStatus(c, models.StatusPublished)
+}
+
+func (h *Handler) articleUnpublish(c echo.Context) error {
+	return h.articleSetStatus(c, models.StatusDraft)
+}
+
+func (h *Handler) articleSetStatus(c echo.Context, status models.ArticleStatus) error {
+	a, _ := adminFrom(c)
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	if err := h.store.SetArticleStatus(c.Request().Context(), a.HelpCenter.ID, id, status); err != nil {
+		return err
+	}
+	return redirect(c, "/articles/"+strconv.FormatInt(id, 10)+"?saved=1")
+}
+
+func (h *Handler) articleDelete(c echo.Context) error {
+	a, _ := adminFrom(c)
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	if err := h.store.DeleteArticle(c.Request().Context(), a.HelpCenter.ID, id); err != nil {
+		return err
+	}
+	return redirect(c, "/articles?deleted=1")
+}
+
+// articlePreview renders the editor's Markdown for the live preview (an
+// htmx POST carrying the form, CSRF header included).
+func (h *Handler) articlePreview(c echo.Context) error {
+	body := c.FormValue("body")
+	if len(body) > maxBodyLength {
+		body = body[:maxBodyLength]
+	}
+	return render(c, http.StatusOK, console.ArticlePreview(markdown.HTML(body)))
+}

@@ -1,0 +1,143 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"helpcenter/models"
+	"helpcenter/views/console"
+)
+
+// maxDescriptionLength bounds a category's description.
+const maxDescriptionLength = 300
+
+// categoriesPage is the list with an empty new-category form.
+func (h *Handler) categoriesPage(c echo.Context) (console.CategoriesPage, error) {
+	a, _ := adminFrom(c)
+	ctx := c.Request().Context()
+	p := console.CategoriesPage{Chrome: h.chrome(c, "Categories", "articles")}
+	cats, err := h.store.Categories(ctx, a.HelpCenter.ID)
+	if err != nil {
+		return p, err
+	}
+	counts, err := h.store.CategoryArticleCounts(ctx, a.HelpCenter.ID)
+	if err != nil {
+		return p, err
+	}
+	for _, cat := range cats {
+		p.Categories = append(p.Categories, console.CategoryRow{
+			ID: cat.ID, Name: cat.Name, Slug: cat.Slug, Description: cat.Description, Articles: counts[cat.ID],
+		})
+	}
+	return p, nil
+}
+
+func (h *Handler) categoriesList(c echo.Context) error {
+	p, err := h.categoriesPage(c)
+	if err != nil {
+		return err
+	}
+	switch {
+	case c.QueryParam("saved") == "1":
+		p.Notice = "Category saved."
+	case c.QueryParam("deleted") == "1":
+		p.Notice = "Category deleted. Its articles are now uncategorized."
+	}
+	return render(c, http.StatusOK, console.Categories(p))
+}
+
+// categoryInput reads and checks the fields both category forms share.
+func categoryInput(c echo.Context) (name, description string, errs models.FieldErrors) {
+	name = strings.TrimSpace(c.FormValue("name"))
+	description = strings.TrimSpace(c.FormValue("description"))
+	errs = models.FieldErrors{}
+	if err := models.ValidateName(name); err != nil {
+		errs["name"] = err.Error()
+	}
+	if utf8.RuneCountInString(description) > maxDescriptionLength {
+		errs["description"] = "Use at most 300 characters."
+	}
+	return name, description, errs
+}
+
+func (h *Handler) categoryCreate(c echo.Context) error {
+	a, _ := adminFrom(c)
+	name, description, errs := categoryInput(c)
+	if errs.Any() {
+		p, err := h.categoriesPage(c)
+		if err != nil {
+			return err
+		}
+		p.Name, p.Description, p.Errors = name, description, errs
+		return render(c, http.StatusUnprocessableEntity, console.Categories(p))
+	}
+	cat := &models.Category{Name: name, Description: description}
+	if err := h.store.CreateCategory(c.Request().Context(), a.HelpCenter.ID, cat); err != nil {
+		return err
+	}
+	return redirect(c, "/categories?saved=1")
+}
+
+// adminCategory loads the :id category of the admin's own help center;
+// any other id is a 404.
+func (h *Handler) adminCategory(c echo.Context) (*models.Category, error) {
+	a, _ := adminFrom(c)
+	id, err := idParam(c)
+	if err != nil {
+		return nil, err
+	}
+	return h.store.Category(c.Request().Context(), a.HelpCenter.ID, id)
+}
+
+func (h *Handler) categoryEdit(c echo.Context) error {
+	cat, err := h.adminCategory(c)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, console.CategoryEdit(console.CategoryEditPage{
+		Chrome: h.chrome(c, cat.Name, "articles"),
+		ID:     cat.ID, Name: cat.Name, Slug: cat.Slug, Description: cat.Description,
+		Position: strconv.Itoa(cat.Position),
+	}))
+}
+
+func (h *Handler) categoryUpdate(c echo.Context) error {
+	a, _ := adminFrom(c)
+	cat, err := h.adminCategory(c)
+	if err != nil {
+		return err
+	}
+	name, description, errs := categoryInput(c)
+	positionIn := strings.TrimSpace(c.FormValue("position"))
+	position, err := strconv.Atoi(positionIn)
+	if err != nil || position < 0 || position > 10000 {
+		errs["position"] = "Enter a whole number from 0 to 10000."
+	}
+	if errs.Any() {
+		return render(c, http.StatusUnprocessableEntity, console.CategoryEdit(console.CategoryEditPage{
+			Chrome: h.chrome(c, cat.Name, "articles"),
+			ID:     cat.ID, Name: name, Slug: cat.Slug, Description: description, Position: positionIn, Errors: errs,
+		}))
+	}
+	cat.Name, cat.Description, cat.Position = name, description, position
+	if err := h.store.UpdateCategory(c.Request().Context(), a.HelpCenter.ID, cat); err != nil {
+		return err
+	}
+	return redirect(c, "/categories?saved=1")
+}
+
+func (h *Handler) categoryDelete(c echo.Context) error {
+	a, _ := adminFrom(c)
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	if err := h.store.DeleteCategory(c.Request().Context(), a.HelpCenter.ID, id); err != nil {
+		return err
+	}
+	return redirect(c, "/categories?deleted=1")
+}

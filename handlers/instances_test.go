@@ -1,0 +1,83 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+
+	"helpcenter/internal/testapp"
+	"helpcenter/models"
+	"helpcenter/store"
+)
+
+// Two instances on one database (run with `make test-postgres` for the
+// multi-instance deployment): the same token submitted 50 times at once,
+// spread over both, signs in exactly once; the session then works on
+// either instance, and a regenerated secret takes effect on both at once.
+func TestTwoInstancesOneDatabase(t *testing.T) {
+	proxies := map[string]string{"HELPCENTER_TRUSTED_PROXIES": "127.0.0.1/32"}
+	s := newSSOSite(t, "acme", store.SSOConfig{Enabled: true}, testapp.Options{Env: proxies})
+	second := testapp.New(t, testapp.Options{Env: proxies, Database: s.app.Config.Database})
+	second.Clock.Set(s.app.Clock.Now())
+
+	c := s.app.Client(t)
+	tok := s.mint(t, s.claims(s.startFlow(t, c, "/")))
+	bid := c.Cookie(s.base, "hc_bid")
+	var wg sync.WaitGroup
+	statuses := make([]int, 50)
+	for i := range statuses {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			app := s.app
+			if i%2 == 1 {
+				app = second
+			}
+			one := app.Client(t)
+			one.HTTP.Jar.SetCookies(mustURL(s.base), []*http.Cookie{bid})
+			one.Header.Set("X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i+1))
+			statuses[i] = s.submit(one, tok).StatusCode
+		}(i)
+	}
+	wg.Wait()
+	signedIn := 0
+	for _, st := range statuses {
+		if st == http.StatusSeeOther {
+			signedIn++
+		}
+	}
+	if n, _ := s.app.Store.CountVisitorSessionsForTest(context.Background(), s.hc.ID); signedIn != 1 || n != 1 {
+		t.Fatalf("%d sign-ins, %d sessions over two instances (statuses %v)", signedIn, n, statuses)
+	}
+
+	// A session opened on one instance works on the other.
+	c = s.app.Client(t)
+	s.submit(c, s.mint(t, s.claims(s.startFlow(t, c, "/"))))
+	onSecond := second.Client(t)
+	onSecond.HTTP.Jar = c.HTTP.Jar
+	if res := onSecond.Get(s.base + "/"); res.StatusCode != http.StatusOK {
+		t.Fatalf("session on the second instance: %d", res.StatusCode)
+	}
+
+	// A new secret saved through one instance is the only one the other accepts.
+	newSecret := "a-brand-new-secret-0123456789abcdefghijklmnop"
+	if err := second.Store.SaveSSOConfig(context.Background(), s.hc.WorkspaceID, s.hc.ID, store.SSOConfig{
+		Enabled: true, LoginURL: partnerLogin, TokenTTL: 300, Secret: newSecret,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	fresh := s.app.Client(t)
+	old := s.mint(t, s.claims(s.startFlow(t, fresh, "/")))
+	if res := s.submit(fresh, old); res.StatusCode != 401 {
+		t.Fatalf("old secret accepted after regeneration: %d", res.StatusCode)
+	}
+	s.secret = newSecret
+	if res := s.submit(fresh, s.mint(t, s.claims(s.startFlow(t, fresh, "/")))); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("new secret refused: %d", res.StatusCode)
+	}
+	if ev := s.lastEvent(t); ev.Event != models.EventRedirectSucceeded {
+		t.Fatalf("last event %+v", ev)
+	}
+}

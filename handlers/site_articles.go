@@ -1,0 +1,110 @@
+package handlers
+
+import (
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"helpcenter/internal/markdown"
+	"helpcenter/models"
+	"helpcenter/views/site"
+)
+
+// Search limits: the longest query read and the most results shown.
+const (
+	maxQueryLength = 200
+	searchLimit    = 50
+)
+
+// relatedLimit is how many other articles of its category an article lists.
+const relatedLimit = 5
+
+func (h *Handler) siteCategory(c echo.Context) error {
+	hc, _ := tenantFrom(c)
+	ctx := c.Request().Context()
+	cat, err := h.store.CategoryBySlug(ctx, hc.ID, c.Param("slug"))
+	if err != nil {
+		return err
+	}
+	articles, err := h.store.PublishedArticles(ctx, hc.ID, visitorRole(c), &cat.ID)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, site.Category(site.CategoryPage{
+		Chrome: h.siteChrome(c, cat.Name), Name: cat.Name, Description: cat.Description,
+		Articles: articleLinks(articles, 0, 0),
+	}))
+}
+
+// siteArticle shows an article the visitor may read. A draft, or one
+// beyond the visitor's role, is a 404 like a missing one (not a 403), so
+// its existence does not leak.
+func (h *Handler) siteArticle(c echo.Context) error {
+	hc, _ := tenantFrom(c)
+	ctx := c.Request().Context()
+	role := visitorRole(c)
+	art, err := h.store.PublishedArticleBySlug(ctx, hc.ID, role, c.Param("slug"))
+	if err != nil {
+		return err
+	}
+	p := site.ArticlePage{
+		Chrome: h.siteChrome(c, art.Title), Title: art.Title,
+		Updated: art.UpdatedAt.Format(dateFormat), Body: markdown.HTML(art.Body),
+	}
+	if art.CategoryID != nil {
+		cat, err := h.store.Category(ctx, hc.ID, *art.CategoryID)
+		if err != nil {
+			return err
+		}
+		p.CategoryName, p.CategoryURL = cat.Name, "/categories/"+cat.Slug
+		siblings, err := h.store.PublishedArticles(ctx, hc.ID, role, &cat.ID)
+		if err != nil {
+			return err
+		}
+		p.Related = articleLinks(siblings, art.ID, relatedLimit)
+	}
+	return render(c, http.StatusOK, site.Article(p))
+}
+
+// articleLinks lists articles as links, leaving out skipID, at most limit
+// of them (0: all).
+func articleLinks(articles []models.Article, skipID int64, limit int) []site.ArticleLink {
+	var links []site.ArticleLink
+	for _, a := range articles {
+		if a.ID == skipID {
+			continue
+		}
+		if limit > 0 && len(links) == limit {
+			break
+		}
+		links = append(links, site.ArticleLink{Title: a.Title, URL: "/articles/" + a.Slug})
+	}
+	return links
+}
+
+// siteSearch searches the articles the visitor may read; without a query
+// it shows the search form.
+func (h *Handler) siteSearch(c echo.Context) error {
+	hc, _ := tenantFrom(c)
+	q := strings.TrimSpace(c.QueryParam("q"))
+	if utf8.RuneCountInString(q) > maxQueryLength {
+		q = string([]rune(q)[:maxQueryLength])
+	}
+	p := site.SearchPage{Chrome: h.siteChrome(c, "Search"), Query: q}
+	p.Chrome.Query = q
+	if q != "" {
+		p.Chrome.Title = "Search: " + q
+		results, err := h.store.SearchArticles(c.Request().Context(), hc.ID, visitorRole(c), q, searchLimit)
+		if err != nil {
+			return err
+		}
+		for _, r := range results {
+			p.Results = append(p.Results, site.SearchHit{
+				Title: r.Article.Title, URL: "/articles/" + r.Article.Slug, Category: r.CategoryName, Snippet: r.Snippet,
+			})
+		}
+	}
+	return render(c, http.StatusOK, site.Search(p))
+}

@@ -1,0 +1,176 @@
+package store
+
+import (
+	"context"
+
+	"gorm.io/gorm"
+
+	"helpcenter/internal/markdown"
+	"helpcenter/models"
+)
+
+// Articles lists every article of the help center, drafts included, most
+// recently updated first: the console's list.
+func (s *Store) Articles(ctx context.Context, helpCenterID int64) ([]models.Article, error) {
+	var as []models.Article
+	err := s.read(ctx).Where("help_center_id = ?", helpCenterID).Order("updated_at DESC, id DESC").Find(&as).Error
+	return as, err
+}
+
+// Article loads one of the help center's articles by id, whatever its
+// status: the console's view.
+func (s *Store) Article(ctx context.Context, helpCenterID, id int64) (*models.Article, error) {
+	var a models.Article
+	if err := s.read(ctx).First(&a, "help_center_id = ? AND id = ?", helpCenterID, id).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &a, nil
+}
+
+// visible narrows a query to what a visitor with role may read on the help
+// center: published articles whose audience the role reaches.
+func visible(db *gorm.DB, helpCenterID int64, role models.Role) *gorm.DB {
+	return db.Where("help_center_id = ? AND status = ? AND min_role IN ?",
+		helpCenterID, models.StatusPublished, models.RolesUpTo(role))
+}
+
+// PublishedArticles lists the articles a visitor with role may read,
+// by title. categoryID, when not nil, narrows the list to that category.
+func (s *Store) PublishedArticles(ctx context.Context, helpCenterID int64, role models.Role, categoryID *int64) ([]models.Article, error) {
+	q := visible(s.read(ctx), helpCenterID, role)
+	if categoryID != nil {
+		q = q.Where("category_id = ?", *categoryID)
+	}
+	var as []models.Article
+	err := q.Order("title, id").Find(&as).Error
+	return as, err
+}
+
+// PublishedArticleBySlug loads an article a visitor with role may read. A
+// draft, or one beyond the role, is models.ErrNotFound like a missing one,
+// so its existence does not leak.
+func (s *Store) PublishedArticleBySlug(ctx context.Context, helpCenterID int64, role models.Role, slug string) (*models.Article, error) {
+	var a models.Article
+	if err := visible(s.read(ctx), helpCenterID, role).First(&a, "slug = ?", slug).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &a, nil
+}
+
+// CreateArticle saves a new article in the help center. A blank Slug is
+// made from the title (suffixed -2, -3… when taken); a chosen slug that is
+// taken is a *models.ConflictError on "slug". A CategoryID that is not one
+// of the help center's categories is models.ErrNotFound.
+func (s *Store) CreateArticle(ctx context.Context, helpCenterID int64, a *models.Article) error {
+	now := s.now().UTC()
+	a.ID, a.HelpCenterID, a.CreatedAt, a.UpdatedAt = 0, helpCenterID, now, now
+	a.BodyText = markdown.Text(a.Body)
+	if a.Status == models.StatusPublished {
+		a.PublishedAt = &now
+	}
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := s.prepareArticle(tx, helpCenterID, a); err != nil {
+			return err
+		}
+		if err := tx.Create(a).Error; err != nil {
+			return err
+		}
+		return s.index(tx, a)
+	})
+	return slugConflict(err)
+}
+
+// UpdateArticle saves an article's fields, with the slug rules of
+// CreateArticle.
+func (s *Store) UpdateArticle(ctx context.Context, helpCenterID int64, a *models.Article) error {
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var old models.Article
+		if err := tx.First(&old, "help_center_id = ? AND id = ?", helpCenterID, a.ID).Error; err != nil {
+			return notFound(err)
+		}
+		now := s.now().UTC()
+		a.HelpCenterID, a.CreatedAt, a.UpdatedAt, a.PublishedAt = helpCenterID, old.CreatedAt, now, old.PublishedAt
+		if a.Status == models.StatusPublished && a.PublishedAt == nil {
+			a.PublishedAt = &now
+		}
+		a.BodyText = markdown.Text(a.Body)
+		if err := s.prepareArticle(tx, helpCenterID, a); err != nil {
+			return err
+		}
+		err := tx.Model(&models.Article{}).Where("help_center_id = ? AND id = ?", helpCenterID, a.ID).Updates(map[string]any{
+			"category_id": a.CategoryID, "title": a.Title, "slug": a.Slug, "body": a.Body, "body_text": a.BodyText,
+			"status": a.Status, "min_role": a.MinRole, "published_at": a.PublishedAt, "updated_at": now,
+		}).Error
+		if err != nil {
+			return err
+		}
+		return s.index(tx, a)
+	})
+	return slugConflict(err)
+}
+
+// SetArticleStatus publishes or unpublishes an article.
+func (s *Store) SetArticleStatus(ctx context.Context, helpCenterID, id int64, status models.ArticleStatus) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		var a models.Article
+		if err := tx.First(&a, "help_center_id = ? AND id = ?", helpCenterID, id).Error; err != nil {
+			return notFound(err)
+		}
+		now := s.now().UTC()
+		updates := map[string]any{"status": status, "updated_at": now}
+		if status == models.StatusPublished && a.PublishedAt == nil {
+			updates["published_at"] = now
+		}
+		return tx.Model(&models.Article{}).Where("help_center_id = ? AND id = ?", helpCenterID, id).Updates(updates).Error
+	})
+}
+
+// DeleteArticle deletes an article and its search entry.
+func (s *Store) DeleteArticle(ctx context.Context, helpCenterID, id int64) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Where("help_center_id = ? AND id = ?", helpCenterID, id).Delete(&models.Article{})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return models.ErrNotFound
+		}
+		return s.unindex(tx, id)
+	})
+}
+
+// prepareArticle checks the category belongs to the help center and
+// settles the slug, inside the write transaction.
+func (s *Store) prepareArticle(tx *gorm.DB, helpCenterID int64, a *models.Article) error {
+	if a.CategoryID != nil {
+		var n int64
+		if err := tx.Model(&models.Category{}).Where("help_center_id = ? AND id = ?", helpCenterID, *a.CategoryID).Count(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			return models.ErrNotFound
+		}
+	}
+	if a.Slug == "" {
+		slug, err := uniqueSlug(tx, "articles", helpCenterID, a.ID, models.Slugify(a.Title), "article")
+		a.Slug = slug
+		return err
+	}
+	var n int64
+	if err := tx.Model(&models.Article{}).Where("help_center_id = ? AND slug = ? AND id <> ?", helpCenterID, a.Slug, a.ID).Count(&n).Error; err != nil {
+		return err
+	}
+	if n > 0 {
+		return &models.ConflictError{Field: "slug"}
+	}
+	return nil
+}
+
+// slugConflict reports a unique-index collision (a race the check in
+// prepareArticle lost) as the slug conflict it is.
+func slugConflict(err error) error {
+	if isUniqueViolation(err) {
+		return &models.ConflictError{Field: "slug"}
+	}
+	return err
+}
