@@ -233,7 +233,7 @@ type widgetArticleList struct {
 		Name string `json:"name"`
 	} `json:"help_center"`
 	// Categories are those with at least one article the visitor may read.
-	Categories []widgetCategory        `json:"categories"`
+	Categories []widgetCategory       `json:"categories"`
 	Articles   []widgetArticleSummary `json:"articles"`
 }
 

@@ -209,7 +209,7 @@
   var launcher = el("button", { type: "button", "class": "launcher", "aria-expanded": "false", "aria-controls": "hc-panel", "aria-haspopup": "dialog" },
     [icon("M9.1 9a3 3 0 0 1 5.8 1c0 2-3 3-3 3M12 17h.01M22 12a10 10 0 1 1-20 0 10 10 0 0 1 20 0z"), el("span", { text: "Help" })]);
   var title = el("h2", { id: "hc-title", text: "Help" });
-  var back = el("button", { type: "button", "class": "icon", "aria-label": "Back", hidden: true }, [icon("M15 18l-6-6 6-6")]);
+  var back = el("button", { type: "button", "class": "icon back", "aria-label": "Back", hidden: true }, [icon("M15 18l-6-6 6-6")]);
   var closeBtn = el("button", { type: "button", "class": "icon", "aria-label": "Close help" }, [icon("M18 6L6 18M6 6l12 12")]);
   var input = el("input", { type: "search", id: "hc-q", placeholder: "Search articles", autocomplete: "off", enterkeyhint: "search" });
   var status = el("div", { "class": "sr", role: "status", "aria-live": "polite" });
