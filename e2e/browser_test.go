@@ -87,6 +87,7 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
 func (b *Browser) screenshot(label string) {
 	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
 	defer cancel()
+	// Quality 100 is what makes Chromium send PNG; anything less is JPEG.
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		b.t.Logf("screenshot failed: %v", err)
@@ -110,10 +111,11 @@ func (b *Browser) do(actions ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
-// eval evaluates a JavaScript expression and returns its value.
-func eval[T any](b *Browser, js string) T {
+// eval evaluates a JavaScript expression and returns its value; pass
+// chromedp.EvalAwaitPromise to wait for a promise (a fetch, say).
+func eval[T any](b *Browser, js string, opts ...chromedp.EvaluateOption) T {
 	b.t.Helper()
-	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](js))
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](js, opts...))
 	if err != nil {
 		b.t.Fatalf("browser: evaluate %s: %v (at %s)", js, err, b.location())
 	}
@@ -159,15 +161,26 @@ func cssEscape(id string) string {
 	return regexp.MustCompile(`([^A-Za-z0-9_-])`).ReplaceAllString(id, `\$1`)
 }
 
-// choose picks the option whose visible text is option in the <select>
-// labelled label, as a person picks from a list.
+// choose picks, in the <select> labelled label, the option whose visible
+// text or value is option, as a person picks from a list (the change
+// event fires).
 func (b *Browser) choose(label, option string) {
 	b.t.Helper()
 	sel := b.fieldByLabel(label)
-	js := fmt.Sprintf(`(() => { const s = document.querySelector(%q); const o = [...s.options].find(o => o.text.trim() === %q); if (!o) return false; s.value = o.value; s.dispatchEvent(new Event("change", {bubbles: true})); return true; })()`, sel, option)
+	js := fmt.Sprintf(`(() => { const s = document.querySelector(%q); const o = [...s.options].find(o => o.text.trim() === %q || o.value === %q); if (!o) return false; s.value = o.value; s.dispatchEvent(new Event("change", {bubbles: true})); return true; })()`, sel, option, option)
 	if !eval[bool](b, js) {
 		b.t.Fatalf("no option %q in the list labelled %q on %s", option, label, b.location())
 	}
+}
+
+// value is the current value of the field labelled label.
+func (b *Browser) value(label string) string {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS(b.fieldByLabel(label))))
+	if err != nil {
+		b.t.Fatalf("browser: value of %q: %v", label, err)
+	}
+	return v
 }
 
 // check ticks the radio or checkbox labelled label.

@@ -41,5 +41,9 @@ func TestAdminSignupSignOutSignIn(t *testing.T) {
 	b.fill("Password", "a long enough password")
 	b.click("Sign in")
 	b.see("owner@globex.test")
-	b.see("Help center name")
+	// Signing in lands on single sign-on, what admins come to configure.
+	b.see("Single sign-on")
+	if !strings.HasSuffix(b.url(), "/settings/security/sso") {
+		t.Fatalf("after sign-in at %s", b.url())
+	}
 }

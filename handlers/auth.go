@@ -92,5 +92,6 @@ func (h *Handler) consoleHome(c echo.Context) error {
 	if _, ok := adminFrom(c); !ok {
 		return redirect(c, "/login")
 	}
-	return redirect(c, "/settings/general")
+	// Single sign-on is what admins come to configure and watch.
+	return redirect(c, "/settings/security/sso")
 }

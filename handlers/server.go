@@ -49,6 +49,9 @@ type Handler struct {
 	// Per-IP limit of the widget API on the console host.
 	widgetLimiter *ratelimit.Limiter
 
+	tenants     *tenantCache
+	revocations *revocations
+
 	console, site *echo.Echo
 }
 
@@ -65,6 +68,8 @@ func New(d Deps) *Handler {
 		ssoLimiter:      ratelimit.New(30, time.Minute, d.Now),
 		gateLimiter:     ratelimit.New(60, time.Minute, d.Now),
 		passwordLimiter: ratelimit.New(10, time.Minute, d.Now),
+		tenants:         newTenantCache(d.Now),
+		revocations:     newRevocations(),
 		// A widget calls on every list, search pause and article.
 		widgetLimiter: ratelimit.New(120, time.Minute, d.Now),
 	}
@@ -91,21 +96,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case host == "":
 	default:
-		var hc *models.HelpCenter
-		var err error
-		if sub, ok := strings.CutSuffix(host, "."+base); ok {
-			// Exactly one label: "x.acme.<base>" is not acme's host.
-			if !strings.Contains(sub, ".") {
-				hc, err = h.store.HelpCenterBySubdomain(r.Context(), sub)
-			}
-		} else {
-			hc, err = h.store.HelpCenterByCustomDomain(r.Context(), host)
+		sub, isSub := strings.CutSuffix(host, "."+base)
+		// Exactly one label: "x.acme.<base>" is not acme's host.
+		if isSub && strings.Contains(sub, ".") {
+			break
 		}
+		hc, err := h.lookupTenant(r.Context(), host, sub, isSub)
 		if hc != nil {
 			h.site.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tenantKey{}, hc)))
 			return
 		}
-		if err != nil && err != models.ErrNotFound {
+		if err != nil {
 			h.log.Error("resolve tenant", "host", host, "err", err)
 			http.Error(w, "Database error.", http.StatusServiceUnavailable)
 			return

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"helpcenter/internal/ssoconfig"
 	"helpcenter/models"
 	"helpcenter/sso"
 	"helpcenter/views/console"
@@ -65,7 +66,7 @@ func (h *Handler) settingsWidgetSave(c echo.Context) error {
 
 // parseWidgetOrigins reads the "Allowed widget origins" textarea: one
 // origin a line, blank lines ignored, each normalised (see
-// models.NormalizeOrigin) and duplicates dropped. The error message names
+// ssoconfig.NormalizeOrigin) and duplicates dropped. The error message names
 // every offending line by number and content.
 func parseWidgetOrigins(text string) ([]string, string) {
 	var origins, problems []string
@@ -75,7 +76,7 @@ func parseWidgetOrigins(text string) ([]string, string) {
 		if line == "" {
 			continue
 		}
-		o, err := models.NormalizeOrigin(line)
+		o, err := ssoconfig.NormalizeOrigin(line)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("Line %d (%s): %s", i+1, clipForMessage(line), err))
 			continue
@@ -88,8 +89,8 @@ func parseWidgetOrigins(text string) ([]string, string) {
 	if len(problems) > 0 {
 		return nil, strings.Join(problems, " ")
 	}
-	if len(origins) > models.MaxWidgetOrigins {
-		return nil, fmt.Sprintf("List at most %d origins; there are %d.", models.MaxWidgetOrigins, len(origins))
+	if len(origins) > ssoconfig.MaxWidgetOrigins {
+		return nil, fmt.Sprintf("List at most %d origins; there are %d.", ssoconfig.MaxWidgetOrigins, len(origins))
 	}
 	return origins, ""
 }

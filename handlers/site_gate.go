@@ -61,9 +61,12 @@ func (h *Handler) ssoLogin(c echo.Context) error {
 // startSignIn hands out a pending key bound to this browser and this page
 // and sends the visitor to the partner's Login URL (SPEC section 3, 1–3).
 func (h *Handler) startSignIn(c echo.Context, returnTo string) error {
-	hc, _ := tenantFrom(c)
 	if ok, retry := h.gateLimiter.Allow(c.RealIP()); !ok {
 		return h.rateLimited(c, retry)
+	}
+	hc, err := h.freshTenant(c)
+	if err != nil {
+		return err
 	}
 	settings, err := h.ssoSettings(hc)
 	if err != nil {
@@ -174,7 +177,10 @@ func (h *Handler) passwordPage(c echo.Context, status int, returnTo, errMsg stri
 
 // passwordSubmit checks the shared site password.
 func (h *Handler) passwordSubmit(c echo.Context) error {
-	hc, _ := tenantFrom(c)
+	hc, err := h.freshTenant(c)
+	if err != nil {
+		return err
+	}
 	returnTo := sso.CleanReturnTo(c.FormValue("return_to"))
 	if hc.Visibility != models.VisibilityPassword {
 		return redirect(c, returnTo)

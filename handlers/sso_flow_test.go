@@ -626,9 +626,11 @@ func TestPasswordVisibility(t *testing.T) {
 	if res := c.Get(s.base + "/"); res.StatusCode != 200 || strings.Contains(res.Body, `for="site_password"`) {
 		t.Fatalf("after the password: %d", res.StatusCode)
 	}
-	// Changing the password locks out browsers that knew the old one.
+	// Changing the password locks out browsers that knew the old one, once
+	// page views stop using the cached settings (one second at most).
 	hash2, _ := accountsHash("a new password")
 	s.app.Store.SetVisibility(ctx, s.hc.ID, models.VisibilityPassword, hash2)
+	s.app.Clock.Advance(2 * time.Second)
 	if res := c.Get(s.base + "/"); !strings.Contains(res.Body, `for="site_password"`) {
 		t.Fatal("old password cookie still works")
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"crypto/rand"
 	"errors"
 	"net/http"
 	"strings"
@@ -18,7 +19,6 @@ import (
 // Every outcome is exactly one event row, written in the transaction that
 // carries the outcome.
 func (h *Handler) ssoJWT(c echo.Context) error {
-	hc, _ := tenantFrom(c)
 	hdr := c.Response().Header()
 	hdr.Set("Cache-Control", "no-store")
 	hdr.Set("Referrer-Policy", "no-referrer")
@@ -39,7 +39,11 @@ func (h *Handler) ssoJWT(c echo.Context) error {
 		}
 	}
 
-	ctx := req.Context()
+	hc, err := h.freshTenant(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
 	now := h.now()
 	settings, err := h.ssoSettings(hc)
 	if err != nil {
@@ -53,17 +57,26 @@ func (h *Handler) ssoJWT(c echo.Context) error {
 		return h.rejectionPage(c, rej, "/")
 	}
 
+	// The browser's current session, read from the database: the repeat
+	// rule needs the jti that opened it and where it went.
 	var origin *sso.SessionOrigin
-	current, signedIn := visitorSessionFrom(c)
-	if signedIn {
-		origin = &sso.SessionOrigin{JTI: current.JTI, OpenedAt: current.CreatedAt}
+	var current *models.VisitorSession
+	if sess, ok := visitorSessionFrom(c); ok {
+		current, _, err = h.store.VisitorSession(ctx, hc.ID, sess.IDHash, now)
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+			current = nil
+		case err != nil:
+			return err
+		default:
+			origin = &sso.SessionOrigin{JTI: current.JTI, OpenedAt: current.CreatedAt}
+		}
 	}
 	var (
 		outcome    *sso.Rejection
 		repeat     string
 		to         string
-		newCookie  string
-		newSession *models.VisitorSession
+		newSession *visitorClaims
 	)
 	err = h.store.InSignIn(ctx, func(tx *store.SignIn) error {
 		var err error
@@ -89,17 +102,18 @@ func (h *Handler) ssoJWT(c echo.Context) error {
 			if user, outcome, err = sso.Provision(ctx, tx, hc.ID, claims, now); err != nil || outcome != nil {
 				break
 			}
-			var idHash []byte
-			if newCookie, idHash, err = h.newSessionID(visitorCookie); err != nil {
+			v := visitorClaims{HelpCenterID: hc.ID, UserID: user.ID, OpenedAt: now.UTC(), ExpiresAt: now.Add(visitorTTL).UTC(),
+				Role: claims.Role, Name: claims.Name}
+			if _, err = rand.Read(v.ID[:]); err != nil {
 				break
 			}
 			var old []byte
-			if signedIn {
+			if current != nil {
 				old = current.IDHash
 			}
-			newSession = &models.VisitorSession{IDHash: idHash, HelpCenterID: hc.ID, UserID: user.ID, JTI: claims.JTI,
-				ReturnTo: to, CreatedAt: now.UTC(), ExpiresAt: now.Add(visitorTTL).UTC()}
-			err = tx.OpenSession(ctx, old, newSession)
+			newSession = &v
+			err = tx.OpenSession(ctx, old, &models.VisitorSession{IDHash: v.idHash(), HelpCenterID: hc.ID, UserID: user.ID,
+				JTI: claims.JTI, ReturnTo: to, CreatedAt: v.OpenedAt, ExpiresAt: v.ExpiresAt})
 		}
 		if err != nil {
 			return err
@@ -121,7 +135,12 @@ func (h *Handler) ssoJWT(c echo.Context) error {
 		return h.rejectionPage(c, outcome, "/")
 	}
 	if newSession != nil {
-		h.setCookie(c, visitorCookie, newCookie, int(visitorTTL.Seconds()))
+		if current != nil {
+			h.revocations.add(current.IDHash, current.ExpiresAt)
+		}
+		if err := h.setVisitorCookie(c, *newSession); err != nil {
+			return err
+		}
 		h.clearCookie(c, signedOutCookie)
 	}
 	if !strings.HasPrefix(to, "/") {
@@ -141,12 +160,16 @@ func (h *Handler) ssoJWTHead(c echo.Context) error {
 // never signs in again) and goes to the Logout URL, or to the root, which
 // then shows "You are signed out" once.
 func (h *Handler) siteLogout(c echo.Context) error {
-	hc, _ := tenantFrom(c)
+	hc, err := h.freshTenant(c)
+	if err != nil {
+		return err
+	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	if idHash, ok := h.sessionIDHash(c, visitorCookie); ok {
-		if err := h.store.DeleteVisitorSession(c.Request().Context(), hc.ID, idHash); err != nil {
+	if v, ok := h.visitorCookie(c); ok {
+		if err := h.store.EndVisitorSession(c.Request().Context(), hc.ID, v.idHash()); err != nil {
 			return err
 		}
+		h.revocations.add(v.idHash(), v.ExpiresAt)
 	}
 	h.clearCookie(c, visitorCookie)
 	h.clearCookie(c, sitePassCookie)

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -46,23 +45,47 @@ func visitorRole(c echo.Context) models.Role {
 	return models.RoleViewer
 }
 
-// loadVisitor attaches the signed-in visitor, if any, to the context.
+// loadVisitor attaches the signed-in visitor, if any, to the context. It
+// reads the session from its cookie — no query — and refuses it when it
+// belongs to another help center, has expired, or was revoked.
 func (h *Handler) loadVisitor(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		hc, _ := tenantFrom(c)
-		idHash, ok := h.sessionIDHash(c, visitorCookie)
-		if !ok {
-			return next(c)
+		if v, ok := h.visitorCookie(c); ok {
+			c.Set(visitorCtxKey, &models.User{ID: v.UserID, HelpCenterID: v.HelpCenterID, Name: v.Name, Role: v.Role})
+			c.Set(visitorSessCtxKey, &models.VisitorSession{IDHash: v.idHash(), HelpCenterID: v.HelpCenterID,
+				UserID: v.UserID, CreatedAt: v.OpenedAt, ExpiresAt: v.ExpiresAt})
 		}
-		sess, user, err := h.store.VisitorSession(c.Request().Context(), hc.ID, idHash, h.now())
-		if errors.Is(err, models.ErrNotFound) {
-			return next(c)
-		}
-		if err != nil {
-			return err
-		}
-		c.Set(visitorCtxKey, user)
-		c.Set(visitorSessCtxKey, sess)
 		return next(c)
 	}
+}
+
+// visitorCookie decodes and checks this request's session cookie.
+func (h *Handler) visitorCookie(c echo.Context) (visitorClaims, bool) {
+	ck, err := c.Cookie(visitorCookie)
+	if err != nil || ck.Value == "" {
+		return visitorClaims{}, false
+	}
+	var raw []byte
+	if err := h.cookies.Decode(visitorCookie, ck.Value, &raw); err != nil {
+		return visitorClaims{}, false
+	}
+	v, err := unmarshalVisitor(raw)
+	hc, _ := tenantFrom(c)
+	if err != nil || v.HelpCenterID != hc.ID || !h.now().Before(v.ExpiresAt) {
+		return visitorClaims{}, false
+	}
+	if h.revoked(c.Request().Context(), v.idHash()) {
+		return visitorClaims{}, false
+	}
+	return v, true
+}
+
+// setVisitorCookie writes the session cookie for v.
+func (h *Handler) setVisitorCookie(c echo.Context, v visitorClaims) error {
+	value, err := h.cookies.Encode(visitorCookie, v.marshal())
+	if err != nil {
+		return err
+	}
+	h.setCookie(c, visitorCookie, value, int(v.ExpiresAt.Sub(h.now()).Seconds()))
+	return nil
 }

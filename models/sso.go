@@ -89,3 +89,17 @@ type VisitorSession struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 }
+
+// Revocation says a visitor session must no longer sign anyone in, until
+// it would have expired anyway. Sessions live in signed cookies, so every
+// instance keeps the revocations in memory (see handlers).
+type Revocation struct {
+	ID           int64
+	IDHash       []byte
+	HelpCenterID int64
+	ExpiresAt    time.Time
+	CreatedAt    time.Time
+}
+
+// TableName keeps the table's name in the plural of its subject.
+func (Revocation) TableName() string { return "revoked_sessions" }

@@ -36,8 +36,10 @@ func visible(db *gorm.DB, helpCenterID int64, role models.Role) *gorm.DB {
 
 // PublishedArticles lists the articles a visitor with role may read,
 // by title. categoryID, when not nil, narrows the list to that category.
+// The list carries no bodies: it feeds links, and bodies are most of a row.
 func (s *Store) PublishedArticles(ctx context.Context, helpCenterID int64, role models.Role, categoryID *int64) ([]models.Article, error) {
-	q := visible(s.read(ctx), helpCenterID, role)
+	q := visible(s.read(ctx), helpCenterID, role).
+		Select("id, help_center_id, category_id, title, slug, status, min_role, published_at, created_at, updated_at")
 	if categoryID != nil {
 		q = q.Where("category_id = ?", *categoryID)
 	}

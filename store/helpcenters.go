@@ -29,6 +29,15 @@ func (s *Store) HelpCenterByCustomDomain(ctx context.Context, host string) (*mod
 	return &hc, nil
 }
 
+// HelpCenterByID loads a help center by id.
+func (s *Store) HelpCenterByID(ctx context.Context, id int64) (*models.HelpCenter, error) {
+	var hc models.HelpCenter
+	if err := s.read(ctx).First(&hc, "id = ?", id).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &hc, nil
+}
+
 // HelpCenterOfWorkspace returns the workspace's help center.
 func (s *Store) HelpCenterOfWorkspace(ctx context.Context, workspaceID int64) (*models.HelpCenter, error) {
 	var hc models.HelpCenter

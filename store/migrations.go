@@ -150,6 +150,30 @@ CREATE TABLE visitor_sessions (
 );
 CREATE INDEX visitor_sessions_user ON visitor_sessions (user_id);
 `},
+	{3, "settings audit log, provider wishes, indexes for the Logs view", `
+CREATE TABLE settings_audit (
+	id {{id}},
+	help_center_id BIGINT NOT NULL REFERENCES help_centers(id) ON DELETE CASCADE,
+	created_at {{time}} NOT NULL,
+	actor TEXT NOT NULL,
+	action TEXT NOT NULL
+);
+CREATE INDEX settings_audit_time ON settings_audit (help_center_id, created_at, id);
+CREATE TABLE provider_wishes (
+	admin_id BIGINT NOT NULL REFERENCES admins(id) ON DELETE CASCADE,
+	provider TEXT NOT NULL,
+	help_center_id BIGINT NOT NULL REFERENCES help_centers(id) ON DELETE CASCADE,
+	created_at {{time}} NOT NULL,
+	PRIMARY KEY (admin_id, provider)
+);
+-- The Logs view pages newest first under one filter at a time: each of
+-- these indexes turns a filtered page into one short index range walk.
+CREATE INDEX events_event ON events (help_center_id, event, created_at, id);
+-- count is included so the per-reason chart sums never touch the table.
+CREATE INDEX events_reason ON events (help_center_id, reason, created_at, id, count);
+-- Emails match case-insensitively: queries say lower(email) = lower(?).
+CREATE INDEX events_email ON events (help_center_id, lower(email), created_at, id)
+`},
 	{4, "articles and categories", `
 CREATE TABLE categories (
 	id {{id}},
@@ -188,6 +212,16 @@ CREATE TABLE widget_origins (
 	position INTEGER NOT NULL,
 	PRIMARY KEY (help_center_id, origin)
 );
+`},
+	{6, "revoked visitor sessions", `
+CREATE TABLE revoked_sessions (
+	id {{id}},
+	id_hash {{blob}} NOT NULL,
+	help_center_id BIGINT NOT NULL,
+	expires_at {{time}} NOT NULL,
+	created_at {{time}} NOT NULL
+);
+CREATE INDEX revoked_sessions_expiry ON revoked_sessions (expires_at);
 `},
 }
 

@@ -183,15 +183,32 @@ func foundOrNil(u *models.User, err error) (*models.User, error) {
 	return u, nil
 }
 
-// OpenSession saves a visitor session, replacing the browser's previous
-// one (rotation: the old id never signs in again).
+// OpenSession saves a visitor session, ending the browser's previous one
+// (rotation: the old cookie never signs in again).
 func (t *SignIn) OpenSession(ctx context.Context, old []byte, sess *models.VisitorSession) error {
 	if len(old) > 0 {
-		if err := t.q.db.Where("id_hash = ?", old).Delete(&models.VisitorSession{}).Error; err != nil {
+		if err := t.q.endSession(sess.HelpCenterID, old); err != nil {
 			return err
 		}
 	}
 	return t.q.db.Create(sess).Error
+}
+
+// endSession deletes a session and records its revocation, so instances
+// that trust its cookie learn to refuse it.
+func (q queries) endSession(helpCenterID int64, idHash []byte) error {
+	var expires []time.Time
+	if err := q.db.Model(&models.VisitorSession{}).Where("id_hash = ? AND help_center_id = ?", idHash, helpCenterID).
+		Pluck("expires_at", &expires).Error; err != nil {
+		return err
+	}
+	if len(expires) == 0 {
+		return nil
+	}
+	if err := q.db.Where("id_hash = ?", idHash).Delete(&models.VisitorSession{}).Error; err != nil {
+		return err
+	}
+	return q.db.Create(&models.Revocation{IDHash: idHash, HelpCenterID: helpCenterID, ExpiresAt: expires[0], CreatedAt: q.now().UTC()}).Error
 }
 
 // RejectedCeiling is how many rejected rows a help center writes in one
@@ -236,7 +253,7 @@ func (q queries) logEvent(e *models.Event) error {
 		return res.Error
 	}
 	return q.db.Create(&models.Event{
-		HelpCenterID: e.HelpCenterID, CreatedAt: minute, Event: e.Event, Reason: "rejections_summarised",
+		HelpCenterID: e.HelpCenterID, CreatedAt: minute, Event: e.Event, Reason: SummaryReason,
 		Detail: "further rejections in this minute past the ceiling of 600, counted here instead of logged one by one; the latest: " + e.Reason,
 		Count:  1, Summary: true,
 	}).Error

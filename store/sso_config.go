@@ -71,7 +71,7 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int64, error) {
 		return total + n, err
 	}
 	total += n
-	for _, table := range []string{"visitor_sessions", "admin_sessions"} {
+	for _, table := range []string{"visitor_sessions", "admin_sessions", "revoked_sessions"} {
 		res := q.db.Exec("DELETE FROM "+table+" WHERE expires_at < ?", now.UTC())
 		if res.Error != nil {
 			return total, res.Error

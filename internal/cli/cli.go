@@ -36,6 +36,11 @@ const Usage = `  helpcenter workspace create --name N --subdomain S --admin-emai
   helpcenter user ban|unban --subdomain S --email E
   helpcenter token mint --subdomain S --email E --name N [--key K] [--iss I] [--aud A]
                         [--role R] [--ttl SECONDS]   (shared secret from stdin)
+  helpcenter sso configure --subdomain S --login-url U (--generate-secret | --secret-stdin)
+                           [--issuer I] [--audience A] [--ttl SECONDS] [--logout-url U]
+                           [--allow-unsolicited]
+                              (enables JWT SSO; run again, changes only the flags given;
+                               --generate-secret prints the new secret alone on stdout)
 `
 
 // command is one `helpcenter <group> <verb>`.
@@ -48,6 +53,7 @@ var commands = map[string]map[string]command{
 	"visibility": {"set": {visibilitySet}},
 	"user":       {"ban": {userBan(true)}, "unban": {userBan(false)}},
 	"token":      {"mint": {tokenMint}},
+	"sso":        {"configure": {ssoConfigure}},
 }
 
 // Has reports whether name is a command group handled here.

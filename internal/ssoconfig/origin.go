@@ -1,4 +1,4 @@
-package models
+package ssoconfig
 
 import (
 	"fmt"
@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"helpcenter/models"
 )
 
 // MaxWidgetOrigins is how many allowed widget origins a help center keeps:
@@ -20,9 +22,9 @@ const MaxWidgetOrigins = 50
 // port only when it is not the scheme's default, nothing else. An origin
 // is scheme://host[:port] — a path, query, fragment or user name would
 // never appear in an Origin header, so accepting one would only hide a
-// typo. Plain http is accepted only for loopback hosts (localhost,
-// *.localhost, 127.0.0.1, [::1]), as for the Login URL: a token sent from
-// a page loaded over plain http can be read by anyone on the network path.
+// typo. Plain http is accepted only for loopback hosts, by the rule of the
+// Login URL (isLoopback): a token sent from a page loaded over plain http
+// can be read by anyone on the network path.
 func NormalizeOrigin(raw string) (string, error) {
 	if len(raw) > 300 {
 		return "", fmt.Errorf("Use at most 300 characters.")
@@ -51,10 +53,10 @@ func NormalizeOrigin(raw string) (string, error) {
 		host = "[" + ip.String() + "]"
 	case ip != nil:
 		host = ip.String()
-	case NormalizeHost(host) == "" || strings.HasSuffix(host, "."):
+	case models.NormalizeHost(host) == "" || strings.HasSuffix(host, "."):
 		return "", fmt.Errorf("The host is not a valid name; use letters, digits, hyphens and dots (punycode for international names), no wildcards.")
 	}
-	if scheme == "http" && !isLoopbackHost(host) {
+	if scheme == "http" && !isLoopback(strings.Trim(host, "[]")) {
 		return "", fmt.Errorf("Use https://; plain http is accepted only for localhost.")
 	}
 	origin := scheme + "://" + host
@@ -68,11 +70,4 @@ func NormalizeOrigin(raw string) (string, error) {
 		}
 	}
 	return origin, nil
-}
-
-// isLoopbackHost is true for the host names that always mean this
-// machine. Only these literal names count: a DNS name resolving to
-// 127.0.0.1 today could resolve elsewhere tomorrow.
-func isLoopbackHost(host string) bool {
-	return host == "localhost" || strings.HasSuffix(host, ".localhost") || host == "127.0.0.1" || host == "[::1]"
 }

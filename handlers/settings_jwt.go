@@ -1,0 +1,189 @@
+package handlers
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"helpcenter/internal/ssoconfig"
+	"helpcenter/models"
+	"helpcenter/sso"
+	"helpcenter/store"
+	"helpcenter/views/console"
+)
+
+// auditShown is how many settings changes the JWT page lists.
+const auditShown = 20
+
+// jwtPage builds the JWT page around form, with the help center's history
+// and integration snippets.
+func (h *Handler) jwtPage(c echo.Context, form console.JWTForm) (console.JWTPage, error) {
+	a, _ := adminFrom(c)
+	hc := a.HelpCenter
+	now := h.now()
+	form.SecretSaved = hc.HasSecret()
+	if hc.SecretUpdatedAt != nil {
+		form.SecretSavedAgo = relativeTime(*hc.SecretUpdatedAt, now)
+	}
+	entries, err := h.store.AuditLog(c.Request().Context(), hc.ID, auditShown)
+	if err != nil {
+		return console.JWTPage{}, err
+	}
+	var audit []console.AuditRow
+	for _, e := range entries {
+		audit = append(audit, console.AuditRow{
+			Action: e.Action, Actor: e.Actor, Ago: relativeTime(e.CreatedAt, now), At: e.CreatedAt.UTC().Format(time.RFC3339),
+		})
+	}
+	return console.JWTPage{
+		Chrome:     h.chrome(c, "JWT single sign-on", "sso"),
+		Form:       form,
+		Endpoint:   h.ssoEndpoint(hc),
+		SSOEnabled: hc.SSOEnabled,
+		Audit:      audit,
+		// The snippets show what is saved, not what is being typed: they
+		// must work with the settings the help center checks today.
+		Snippets: console.Snippets(h.ssoEndpoint(hc), hc.Issuer, hc.Audience),
+	}, nil
+}
+
+// savedForm is the form filled with the saved settings.
+func savedForm(hc *models.HelpCenter) console.JWTForm {
+	return console.JWTForm{
+		LoginURL: hc.LoginURL, LogoutURL: hc.LogoutURL, Issuer: hc.Issuer, Audience: hc.Audience,
+		TokenTTL: strconv.Itoa(hc.TokenTTL), AllowUnsolicited: hc.AllowUnsolicited,
+	}
+}
+
+// postedForm is the form as submitted, kept as typed so that a page shown
+// again with errors holds exactly the admin's input.
+func postedForm(c echo.Context) console.JWTForm {
+	return console.JWTForm{
+		LoginURL:         c.FormValue("login_url"),
+		LogoutURL:        c.FormValue("logout_url"),
+		Issuer:           c.FormValue("issuer"),
+		Audience:         c.FormValue("audience"),
+		TokenTTL:         c.FormValue("token_ttl"),
+		AllowUnsolicited: c.FormValue("allow_unsolicited") != "",
+		Secret:           c.FormValue("secret"),
+	}
+}
+
+func (h *Handler) jwtSettingsShow(c echo.Context) error {
+	a, _ := adminFrom(c)
+	p, err := h.jwtPage(c, savedForm(a.HelpCenter))
+	if err != nil {
+		return err
+	}
+	p.ConfirmRegenerate = c.QueryParam("confirm") == "regenerate"
+	if c.QueryParam("saved") == "1" {
+		p.Notice = "JWT settings applied."
+	}
+	return render(c, http.StatusOK, console.JWT(p))
+}
+
+// jwtSettingsApply validates and saves the form. A blank Shared Secret
+// keeps the saved one; so does the saved secret itself, sent back from the
+// page that showed it once.
+func (h *Handler) jwtSettingsApply(c echo.Context) error {
+	a, _ := adminFrom(c)
+	hc := a.HelpCenter
+	form := postedForm(c)
+	settings := ssoconfig.Normalize(models.SSOSettings{
+		LoginURL: form.LoginURL, LogoutURL: form.LogoutURL, Issuer: form.Issuer, Audience: form.Audience,
+		AllowUnsolicited: form.AllowUnsolicited,
+	})
+	newSecret := form.Secret
+	if newSecret != "" && hc.HasSecret() {
+		saved, err := h.store.JWTSecret(hc)
+		if err != nil {
+			return err
+		}
+		if subtle.ConstantTimeCompare([]byte(saved), []byte(newSecret)) == 1 {
+			newSecret = ""
+		}
+	}
+	ttl, ttlErr := ssoconfig.ParseTTL(form.TokenTTL)
+	settings.TokenTTL = ttl
+	errs := ssoconfig.Validate(settings, newSecret, hc.HasSecret())
+	if ttlErr != nil {
+		errs[ssoconfig.FieldTokenTTL] = ttlErr.Error()
+	}
+	if errs.Any() {
+		form.Errors = errs
+		if newSecret == "" {
+			// The saved secret itself came back: show it masked again.
+			form.Secret = ""
+		}
+		p, err := h.jwtPage(c, form)
+		if err != nil {
+			return err
+		}
+		noStore(c)
+		return render(c, http.StatusUnprocessableEntity, console.JWT(p))
+	}
+	changes := ssoconfig.Changes(hc.SSOSettings(), settings, newSecret != "")
+	err := h.store.UpdateSSOSettings(c.Request().Context(), hc.WorkspaceID, hc.ID, store.SSOUpdate{
+		Settings: settings, NewSecret: newSecret, Actor: a.Admin.Email, Action: strings.Join(changes, "; "),
+	})
+	if err != nil {
+		return err
+	}
+	return redirect(c, "/settings/security/sso/jwt?saved=1")
+}
+
+// jwtSecretGenerate fills the Shared Secret with a fresh secret without
+// saving anything: the form comes back with every field as typed, so the
+// admin can copy the secret into the app and then apply.
+func (h *Handler) jwtSecretGenerate(c echo.Context) error {
+	form := postedForm(c)
+	secret, err := sso.GenerateSecret()
+	if err != nil {
+		return err
+	}
+	form.Secret = secret
+	p, err := h.jwtPage(c, form)
+	if err != nil {
+		return err
+	}
+	p.Notice = "A new secret is in the Shared Secret field. Copy it into your app, then Apply JWT Settings to save it."
+	noStore(c)
+	return render(c, http.StatusOK, console.JWT(p))
+}
+
+// jwtSecretRegenerate replaces the saved secret at once (the dialog has
+// warned that old tokens stop working) and shows the new one this once.
+// The answer is not cached and no later page holds the secret.
+func (h *Handler) jwtSecretRegenerate(c echo.Context) error {
+	a, _ := adminFrom(c)
+	hc := a.HelpCenter
+	secret, err := sso.GenerateSecret()
+	if err != nil {
+		return err
+	}
+	if err := h.store.ReplaceJWTSecret(c.Request().Context(), hc.WorkspaceID, hc.ID, secret, a.Admin.Email); err != nil {
+		return err
+	}
+	// Read the help center again, so the page shows the new save time.
+	if a.HelpCenter, err = h.store.HelpCenterOfWorkspace(c.Request().Context(), hc.WorkspaceID); err != nil {
+		return err
+	}
+	form := savedForm(a.HelpCenter)
+	form.Secret, form.SecretShownOnce = secret, true
+	p, err := h.jwtPage(c, form)
+	if err != nil {
+		return err
+	}
+	p.Notice = "New secret saved. Tokens signed with the old secret no longer work."
+	noStore(c)
+	return render(c, http.StatusOK, console.JWT(p))
+}
+
+// noStore keeps a page holding a secret or a token out of every cache.
+func noStore(c echo.Context) {
+	c.Response().Header().Set("Cache-Control", "no-store")
+}

@@ -1,0 +1,326 @@
+package handlers
+
+import (
+	"encoding/csv"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"helpcenter/models"
+	"helpcenter/sso"
+	"helpcenter/store"
+	"helpcenter/views/console"
+)
+
+// logsPageSize is the number of events per page of the Logs view.
+const logsPageSize = 50
+
+// csvBatch is how many rows the CSV export reads and writes at a time.
+const csvBatch = 1000
+
+// eventNames are the event filter's choices, in display order.
+var eventNames = []string{models.EventRedirectRejected, models.EventRedirectSucceeded, models.EventWidgetRejected}
+
+// defaultEvents are what an absent or empty event filter means (SPEC
+// section 6): the rejections of both surfaces.
+var defaultEvents = []string{models.EventRedirectRejected, models.EventWidgetRejected}
+
+// logsQuery is the Logs filter as read from the URL.
+type logsQuery struct {
+	filter console.LogFilter
+	store  store.EventFilter
+	after  *store.EventCursor
+	live   bool
+	errs   models.FieldErrors
+}
+
+func parseLogsQuery(c echo.Context) logsQuery {
+	q := logsQuery{errs: models.FieldErrors{}}
+	q.filter = console.LogFilter{
+		Event: c.QueryParam("event"), Reason: c.QueryParam("reason"), Email: strings.TrimSpace(c.QueryParam("email")),
+	}
+	switch ev := q.filter.Event; {
+	case ev == "":
+		q.store.Events = defaultEvents
+	case ev == "all":
+	case slices.Contains(eventNames, ev):
+		q.store.Events = []string{ev}
+	default:
+		q.errs["event"] = "Choose an event from the list."
+	}
+	if r := q.filter.Reason; r != "" {
+		if _, ok := lookupReason(r); ok {
+			q.store.Reason = r
+		} else {
+			q.errs["reason"] = "Choose a reason from the list."
+		}
+	}
+	if len(q.filter.Email) > 320 {
+		q.errs["email"] = "Enter at most 320 characters."
+	} else {
+		q.store.Email = q.filter.Email
+	}
+	q.live = c.QueryParam("live") == "1"
+	// A live view always shows the newest page: that is what it is for.
+	if b := c.QueryParam("before"); b != "" && !q.live {
+		if cur, ok := parseCursor(b); ok {
+			q.after = &cur
+		} else {
+			q.errs["before"] = "This page link is damaged; start again from the newest events."
+		}
+	}
+	return q
+}
+
+// A page cursor travels as "<unix nanoseconds>_<id>".
+func formatCursor(c store.EventCursor) string {
+	return strconv.FormatInt(c.CreatedAt.UnixNano(), 10) + "_" + strconv.FormatInt(c.ID, 10)
+}
+
+func parseCursor(s string) (store.EventCursor, bool) {
+	ns, id, ok := strings.Cut(s, "_")
+	if !ok {
+		return store.EventCursor{}, false
+	}
+	n, err1 := strconv.ParseInt(ns, 10, 64)
+	i, err2 := strconv.ParseInt(id, 10, 64)
+	if err1 != nil || err2 != nil || i <= 0 {
+		return store.EventCursor{}, false
+	}
+	return store.EventCursor{CreatedAt: time.Unix(0, n).UTC(), ID: i}, true
+}
+
+// url is the Logs address for this filter plus extra parameters.
+func (q logsQuery) url(path string, extra ...string) string {
+	v := url.Values{}
+	v.Set("event", q.filter.Event)
+	v.Set("reason", q.filter.Reason)
+	v.Set("email", q.filter.Email)
+	for i := 0; i+1 < len(extra); i += 2 {
+		v.Set(extra[i], extra[i+1])
+	}
+	return path + "?" + v.Encode()
+}
+
+func (h *Handler) logsShow(c echo.Context) error {
+	a, _ := adminFrom(c)
+	hc := a.HelpCenter
+	ctx := c.Request().Context()
+	now := h.now()
+	q := parseLogsQuery(c)
+
+	status := http.StatusOK
+	table := console.LogTable{Live: q.live, RefreshURL: q.url("/settings/logs", "live", "1")}
+	if q.errs.Any() {
+		status = http.StatusBadRequest
+		table.Empty = "Fix the filter to see events."
+	} else {
+		events, err := h.store.Events(ctx, hc.ID, q.store, q.after, logsPageSize+1)
+		if err != nil {
+			return err
+		}
+		if len(events) > logsPageSize {
+			events = events[:logsPageSize]
+			if !q.live {
+				table.OlderURL = q.url("/settings/logs", "before", formatCursor(store.Cursor(events[len(events)-1])))
+			}
+		}
+		if q.after != nil {
+			table.NewestURL = q.url("/settings/logs")
+		}
+		for _, e := range events {
+			table.Rows = append(table.Rows, logRow(e, now))
+		}
+		table.Empty = emptyLogsText(q)
+	}
+	if isHTMX(c) {
+		return render(c, status, console.LogTableView(table))
+	}
+
+	chart, err := h.reasonChart(c, hc.ID, now)
+	if err != nil {
+		return err
+	}
+	p := console.LogsPage{
+		Chrome:  h.chrome(c, "Logs", "logs"),
+		Filter:  q.filter,
+		Table:   table,
+		Chart:   chart,
+		CSVURL:  q.url("/settings/logs.csv"),
+		LiveURL: q.url("/settings/logs"),
+		Errors:  q.errs,
+	}
+	if !q.live {
+		p.LiveURL = q.url("/settings/logs", "live", "1")
+	}
+	p.Events = append(p.Events,
+		console.Option{Value: "", Label: "Rejected (sign-in and widget)", Selected: q.filter.Event == ""},
+		console.Option{Value: "all", Label: "All events", Selected: q.filter.Event == "all"})
+	for _, name := range eventNames {
+		p.Events = append(p.Events, console.Option{Value: name, Label: name, Selected: q.filter.Event == name})
+	}
+	p.Reasons = append(p.Reasons, console.Option{Value: "", Label: "Any reason", Selected: q.filter.Reason == ""})
+	for _, r := range logReasons() {
+		p.Reasons = append(p.Reasons, console.Option{Value: string(r.Code), Label: string(r.Code) + " — " + r.Title, Selected: q.filter.Reason == string(r.Code)})
+	}
+	return render(c, status, console.Logs(p))
+}
+
+func emptyLogsText(q logsQuery) string {
+	if q.filter.Event == "" && q.filter.Reason == "" && q.filter.Email == "" {
+		return "No rejected sign-ins. Every token so far has been accepted — or none has arrived yet."
+	}
+	return "No events match this filter."
+}
+
+func logRow(e models.Event, now time.Time) console.LogRow {
+	row := console.LogRow{
+		Time: e.CreatedAt.UTC().Format("2006-01-02 15:04:05 UTC"), TimeISO: e.CreatedAt.UTC().Format(time.RFC3339),
+		Ago: relativeTime(e.CreatedAt, now), Event: e.Event, Rejected: strings.HasSuffix(e.Event, ".rejected"),
+		Reason: e.Reason, Detail: e.Detail, Email: e.Email, JTI: e.JTI, IP: e.IP, UserAgent: e.UserAgent, Count: e.Count,
+	}
+	if r, ok := lookupReason(e.Reason); ok {
+		row.ReasonTitle, row.Explanation, row.Extension = r.Title, r.Explanation, r.Extension
+	}
+	return row
+}
+
+// summaryReason explains the flood-summary rows the store writes; it is no
+// token check, so it is not in the sso list.
+var summaryReason = sso.Reason{
+	Code: store.SummaryReason, Title: "Flood summary", Extension: true,
+	Explanation: "More than " + strconv.Itoa(store.RejectedCeiling) + " sign-ins were rejected in one minute. Past " +
+		"that ceiling the rest of the minute's rejections are counted in this one row instead of logged one by one, " +
+		"so a flood cannot fill the log; the detail names the latest reason. Look at the rows just before it for the cause.",
+}
+
+// logReasons are the reasons the Logs view knows: the sso list, then the
+// flood summary.
+func logReasons() []sso.Reason { return append(sso.Reasons(), summaryReason) }
+
+func lookupReason(code string) (sso.Reason, bool) {
+	if code == store.SummaryReason {
+		return summaryReason, true
+	}
+	return sso.LookupReason(sso.ReasonCode(code))
+}
+
+// Chart geometry, in SVG user units.
+const (
+	chartWidth      = 760
+	chartLabelWidth = 230
+	chartRowHeight  = 34
+	chartValueRoom  = 60
+)
+
+// reasonChart lays out the rejections per reason of the last 24 hours and
+// 7 days (both surfaces), longest week first.
+func (h *Handler) reasonChart(c echo.Context, helpCenterID int64, now time.Time) (console.ReasonChart, error) {
+	var codes []string
+	for _, r := range logReasons() {
+		codes = append(codes, string(r.Code))
+	}
+	counts, err := h.store.ReasonCounts(c.Request().Context(), helpCenterID, codes, now.Add(-24*time.Hour), now.Add(-7*24*time.Hour))
+	if err != nil {
+		return console.ReasonChart{}, err
+	}
+	sort.SliceStable(counts, func(i, j int) bool {
+		if counts[i].LastWeek != counts[j].LastWeek {
+			return counts[i].LastWeek > counts[j].LastWeek
+		}
+		return counts[i].Reason < counts[j].Reason
+	})
+	ch := console.ReasonChart{Width: chartWidth, LabelWidth: chartLabelWidth}
+	var top int64
+	for _, rc := range counts {
+		top = max(top, rc.LastWeek)
+		ch.Total24h += rc.LastDay
+		ch.Total7d += rc.LastWeek
+	}
+	scale := func(n int64) int {
+		if n == 0 || top == 0 {
+			return 0
+		}
+		// At least 2 units, so a reason with one rejection stays visible.
+		return max(int(float64(n)/float64(top)*float64(chartWidth-chartLabelWidth-chartValueRoom)), 2)
+	}
+	for i, rc := range counts {
+		row := console.ChartRow{Reason: rc.Reason, Y: i * chartRowHeight, Day: rc.LastDay, Week: rc.LastWeek,
+			DayWidth: scale(rc.LastDay), WeekWidth: scale(rc.LastWeek)}
+		if r, ok := lookupReason(rc.Reason); ok {
+			row.Title = r.Title
+		}
+		ch.Rows = append(ch.Rows, row)
+	}
+	ch.Height = len(ch.Rows) * chartRowHeight
+	return ch, nil
+}
+
+// csvHeader is the export's header row (SPEC section 6).
+var csvHeader = []string{"time", "event", "reason", "detail", "email", "jti", "ip", "user_agent"}
+
+// logsCSV streams every event matching the filter, newest first, in
+// batches: memory stays flat however many rows match.
+//
+// Values are written as stored, so the export is the data itself, with one
+// exception against spreadsheet formula injection: the free-text columns a
+// client controls or a token can influence (detail, user_agent) get a
+// leading apostrophe when they start with = + - @ or a tab or carriage
+// return. Identifiers (email, jti) are never altered, so they still match
+// the events they name.
+func (h *Handler) logsCSV(c echo.Context) error {
+	a, _ := adminFrom(c)
+	hc := a.HelpCenter
+	q := parseLogsQuery(c)
+	q.after = nil
+	for _, field := range []string{"event", "reason", "email"} {
+		if msg := q.errs[field]; msg != "" {
+			return echo.NewHTTPError(http.StatusBadRequest, msg)
+		}
+	}
+	res := c.Response()
+	res.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="sso-events-`+hc.Subdomain+"-"+h.now().UTC().Format("20060102-150405")+`.csv"`)
+	res.Header().Set("Cache-Control", "no-store")
+	res.WriteHeader(http.StatusOK)
+	w := csv.NewWriter(res)
+	if err := w.Write(csvHeader); err != nil {
+		return err
+	}
+	n := 0
+	err := h.store.EachEvent(c.Request().Context(), hc.ID, q.store, csvBatch, func(e models.Event) error {
+		if err := w.Write([]string{
+			e.CreatedAt.UTC().Format(time.RFC3339), e.Event, e.Reason, defuseFormula(e.Detail),
+			e.Email, e.JTI, e.IP, defuseFormula(e.UserAgent),
+		}); err != nil {
+			return err
+		}
+		if n++; n%csvBatch == 0 {
+			w.Flush()
+			res.Flush()
+		}
+		return w.Error()
+	})
+	w.Flush()
+	if err != nil {
+		// The status line is sent: all that is left is to log and end
+		// the download early.
+		h.log.Error("CSV export", "err", err, "help_center", hc.ID)
+		return nil
+	}
+	return w.Error()
+}
+
+// defuseFormula keeps a spreadsheet from running a cell as a formula.
+func defuseFormula(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

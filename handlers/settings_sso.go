@@ -1,0 +1,104 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"helpcenter/models"
+	"helpcenter/views/console"
+)
+
+// upcomingProviders are the cards shown as "Coming soon", in page order.
+var upcomingProviders = []struct{ key, name, description string }{
+	{models.ProviderSAML, "SAML 2.0", "Sign in through any SAML identity provider, such as ADFS or Shibboleth."},
+	{models.ProviderOIDC, "OpenID Connect", "Sign in through any OpenID Connect provider."},
+	{models.ProviderGoogle, "Google Workspace", "Let your team sign in with their Google Workspace accounts."},
+	{models.ProviderOkta, "Okta", "Assign the help center to people and groups in Okta."},
+	{models.ProviderEntra, "Microsoft Entra ID", "Sign in with Microsoft Entra ID (formerly Azure AD) accounts."},
+}
+
+// ssoEndpoint is where partner apps send tokens for this help center.
+func (h *Handler) ssoEndpoint(hc *models.HelpCenter) string {
+	return h.cfg.HelpCenterURL(hc.Subdomain) + "/sso/jwt"
+}
+
+func (h *Handler) ssoSettingsShow(c echo.Context) error {
+	a, _ := adminFrom(c)
+	hc := a.HelpCenter
+	wishes, err := h.store.ProviderWishes(c.Request().Context(), a.Admin.ID)
+	if err != nil {
+		return err
+	}
+	p := console.SSOPage{
+		Chrome:        h.chrome(c, "Single sign-on", "sso"),
+		Switch:        console.SSOSwitch{CSRF: csrfToken(c), Enabled: hc.SSOEnabled, HasSecret: hc.HasSecret()},
+		HelpCenterURL: h.cfg.HelpCenterURL(hc.Subdomain),
+		Endpoint:      h.ssoEndpoint(hc),
+		JWTStatus:     jwtStatus(hc),
+	}
+	for _, pr := range upcomingProviders {
+		p.Providers = append(p.Providers, console.ProviderCard{
+			CSRF: csrfToken(c), Key: pr.key, Name: pr.name, Description: pr.description, Wished: wishes[pr.key],
+		})
+	}
+	return render(c, http.StatusOK, console.SSO(p))
+}
+
+func jwtStatus(hc *models.HelpCenter) string {
+	switch {
+	case hc.HasSecret() && hc.LoginURL != "":
+		return "Configured: Login URL and shared secret saved."
+	case hc.HasSecret():
+		return "A shared secret is saved; add the Login URL."
+	default:
+		return "Not configured yet."
+	}
+}
+
+// ssoSwitchSave turns single sign-on on or off. The form says which
+// ("enabled" is 1 or 0) rather than flipping the saved value, so a double
+// submission cannot undo itself.
+func (h *Handler) ssoSwitchSave(c echo.Context) error {
+	a, _ := adminFrom(c)
+	hc := a.HelpCenter
+	var on bool
+	switch c.FormValue("enabled") {
+	case "1":
+		on = true
+	case "0":
+	default:
+		return echo.NewHTTPError(http.StatusBadRequest, "Choose on or off for single sign-on.")
+	}
+	if err := h.store.SetSSOEnabled(c.Request().Context(), hc.WorkspaceID, hc.ID, on, a.Admin.Email); err != nil {
+		return err
+	}
+	if !isHTMX(c) {
+		return redirect(c, "/settings/security/sso")
+	}
+	return render(c, http.StatusOK, console.SSOSwitchForm(console.SSOSwitch{CSRF: csrfToken(c), Enabled: on, HasSecret: hc.HasSecret()}))
+}
+
+// ssoNotifyMe records that this admin wants to hear when a provider ships.
+func (h *Handler) ssoNotifyMe(c echo.Context) error {
+	a, _ := adminFrom(c)
+	key := c.FormValue("provider")
+	for _, pr := range upcomingProviders {
+		if pr.key != key {
+			continue
+		}
+		if err := h.store.RecordProviderWish(c.Request().Context(), a.Admin.ID, a.HelpCenter.ID, key); err != nil {
+			return err
+		}
+		if !isHTMX(c) {
+			return redirect(c, "/settings/security/sso#provider-"+key)
+		}
+		return render(c, http.StatusOK, console.ProviderCardView(console.ProviderCard{
+			CSRF: csrfToken(c), Key: key, Name: pr.name, Description: pr.description, Wished: true,
+		}))
+	}
+	return echo.NewHTTPError(http.StatusBadRequest, "There is no upcoming provider by that name.")
+}
+
+// isHTMX reports whether htmx sent the request and swaps in a fragment.
+func isHTMX(c echo.Context) bool { return c.Request().Header.Get("HX-Request") == "true" }

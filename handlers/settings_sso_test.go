@@ -1,0 +1,130 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"helpcenter/internal/testapp"
+)
+
+func TestSSOPageCards(t *testing.T) {
+	app := testapp.New(t)
+	c := app.Signup(t, "owner@acme.test", pw, "Acme Help", "acme")
+	res := c.Get(app.BaseURL + ssoURL)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	for _, want := range []string{
+		`<label for="sso-enabled" class="label">Single sign-on</label>`,
+		"JWT (HS256)", ">Live<", `href="/settings/security/sso/jwt">Configure</a>`,
+		"SAML 2.0", "OpenID Connect", "Google Workspace", "Okta", "Microsoft Entra ID",
+		app.HelpCenterURL("acme"), app.HelpCenterURL("acme") + "/sso/jwt", `data-copy="#sso-endpoint"`, `data-copy="#help-center-url"`,
+	} {
+		if !strings.Contains(res.Body, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if n := strings.Count(res.Body, "Coming soon"); n != 5 {
+		t.Errorf("%d cards say Coming soon, want 5", n)
+	}
+	if n := strings.Count(res.Body, "Notify me when this ships"); n != 5 {
+		t.Errorf("%d Notify me buttons, want 5", n)
+	}
+}
+
+func TestSSOSwitch(t *testing.T) {
+	app := testapp.New(t)
+	c := app.Signup(t, "owner@acme.test", pw, "Acme Help", "acme")
+	if helpCenter(t, app, "acme").SSOEnabled {
+		t.Fatal("SSO starts on")
+	}
+
+	// htmx: the switch posts itself and gets its new self back. It turns
+	// on before any secret exists.
+	res := htmxPost(t, c, app.BaseURL+ssoURL, app.BaseURL+ssoURL+"/enabled", url.Values{"enabled": {"1"}})
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, `aria-checked="true"`) || strings.Contains(res.Body, "<html") {
+		t.Fatalf("htmx switch: %d\n%s", res.StatusCode, res.Body)
+	}
+	hc := helpCenter(t, app, "acme")
+	if !hc.SSOEnabled || hc.HasSecret() {
+		t.Fatalf("enabled=%v secret=%v", hc.SSOEnabled, hc.HasSecret())
+	}
+	if !strings.Contains(c.Get(app.BaseURL+ssoURL).Body, `aria-checked="true"`) {
+		t.Fatal("the page does not show the switch on")
+	}
+
+	// Without script: a plain form post, answered with a redirect.
+	res = c.Submit(app.BaseURL+ssoURL, app.BaseURL+ssoURL+"/enabled", url.Values{"enabled": {"0"}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != ssoURL {
+		t.Fatalf("form switch: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	if helpCenter(t, app, "acme").SSOEnabled {
+		t.Fatal("still on")
+	}
+
+	// The same state twice is not a toggle.
+	c.Submit(app.BaseURL+ssoURL, app.BaseURL+ssoURL+"/enabled", url.Values{"enabled": {"0"}})
+	if helpCenter(t, app, "acme").SSOEnabled {
+		t.Fatal("a repeated off turned it on")
+	}
+	if res := c.Submit(app.BaseURL+ssoURL, app.BaseURL+ssoURL+"/enabled", url.Values{"enabled": {"yes"}}); res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("nonsense value: %d", res.StatusCode)
+	}
+	// CSRF is required.
+	if res := c.PostForm(app.BaseURL+ssoURL+"/enabled", url.Values{"enabled": {"1"}}); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("without CSRF: %d", res.StatusCode)
+	}
+	// Every change is in the history.
+	body := c.Get(app.BaseURL + jwtURL).Body
+	for _, want := range []string{"Single sign-on turned on", "Single sign-on turned off", "by owner@acme.test"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("history lacks %q", want)
+		}
+	}
+	if n := strings.Count(body, "Single sign-on turned off"); n != 1 {
+		t.Errorf("%d entries for turning off, want 1", n)
+	}
+}
+
+func TestNotifyMePersistsPerAdmin(t *testing.T) {
+	app := testapp.New(t)
+	c := app.Signup(t, "owner@acme.test", pw, "Acme Help", "acme")
+	other := app.Signup(t, "owner@globex.test", pw, "Globex Help", "globex")
+
+	res := htmxPost(t, c, app.BaseURL+ssoURL, app.BaseURL+ssoURL+"/notify", url.Values{"provider": {"saml"}})
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, "We'll email you when it ships") || strings.Contains(res.Body, "<html") {
+		t.Fatalf("htmx notify: %d\n%s", res.StatusCode, res.Body)
+	}
+	// Without script, and twice: still one wish.
+	for range 2 {
+		res = c.Submit(app.BaseURL+ssoURL, app.BaseURL+ssoURL+"/notify", url.Values{"provider": {"okta"}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("form notify: %d", res.StatusCode)
+		}
+	}
+	body := c.Get(app.BaseURL + ssoURL).Body
+	if n := strings.Count(body, "We'll email you when it ships"); n != 2 {
+		t.Fatalf("%d cards show the wish, want 2", n)
+	}
+	if n := strings.Count(body, "Notify me when this ships"); n != 3 {
+		t.Fatalf("%d Notify me buttons left, want 3", n)
+	}
+	// Another admin has made no wish.
+	if n := strings.Count(other.Get(app.BaseURL+ssoURL).Body, "Notify me when this ships"); n != 5 {
+		t.Fatalf("the other admin sees %d buttons, want 5", n)
+	}
+	if res := c.Submit(app.BaseURL+ssoURL, app.BaseURL+ssoURL+"/notify", url.Values{"provider": {"kerberos"}}); res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("unknown provider: %d", res.StatusCode)
+	}
+}
+
+func TestConsoleHomeGoesToSSO(t *testing.T) {
+	app := testapp.New(t)
+	c := app.Signup(t, "owner@acme.test", pw, "Acme Help", "acme")
+	res := c.Get(app.BaseURL + "/")
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != ssoURL {
+		t.Fatalf("home: %d → %s", res.StatusCode, res.Header.Get("Location"))
+	}
+}

@@ -1,0 +1,124 @@
+package handlers
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"helpcenter/sso"
+	"helpcenter/views/console"
+)
+
+// maxTesterInput bounds the pasted token; check 1 refuses anything over
+// 8192 bytes anyway, this only keeps a stray paste from filling a page.
+const maxTesterInput = 64 << 10
+
+func (h *Handler) ssoTesterShow(c echo.Context) error {
+	return render(c, http.StatusOK, console.Tester(console.TesterPage{Chrome: h.chrome(c, "Token tester", "sso")}))
+}
+
+// ssoTesterRun reports on a pasted token with sso.Inspect, the same checks
+// as a real sign-in. It consumes nothing and records nothing: no jti, no
+// pending key, no event row, and the token is never logged.
+func (h *Handler) ssoTesterRun(c echo.Context) error {
+	a, _ := adminFrom(c)
+	hc := a.HelpCenter
+	token := strings.TrimSpace(c.FormValue("token"))
+	p := console.TesterPage{Chrome: h.chrome(c, "Token tester", "sso"), Token: token}
+	noStore(c)
+	switch {
+	case token == "":
+		p.Error = "Paste a token to test."
+	case len(token) > maxTesterInput:
+		p.Token, p.Error = "", "That is far longer than any token; paste only the token."
+	}
+	if p.Error != "" {
+		return render(c, http.StatusUnprocessableEntity, console.Tester(p))
+	}
+	// Checked as if the switch were on, so an admin can test tokens before
+	// switching single sign-on on; the report says when it is off.
+	settings := sso.Settings{Enabled: true, Issuer: hc.Issuer, Audience: hc.Audience, TTL: time.Duration(hc.TokenTTL) * time.Second}
+	if hc.HasSecret() {
+		secret, err := h.store.JWTSecret(hc)
+		if err != nil {
+			return err
+		}
+		settings.Secret = secret
+	}
+	rep := sso.Inspect(token, settings, h.now())
+	p.Report = testerReport(rep, hc.SSOEnabled)
+	return render(c, http.StatusOK, console.Tester(p))
+}
+
+func testerReport(rep sso.Report, ssoEnabled bool) *console.TesterReport {
+	out := &console.TesterReport{Accepted: rep.Verdict == nil, Verified: rep.Verified}
+	if rep.Verdict != nil {
+		out.VerdictReason, out.VerdictDetail = string(rep.Verdict.Reason), sentence(rep.Verdict.Detail)
+		if r, ok := sso.LookupReason(rep.Verdict.Reason); ok {
+			out.VerdictTitle = r.Title
+		}
+	}
+	if !ssoEnabled {
+		out.Notes = append(out.Notes, "Single sign-on is switched off, so a real sign-in would be refused with sso_not_configured; the checks below use the saved settings as if it were on.")
+	}
+	if out.Accepted {
+		out.Notes = append(out.Notes, "A real sign-in then checks that the jti was not used before (11), that it is a key we handed out to this browser (12, 13), and that the user is not suspended (14).")
+	}
+	for _, ch := range rep.Checks {
+		row := console.TesterCheck{Number: ch.Number, Reason: string(ch.Reason), Status: string(ch.Status), Detail: ch.Detail, Decisive: ch.Decisive}
+		if r, ok := sso.LookupReason(ch.Reason); ok {
+			row.Title = r.Title
+		}
+		out.Checks = append(out.Checks, row)
+	}
+	if rep.Header != nil {
+		out.Header = indentJSON(rep.Header)
+		out.Claims = indentJSON(rep.Payload)
+	}
+	if rep.HasClockOffset {
+		out.ClockOffset = clockOffset(rep.ClockOffset)
+	}
+	return out
+}
+
+// indentJSON shows decoded members with sorted names, two-space indented.
+func indentJSON(m map[string]json.RawMessage) string {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// clockOffset puts now − iat in words: how long ago the partner says it
+// signed, or how far ahead its clock runs.
+func clockOffset(sec float64) string {
+	abs := math.Abs(sec)
+	n := fmt.Sprintf("%.0f", abs)
+	if abs != math.Trunc(abs) {
+		n = fmt.Sprintf("%.1f", abs)
+	}
+	switch {
+	case sec >= 0:
+		return fmt.Sprintf("iat is %s s before the server's clock (signed %s s ago).", n, n)
+	default:
+		return fmt.Sprintf("iat is %s s after the server's clock: the partner's clock runs ahead.", n)
+	}
+}
+
+// sentence capitalises a detail for display and ends it with a full stop.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	s = strings.ToUpper(s[:1]) + s[1:]
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
+}

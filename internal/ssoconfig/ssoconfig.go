@@ -1,0 +1,215 @@
+// Package ssoconfig holds the rules for a help center's JWT single sign-on
+// settings. The console's JWT form and `helpcenter sso configure` both
+// apply them, so a value one of them refuses the other refuses too. The
+// widget's allowed origins, which decide where those tokens may be sent
+// from, follow the same URL rules (origin.go).
+package ssoconfig
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"helpcenter/models"
+	"helpcenter/sso"
+)
+
+// Field keys of the errors Validate returns. The console uses them as form
+// field names; the CLI maps them to its flags.
+const (
+	FieldLoginURL  = "login_url"
+	FieldSecret    = "secret"
+	FieldLogoutURL = "logout_url"
+	FieldIssuer    = "issuer"
+	FieldAudience  = "audience"
+	FieldTokenTTL  = "token_ttl"
+)
+
+// Token TTL bounds in seconds (SPEC section 7), taken from the verifier so
+// that a saved TTL is always one it accepts.
+var (
+	MinTokenTTL = int(sso.MinTTL.Seconds())
+	MaxTokenTTL = int(sso.MaxTTL.Seconds())
+)
+
+// maxURLLength and maxClaimValue bound what an admin can store; a longer
+// value is a paste gone wrong, not a configuration.
+const (
+	maxURLLength  = 2048
+	maxClaimValue = 256
+)
+
+// Normalize trims the white space a paste brings along from the text
+// settings. The secret is not touched: its every character is key material.
+func Normalize(s models.SSOSettings) models.SSOSettings {
+	s.LoginURL = strings.TrimSpace(s.LoginURL)
+	s.LogoutURL = strings.TrimSpace(s.LogoutURL)
+	s.Issuer = strings.TrimSpace(s.Issuer)
+	s.Audience = strings.TrimSpace(s.Audience)
+	return s
+}
+
+// Validate checks settings and, when newSecret is not empty, the secret
+// that is to replace the saved one. secretSaved says whether one is saved
+// already: without it a secret is required. Messages are sentences for the
+// admin and never repeat the secret.
+func Validate(s models.SSOSettings, newSecret string, secretSaved bool) models.FieldErrors {
+	errs := models.FieldErrors{}
+	if s.LoginURL == "" {
+		errs[FieldLoginURL] = "Enter the Login URL: the page of your app that signs users in and sends them back with a token."
+	} else if err := ValidateURL(s.LoginURL); err != nil {
+		errs[FieldLoginURL] = err.Error()
+	}
+	if s.LogoutURL != "" {
+		if err := ValidateURL(s.LogoutURL); err != nil {
+			errs[FieldLogoutURL] = err.Error()
+		}
+	}
+	switch {
+	case newSecret == "" && !secretSaved:
+		errs[FieldSecret] = "Enter a shared secret of at least 32 characters, or press Generate."
+	case newSecret != "":
+		if err := sso.ValidateSecret(newSecret); err != nil {
+			errs[FieldSecret] = sentence(err.Error())
+		}
+	}
+	if err := validateClaimValue("Issuer", s.Issuer); err != nil {
+		errs[FieldIssuer] = err.Error()
+	}
+	if err := validateClaimValue("Audience", s.Audience); err != nil {
+		errs[FieldAudience] = err.Error()
+	}
+	if s.TokenTTL < MinTokenTTL || s.TokenTTL > MaxTokenTTL {
+		errs[FieldTokenTTL] = fmt.Sprintf("Use a Token TTL between %d and %d seconds.", MinTokenTTL, MaxTokenTTL)
+	}
+	return errs
+}
+
+// ParseTTL reads the Token TTL field: a whole number of seconds.
+func ParseTTL(s string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return 0, fmt.Errorf("Enter the Token TTL as a whole number of seconds, between %d and %d.", MinTokenTTL, MaxTokenTTL)
+	}
+	return n, nil
+}
+
+// ValidateURL applies the rules for the Login and Logout URLs: absolute
+// https URLs; plain http only for a loopback host (localhost, *.localhost,
+// 127.0.0.1, [::1]), where nothing crosses a network. No user name or
+// password in the URL (it would be sent to every visitor's browser and
+// invites look-alike hosts such as https://app.example.com@evil.test), and
+// no #fragment: we add subdomain and key to the query, a fragment never
+// reaches the partner's server, and it could only hide part of the address.
+func ValidateURL(raw string) error {
+	if len(raw) > maxURLLength {
+		return fmt.Errorf("Use a URL of at most %d characters.", maxURLLength)
+	}
+	if strings.IndexFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		return fmt.Errorf("A URL cannot contain spaces or control characters.")
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" || u.Opaque != "" {
+		return fmt.Errorf("Enter a full URL, like https://app.example.com/help-center/login.")
+	}
+	if u.User != nil {
+		return fmt.Errorf("Leave the user name and password out of the URL.")
+	}
+	if u.Fragment != "" || strings.Contains(raw, "#") {
+		return fmt.Errorf("Leave the #fragment out of the URL: it never reaches your server.")
+	}
+	host := strings.ToLower(u.Hostname())
+	if host == "" {
+		return fmt.Errorf("Enter a full URL, like https://app.example.com/help-center/login.")
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("The port in the URL is not valid.")
+		}
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+		return nil
+	case "http":
+		if isLoopback(host) {
+			return nil
+		}
+		return fmt.Errorf("Use an https:// URL; plain http is accepted only for localhost.")
+	default:
+		return fmt.Errorf("Use an https:// URL.")
+	}
+}
+
+// isLoopback is true for the host names that always mean this machine.
+// Only these literal names count: a DNS name resolving to 127.0.0.1 could
+// resolve elsewhere tomorrow.
+func isLoopback(host string) bool {
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && (ip.Equal(net.IPv4(127, 0, 0, 1)) || ip.Equal(net.IPv6loopback))
+}
+
+// validateClaimValue checks an optional Issuer or Audience: it is compared
+// exactly with a token's claim, so a control character could never match.
+func validateClaimValue(label, v string) error {
+	if utf8.RuneCountInString(v) > maxClaimValue {
+		return fmt.Errorf("Use at most %d characters for the %s.", maxClaimValue, label)
+	}
+	if strings.IndexFunc(v, unicode.IsControl) >= 0 {
+		return fmt.Errorf("The %s cannot contain control characters.", label)
+	}
+	return nil
+}
+
+// sentence capitalises a lower-case error and ends it with a full stop.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	s = string(unicode.ToUpper(r)) + s[n:]
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
+}
+
+// Changes describes, for the audit log, how next differs from prev, in
+// the labels the admin sees. secretReplaced adds "Shared secret replaced";
+// the secret itself is never described.
+func Changes(prev, next models.SSOSettings, secretReplaced bool) []string {
+	var out []string
+	text := func(label, a, b string) {
+		switch {
+		case a == b:
+		case b == "":
+			out = append(out, label+" cleared")
+		default:
+			out = append(out, label+" set to "+strconv.Quote(b))
+		}
+	}
+	text("Login URL", prev.LoginURL, next.LoginURL)
+	text("Logout URL", prev.LogoutURL, next.LogoutURL)
+	text("Issuer", prev.Issuer, next.Issuer)
+	text("Audience", prev.Audience, next.Audience)
+	if prev.TokenTTL != next.TokenTTL {
+		out = append(out, fmt.Sprintf("Token TTL set to %d s", next.TokenTTL))
+	}
+	if prev.AllowUnsolicited != next.AllowUnsolicited {
+		if next.AllowUnsolicited {
+			out = append(out, "Sign-in started from your app allowed")
+		} else {
+			out = append(out, "Sign-in started from your app no longer allowed")
+		}
+	}
+	if secretReplaced {
+		out = append(out, "Shared secret replaced")
+	}
+	return out
+}

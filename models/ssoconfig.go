@@ -1,0 +1,46 @@
+package models
+
+import "time"
+
+// SSOSettings are the JWT single sign-on settings an admin applies, in the
+// console's JWT form or with `helpcenter sso configure`. The shared secret
+// is not among them: it travels separately so that it is never copied
+// around with the rest.
+type SSOSettings struct {
+	LoginURL         string
+	LogoutURL        string
+	Issuer           string
+	Audience         string
+	TokenTTL         int // seconds
+	AllowUnsolicited bool
+}
+
+// SSOSettings returns the help center's current JWT settings.
+func (h *HelpCenter) SSOSettings() SSOSettings {
+	return SSOSettings{
+		LoginURL: h.LoginURL, LogoutURL: h.LogoutURL, Issuer: h.Issuer, Audience: h.Audience,
+		TokenTTL: h.TokenTTL, AllowUnsolicited: h.AllowUnsolicited,
+	}
+}
+
+// AuditEntry is one change to a help center's security settings: who made
+// it, when, and what changed, in words. It never holds a secret.
+type AuditEntry struct {
+	ID           int64
+	HelpCenterID int64
+	CreatedAt    time.Time
+	// Actor is the admin's email, or "cli" for the command line.
+	Actor string
+	// Action is a sentence such as "Secret regenerated".
+	Action string
+}
+
+// Providers whose "Notify me when this ships" wish an admin can record;
+// the values are the keys stored in provider_wishes.
+const (
+	ProviderSAML   = "saml"
+	ProviderOIDC   = "oidc"
+	ProviderGoogle = "google"
+	ProviderOkta   = "okta"
+	ProviderEntra  = "entra"
+)

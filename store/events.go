@@ -1,0 +1,229 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"strconv"
+	"strings"
+	"time"
+
+	"helpcenter/models"
+)
+
+// SummaryReason is the reason of the row that, once a help center passes
+// RejectedCeiling rejections in a minute, counts the rest of that minute's
+// rejections (its Count) instead of logging each.
+const SummaryReason = "rejections_summarised"
+
+// EventFilter narrows the Logs view. Zero values mean "any".
+type EventFilter struct {
+	// Events lists the event names to show; empty means every event.
+	Events []string
+	// Reason is one reason code.
+	Reason string
+	// Email matches the event's email case-insensitively.
+	Email string
+}
+
+// EventCursor is the position after which the next page starts: the
+// (created_at, id) of the last row shown. Paging by key instead of OFFSET
+// keeps page 1,000 as fast as page 1, and rows arriving meanwhile never
+// shift a page.
+type EventCursor struct {
+	CreatedAt time.Time
+	ID        int64
+}
+
+// Cursor is the position of e, for the page after it.
+func Cursor(e models.Event) EventCursor { return EventCursor{CreatedAt: e.CreatedAt, ID: e.ID} }
+
+const eventColumns = "id, help_center_id, created_at, event, reason, detail, email, jti, ip, user_agent, count"
+
+// Events returns up to limit events of the help center matching f, newest
+// first, starting after the cursor (nil: from the newest).
+//
+// Each filter walks the one index made for it, newest end first, and stops
+// after limit rows; on SQLite the index is named (INDEXED BY) because the
+// planner, without statistics, may pick a plan that sorts every match. A
+// set of events becomes one such walk per event, merged, rather than an IN
+// list, which no single index range can return in time order.
+func (s *Store) Events(ctx context.Context, helpCenterID int64, f EventFilter, after *EventCursor, limit int) ([]models.Event, error) {
+	query, args := s.eventsQuery(helpCenterID, f, after, limit)
+	var out []models.Event
+	if err := s.read(ctx).Raw(query, args...).Scan(&out).Error; err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].CreatedAt = out[i].CreatedAt.UTC()
+	}
+	return out, nil
+}
+
+func (s *Store) eventsQuery(helpCenterID int64, f EventFilter, after *EventCursor, limit int) (string, []any) {
+	// arm is one index walk: the SELECT for at most one event name.
+	arm := func(index, event string) (string, []any) {
+		var b strings.Builder
+		args := []any{helpCenterID}
+		b.WriteString("SELECT " + eventColumns + " FROM events")
+		if s.dialect == "sqlite" {
+			b.WriteString(" INDEXED BY " + index)
+		}
+		b.WriteString(" WHERE help_center_id = ?")
+		if f.Email != "" {
+			b.WriteString(" AND lower(email) = lower(?)")
+			args = append(args, f.Email)
+		}
+		if f.Reason != "" {
+			b.WriteString(" AND reason = ?")
+			args = append(args, f.Reason)
+		}
+		switch {
+		case event != "":
+			b.WriteString(" AND event = ?")
+			args = append(args, event)
+		case len(f.Events) > 0:
+			b.WriteString(" AND event IN (?" + strings.Repeat(", ?", len(f.Events)-1) + ")")
+			for _, e := range f.Events {
+				args = append(args, e)
+			}
+		}
+		if after != nil {
+			b.WriteString(" AND (created_at, id) < (?, ?)")
+			args = append(args, after.CreatedAt.UTC(), after.ID)
+		}
+		b.WriteString(" ORDER BY created_at DESC, id DESC LIMIT " + strconv.Itoa(limit))
+		return b.String(), args
+	}
+	switch {
+	case f.Email != "":
+		return arm("events_email", "")
+	case f.Reason != "":
+		return arm("events_reason", "")
+	case len(f.Events) == 0:
+		return arm("events_time", "")
+	case len(f.Events) == 1:
+		return arm("events_event", f.Events[0])
+	}
+	var parts []string
+	var args []any
+	for i, e := range f.Events {
+		q, a := arm("events_event", e)
+		parts = append(parts, fmt.Sprintf("SELECT * FROM (%s) AS e%d", q, i))
+		args = append(args, a...)
+	}
+	return strings.Join(parts, " UNION ALL ") + " ORDER BY created_at DESC, id DESC LIMIT " + strconv.Itoa(limit), args
+}
+
+// EachEvent calls fn for every event of the help center matching f, newest
+// first, reading batch rows at a time so that an export of millions of
+// rows holds one batch in memory. It stops at fn's first error.
+func (s *Store) EachEvent(ctx context.Context, helpCenterID int64, f EventFilter, batch int, fn func(models.Event) error) error {
+	var after *EventCursor
+	for {
+		page, err := s.Events(ctx, helpCenterID, f, after, batch)
+		if err != nil {
+			return err
+		}
+		for _, e := range page {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		if len(page) < batch {
+			return nil
+		}
+		c := Cursor(page[len(page)-1])
+		after = &c
+	}
+}
+
+// ReasonCount is how many rejections one reason had in the two windows of
+// the Logs view's chart.
+type ReasonCount struct {
+	Reason   string
+	LastDay  int64
+	LastWeek int64
+}
+
+// ReasonCounts counts the help center's rejections per reason since
+// weekStart, and within that since dayStart. reasons lists the codes to
+// count: equality on each lets the reason index jump to each code's recent
+// rows instead of reading the help center's whole history. A summary row
+// counts for the rejections it stands for.
+func (s *Store) ReasonCounts(ctx context.Context, helpCenterID int64, reasons []string, dayStart, weekStart time.Time) ([]ReasonCount, error) {
+	if len(reasons) == 0 {
+		return nil, nil
+	}
+	index := ""
+	if s.dialect == "sqlite" {
+		index = " INDEXED BY events_reason"
+	}
+	args := []any{dayStart.UTC(), helpCenterID}
+	for _, r := range reasons {
+		args = append(args, r)
+	}
+	args = append(args, weekStart.UTC())
+	var out []ReasonCount
+	err := s.read(ctx).Raw(`SELECT reason,
+			COALESCE(SUM(CASE WHEN created_at >= ? THEN count ELSE 0 END), 0) AS last_day,
+			COALESCE(SUM(count), 0) AS last_week
+		FROM events`+index+`
+		WHERE help_center_id = ? AND reason IN (?`+strings.Repeat(", ?", len(reasons)-1)+`) AND created_at >= ?
+		GROUP BY reason`, args...).Scan(&out).Error
+	return out, err
+}
+
+// InsertEvents writes events for the help center in one transaction
+// through one prepared statement: the fast path for bulk loads (tests and
+// the Logs benchmark). Each event's HelpCenterID is set to helpCenterID;
+// a zero Count is stored as 1. It returns how many rows it wrote.
+func (s *Store) InsertEvents(ctx context.Context, helpCenterID int64, events iter.Seq[models.Event]) (int, error) {
+	db, err := s.w.DB()
+	if err != nil {
+		return 0, err
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, s.placeholders(`INSERT INTO events
+		(help_center_id, created_at, event, reason, detail, email, jti, ip, user_agent, count)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
+	if err != nil {
+		return 0, err
+	}
+	defer stmt.Close()
+	n := 0
+	for e := range events {
+		if e.Count == 0 {
+			e.Count = 1
+		}
+		if _, err := stmt.ExecContext(ctx, helpCenterID, e.CreatedAt.UTC(), e.Event, e.Reason, e.Detail,
+			e.Email, e.JTI, e.IP, e.UserAgent, e.Count); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, tx.Commit()
+}
+
+// placeholders rewrites ? to $1, $2, … for PostgreSQL, for the statements
+// that bypass gorm (which does this itself).
+func (s *Store) placeholders(q string) string {
+	if s.dialect != "postgres" {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

@@ -1,0 +1,151 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"helpcenter/models"
+)
+
+// SSOUpdate is one application of the JWT settings.
+type SSOUpdate struct {
+	Settings models.SSOSettings
+	// NewSecret replaces the saved shared secret when not empty. It is
+	// sealed here and never stored or logged in the clear.
+	NewSecret string
+	// Enable switches JWT single sign-on on as well (the CLI does; the
+	// console leaves that to its switch).
+	Enable bool
+	// Actor and Action are the audit entry; no entry is written when
+	// Action is empty (nothing changed).
+	Actor, Action string
+}
+
+// UpdateSSOSettings saves the help center's JWT settings and their audit
+// entry in one transaction.
+func (s *Store) UpdateSSOSettings(ctx context.Context, workspaceID, helpCenterID int64, u SSOUpdate) error {
+	now := s.now().UTC()
+	updates := map[string]any{
+		"login_url":         u.Settings.LoginURL,
+		"logout_url":        u.Settings.LogoutURL,
+		"issuer":            u.Settings.Issuer,
+		"audience":          u.Settings.Audience,
+		"token_ttl":         u.Settings.TokenTTL,
+		"allow_unsolicited": u.Settings.AllowUnsolicited,
+		"updated_at":        now,
+	}
+	if u.Enable {
+		updates["sso_enabled"] = true
+	}
+	if u.NewSecret != "" {
+		sealed, err := s.box.Seal([]byte(u.NewSecret), secretAD(helpCenterID))
+		if err != nil {
+			return err
+		}
+		updates["jwt_secret_sealed"] = sealed
+		updates["secret_updated_at"] = now
+	}
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		if err := updateHelpCenter(tx, workspaceID, helpCenterID, updates); err != nil {
+			return err
+		}
+		return audit(tx, helpCenterID, now, u.Actor, u.Action)
+	})
+}
+
+// ReplaceJWTSecret saves a new shared secret at once, with the audit entry
+// "Secret regenerated". Every token signed with the old secret fails from
+// the next request on, in every process: JWTSecret reads the database.
+func (s *Store) ReplaceJWTSecret(ctx context.Context, workspaceID, helpCenterID int64, secret, actor string) error {
+	now := s.now().UTC()
+	sealed, err := s.box.Seal([]byte(secret), secretAD(helpCenterID))
+	if err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		err := updateHelpCenter(tx, workspaceID, helpCenterID, map[string]any{
+			"jwt_secret_sealed": sealed, "secret_updated_at": now, "updated_at": now,
+		})
+		if err != nil {
+			return err
+		}
+		return audit(tx, helpCenterID, now, actor, "Secret regenerated")
+	})
+}
+
+// SetSSOEnabled turns JWT single sign-on on or off, with its audit entry.
+// It may be turned on before a secret exists: the help center then answers
+// sso_not_configured until one is saved.
+func (s *Store) SetSSOEnabled(ctx context.Context, workspaceID, helpCenterID int64, on bool, actor string) error {
+	now := s.now().UTC()
+	action := "Single sign-on turned off"
+	if on {
+		action = "Single sign-on turned on"
+	}
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		var current models.HelpCenter
+		if err := tx.Select("sso_enabled").Where("id = ? AND workspace_id = ?", helpCenterID, workspaceID).
+			First(&current).Error; err != nil {
+			return notFound(err)
+		}
+		if current.SSOEnabled == on {
+			return nil
+		}
+		if err := updateHelpCenter(tx, workspaceID, helpCenterID, map[string]any{"sso_enabled": on, "updated_at": now}); err != nil {
+			return err
+		}
+		return audit(tx, helpCenterID, now, actor, action)
+	})
+}
+
+// updateHelpCenter updates the help center only if it belongs to the
+// workspace, so a console request can never reach another tenant's row.
+func updateHelpCenter(tx *gorm.DB, workspaceID, helpCenterID int64, updates map[string]any) error {
+	res := tx.Model(&models.HelpCenter{}).Where("id = ? AND workspace_id = ?", helpCenterID, workspaceID).Updates(updates)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return models.ErrNotFound
+	}
+	return nil
+}
+
+func audit(tx *gorm.DB, helpCenterID int64, at time.Time, actor, action string) error {
+	if action == "" {
+		return nil
+	}
+	return tx.Exec(`INSERT INTO settings_audit (help_center_id, created_at, actor, action) VALUES (?, ?, ?, ?)`,
+		helpCenterID, at, actor, action).Error
+}
+
+// AuditLog returns the help center's latest settings changes, newest first.
+func (s *Store) AuditLog(ctx context.Context, helpCenterID int64, limit int) ([]models.AuditEntry, error) {
+	var out []models.AuditEntry
+	err := s.read(ctx).Raw(`SELECT id, help_center_id, created_at, actor, action FROM settings_audit
+		WHERE help_center_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`, helpCenterID, limit).Scan(&out).Error
+	return out, err
+}
+
+// RecordProviderWish remembers that the admin wants to hear when provider
+// ships. Recording it twice is the same as once.
+func (s *Store) RecordProviderWish(ctx context.Context, adminID, helpCenterID int64, provider string) error {
+	return s.write(ctx).Exec(`INSERT INTO provider_wishes (admin_id, provider, help_center_id, created_at)
+		VALUES (?, ?, ?, ?) ON CONFLICT (admin_id, provider) DO NOTHING`,
+		adminID, provider, helpCenterID, s.now().UTC()).Error
+}
+
+// ProviderWishes returns the providers the admin asked to hear about.
+func (s *Store) ProviderWishes(ctx context.Context, adminID int64) (map[string]bool, error) {
+	var providers []string
+	if err := s.read(ctx).Raw(`SELECT provider FROM provider_wishes WHERE admin_id = ?`, adminID).Scan(&providers).Error; err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(providers))
+	for _, p := range providers {
+		out[p] = true
+	}
+	return out, nil
+}

@@ -1,0 +1,198 @@
+package console
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+)
+
+// Snippet is ready-to-paste partner code that mints a token for this help
+// center.
+type Snippet struct {
+	ID       string
+	Language string
+	Library  string
+	Code     string
+}
+
+// SecretEnvVar is where every snippet reads the shared secret from: the
+// console never writes a secret into code an admin copies around.
+const SecretEnvVar = "HELPCENTER_SSO_SECRET"
+
+// placeholderIssuer stands in for iss when no Issuer is configured: the
+// claim is required, and any stable name of the partner's app will do.
+const placeholderIssuer = "your-app"
+
+// Snippets returns the partner examples (Node, PHP, Ruby, Python, Go) for
+// this help center, filled with its endpoint, issuer and audience. Each
+// puts the key we sent in jti, signs with HS256 for 60 seconds and
+// redirects to endpoint?jwt=<token>. Values are written as string literals
+// of each language, so an Issuer with quotes or "$" stays a plain string.
+func Snippets(endpoint, issuer, audience string) []Snippet {
+	iss := issuer
+	if iss == "" {
+		iss = placeholderIssuer
+	}
+	r := func(code string, quote func(string) string) string {
+		if audience == "" {
+			// No Audience is configured: the token needs no aud.
+			var kept []string
+			for _, line := range strings.Split(code, "\n") {
+				if !strings.Contains(line, "{{audience}}") {
+					kept = append(kept, line)
+				}
+			}
+			code = strings.Join(kept, "\n")
+		}
+		code = strings.NewReplacer("{{endpoint}}", quote(endpoint), "{{issuer}}", quote(iss),
+			"{{audience}}", quote(audience), "{{secret_env}}", SecretEnvVar).Replace(code)
+		return strings.TrimSpace(code) + "\n"
+	}
+	return []Snippet{
+		{ID: "node", Language: "Node.js", Library: "jsonwebtoken", Code: r(nodeSnippet, jsonQuote)},
+		{ID: "php", Language: "PHP", Library: "firebase/php-jwt", Code: r(phpSnippet, singleQuote)},
+		{ID: "ruby", Language: "Ruby", Library: "jwt", Code: r(rubySnippet, singleQuote)},
+		{ID: "python", Language: "Python", Library: "PyJWT", Code: r(pythonSnippet, jsonQuote)},
+		{ID: "go", Language: "Go", Library: "golang-jwt/jwt/v5", Code: r(goSnippet, strconv.Quote)},
+	}
+}
+
+// jsonQuote is a double-quoted literal valid in JavaScript and Python.
+func jsonQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// singleQuote is a single-quoted PHP or Ruby literal: no interpolation.
+func singleQuote(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
+
+const nodeSnippet = `
+// npm install jsonwebtoken
+const jwt = require("jsonwebtoken");
+const SSO_ENDPOINT = {{endpoint}};
+
+// Your Login URL (Express), once the user is signed in to your app.
+app.get("/help-center/login", requireUser, (req, res) => {
+  const now = Math.floor(Date.now() / 1000);
+  const token = jwt.sign({
+    jti: String(req.query.key), // the key we sent, unchanged
+    iss: {{issuer}},
+    aud: {{audience}},
+    iat: now,
+    exp: now + 60,
+    email: req.user.email,
+    name: req.user.name,
+  }, process.env.{{secret_env}}, { algorithm: "HS256" });
+  res.redirect(SSO_ENDPOINT + "?jwt=" + encodeURIComponent(token));
+});
+`
+
+const phpSnippet = `
+<?php
+// composer require firebase/php-jwt
+use Firebase\JWT\JWT;
+
+const SSO_ENDPOINT = {{endpoint}};
+
+// Your Login URL, once the user is signed in to your app.
+$now = time();
+$token = JWT::encode([
+    'jti' => (string) $_GET['key'], // the key we sent, unchanged
+    'iss' => {{issuer}},
+    'aud' => {{audience}},
+    'iat' => $now,
+    'exp' => $now + 60,
+    'email' => $user->email,
+    'name' => $user->name,
+], getenv('{{secret_env}}'), 'HS256');
+header('Location: ' . SSO_ENDPOINT . '?jwt=' . urlencode($token));
+exit;
+`
+
+const rubySnippet = `
+# gem install jwt
+require "cgi"
+require "jwt"
+
+SSO_ENDPOINT = {{endpoint}}
+
+# Your Login URL (Rails), once the user is signed in to your app.
+def help_center_login
+  now = Time.now.to_i
+  token = JWT.encode({
+    jti: params.require(:key), # the key we sent, unchanged
+    iss: {{issuer}},
+    aud: {{audience}},
+    iat: now,
+    exp: now + 60,
+    email: current_user.email,
+    name: current_user.name,
+  }, ENV.fetch("{{secret_env}}"), "HS256")
+  redirect_to "#{SSO_ENDPOINT}?jwt=#{CGI.escape(token)}",
+              allow_other_host: true
+end
+`
+
+const pythonSnippet = `
+# pip install PyJWT
+import os
+import time
+from urllib.parse import quote
+
+import jwt
+
+SSO_ENDPOINT = {{endpoint}}
+
+# Your Login URL (Flask), once the user is signed in to your app.
+@app.route("/help-center/login")
+@login_required
+def help_center_login():
+    now = int(time.time())
+    token = jwt.encode({
+        "jti": request.args["key"],  # the key we sent, unchanged
+        "iss": {{issuer}},
+        "aud": {{audience}},
+        "iat": now,
+        "exp": now + 60,
+        "email": current_user.email,
+        "name": current_user.name,
+    }, os.environ["{{secret_env}}"], algorithm="HS256")
+    return redirect(SSO_ENDPOINT + "?jwt=" + quote(token, safe=""))
+`
+
+const goSnippet = `
+// go get github.com/golang-jwt/jwt/v5
+import (
+	"net/http"
+	"net/url"
+	"os"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+const ssoEndpoint = {{endpoint}}
+
+// Your Login URL, once the user is signed in to your app.
+func helpCenterLogin(w http.ResponseWriter, r *http.Request) {
+	user := currentUser(r)
+	now := time.Now().Unix()
+	token, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"jti":   r.URL.Query().Get("key"), // the key we sent, unchanged
+		"iss":   {{issuer}},
+		"aud":   {{audience}},
+		"iat":   now,
+		"exp":   now + 60,
+		"email": user.Email,
+		"name":  user.Name,
+	}).SignedString([]byte(os.Getenv("{{secret_env}}")))
+	if err != nil {
+		http.Error(w, "could not sign the token", http.StatusInternalServerError)
+		return
+	}
+	target := ssoEndpoint + "?jwt=" + url.QueryEscape(token)
+	http.Redirect(w, r, target, http.StatusFound)
+}
+`

@@ -1,0 +1,45 @@
+package console
+
+import (
+	"go/parser"
+	"go/token"
+	"strings"
+	"testing"
+)
+
+func TestSnippets(t *testing.T) {
+	const endpoint = "https://acme.example.com/sso/jwt"
+	for _, s := range Snippets(endpoint, `it's "acme" $HOME #{x}`, "help-center") {
+		t.Run(s.Language, func(t *testing.T) {
+			for _, want := range []string{SecretEnvVar, "jti", "key", "iat", "exp", "now + 60", "email", "name", "aud", "help-center", "acme.example.com/sso/jwt", "?jwt="} {
+				if !strings.Contains(s.Code, want) {
+					t.Errorf("lacks %q", want)
+				}
+			}
+			if strings.Contains(s.Code, "{{") {
+				t.Error("a placeholder is left")
+			}
+		})
+	}
+	for _, s := range Snippets(endpoint, "", "") {
+		if strings.Contains(s.Code, "aud") || !strings.Contains(s.Code, placeholderIssuer) {
+			t.Errorf("%s: an aud without an Audience, or no iss", s.Language)
+		}
+	}
+	// The issuer stays one literal in every language, whatever it holds.
+	byID := map[string]string{}
+	for _, s := range Snippets(endpoint, `it's "acme" $HOME #{x}`, "") {
+		byID[s.ID] = s.Code
+	}
+	for id, want := range map[string]string{
+		"node": `"it's \"acme\" $HOME #{x}"`, "python": `"it's \"acme\" $HOME #{x}"`, "go": `"it's \"acme\" $HOME #{x}"`,
+		"php": `'it\'s "acme" $HOME #{x}'`, "ruby": `'it\'s "acme" $HOME #{x}'`,
+	} {
+		if !strings.Contains(byID[id], want) {
+			t.Errorf("%s does not quote the issuer as %s", id, want)
+		}
+	}
+	if _, err := parser.ParseFile(token.NewFileSet(), "snippet.go", "package partner\n"+byID["go"], 0); err != nil {
+		t.Errorf("the Go snippet does not parse: %v", err)
+	}
+}
