@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -45,6 +46,18 @@ func (h *Handler) errorHandler(err error, c echo.Context) {
 			message = "Database error. Please try again in a moment."
 		}
 	}
+	if isWidgetAPI(c) {
+		code := "server_error"
+		switch {
+		case status == http.StatusNotFound:
+			code, message = "not_found", "the widget API has no such endpoint"
+		case status < 500:
+			code = "bad_request"
+		}
+		c.Response().Header().Set("Cache-Control", "no-store")
+		_ = widgetFail(c, status, code, message)
+		return
+	}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(status)
 		return
@@ -60,4 +73,11 @@ func (h *Handler) errorHandler(err error, c echo.Context) {
 		return
 	}
 	_ = render(c, status, layout.ErrorDocument(status, title, message))
+}
+
+// isWidgetAPI reports whether c is a call of the widget API, which
+// answers errors in JSON for the widget and integrators.
+func isWidgetAPI(c echo.Context) bool {
+	_, site := tenantFrom(c)
+	return !site && strings.HasPrefix(c.Request().URL.Path, "/api/widget/")
 }

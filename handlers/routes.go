@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"net/http"
+
 	"github.com/labstack/echo/v4"
 )
 
@@ -8,6 +10,18 @@ import (
 func (h *Handler) consoleRoutes(e *echo.Echo) {
 	h.staticRoutes(e)
 	e.GET("/healthz", h.healthz)
+
+	// The embedded widget and its API are called from partners' pages on
+	// other origins and authenticated by the partner's JWT, never by a
+	// cookie: outside the CSRF and admin-session group.
+	e.GET("/js/init.js", h.widgetInit)
+	api := e.Group("/api/widget/v1", h.widgetCORS, h.widgetRateLimit, h.widgetAuth)
+	// OPTIONS beside each GET so that widgetCORS answers its preflight.
+	for path, handler := range map[string]echo.HandlerFunc{
+		"/articles": h.widgetArticles, "/articles/:slug": h.widgetArticle, "/search": h.widgetSearch,
+	} {
+		api.Match([]string{http.MethodGet, http.MethodOptions}, path, handler)
+	}
 
 	app := e.Group("", h.csrfMiddleware(nil), h.loadAdmin)
 	app.GET("/", h.consoleHome)
@@ -49,6 +63,9 @@ func (h *Handler) consoleRoutes(e *echo.Echo) {
 	admin.POST("/settings/security/sso/tester", h.ssoTesterRun)
 	admin.GET("/settings/logs", h.logsShow)
 	admin.GET("/settings/logs.csv", h.logsCSV)
+	admin.GET("/settings/widget", h.settingsWidgetShow)
+	admin.POST("/settings/widget", h.settingsWidgetSave)
+	admin.POST("/settings/widget/preview-token", h.settingsWidgetPreviewToken)
 }
 
 // siteRoutes lists every route of a help center (its subdomain or custom

@@ -46,6 +46,8 @@ type Handler struct {
 	// Per-IP abuse limits of the help-center hosts (per process; see
 	// internal/ratelimit).
 	ssoLimiter, gateLimiter, passwordLimiter *ratelimit.Limiter
+	// Per-IP limit of the widget API on the console host.
+	widgetLimiter *ratelimit.Limiter
 
 	tenants     *tenantCache
 	revocations *revocations
@@ -68,6 +70,8 @@ func New(d Deps) *Handler {
 		passwordLimiter: ratelimit.New(10, time.Minute, d.Now),
 		tenants:         newTenantCache(d.Now),
 		revocations:     newRevocations(),
+		// A widget calls on every list, search pause and article.
+		widgetLimiter: ratelimit.New(120, time.Minute, d.Now),
 	}
 	// Cookie values are raw random ids; skip gob so decoding stays cheap.
 	h.cookies.SetSerializer(securecookie.NopEncoder{})

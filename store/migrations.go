@@ -205,6 +205,14 @@ CREATE INDEX articles_category ON articles (category_id);
 {{sqlite}} CREATE VIRTUAL TABLE article_search USING fts4(title, body, languageid="help_center_id", tokenize=unicode61 "remove_diacritics=2", prefix="2,3");
 {{postgres}} CREATE INDEX articles_search ON articles USING GIN ((setweight(to_tsvector('simple'::regconfig, title), 'A') || setweight(to_tsvector('simple'::regconfig, body_text), 'B')))
 `},
+	{5, "allowed widget origins", `
+CREATE TABLE widget_origins (
+	help_center_id BIGINT NOT NULL REFERENCES help_centers(id) ON DELETE CASCADE,
+	origin TEXT NOT NULL,
+	position INTEGER NOT NULL,
+	PRIMARY KEY (help_center_id, origin)
+);
+`},
 	{6, "revoked visitor sessions", `
 CREATE TABLE revoked_sessions (
 	id {{id}},

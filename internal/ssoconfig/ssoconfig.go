@@ -1,6 +1,8 @@
 // Package ssoconfig holds the rules for a help center's JWT single sign-on
 // settings. The console's JWT form and `helpcenter sso configure` both
-// apply them, so a value one of them refuses the other refuses too.
+// apply them, so a value one of them refuses the other refuses too. The
+// widget's allowed origins, which decide where those tokens may be sent
+// from, follow the same URL rules (origin.go).
 package ssoconfig
 
 import (
