@@ -153,7 +153,7 @@ func serve(ctx context.Context, cfg *config.Config, keys secrets.Keys, st *store
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
-	go purgeLoop(ctx, st, logger)
+	go purgeLoop(ctx, st, cfg.EventRetention, logger)
 	logger.Info("helpcenter is listening", "addr", cfg.Addr, "console", cfg.ConsoleURL(), "demo", cfg.Demo)
 
 	select {
@@ -172,9 +172,10 @@ func serve(ctx context.Context, cfg *config.Config, keys secrets.Keys, st *store
 	return 0
 }
 
-// purgeLoop deletes expired pending keys, spent jtis and expired sessions
-// every few minutes, so those tables stay the size of live traffic.
-func purgeLoop(ctx context.Context, st *store.Store, logger *slog.Logger) {
+// purgeLoop deletes expired pending keys, spent jtis, expired sessions and
+// events past their retention every few minutes, in small batches, so
+// those tables stay the size of live traffic without blocking sign-ins.
+func purgeLoop(ctx context.Context, st *store.Store, retention time.Duration, logger *slog.Logger) {
 	tick := time.NewTicker(5 * time.Minute)
 	defer tick.Stop()
 	for {
@@ -182,8 +183,8 @@ func purgeLoop(ctx context.Context, st *store.Store, logger *slog.Logger) {
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
-			n, err := st.Purge(ctx, now)
-			if err != nil {
+			n, err := st.Purge(ctx, now, now.Add(-retention))
+			if err != nil && ctx.Err() == nil {
 				logger.Error("purge expired rows", "err", err)
 			} else if n > 0 {
 				logger.Info("purged expired rows", "rows", n)

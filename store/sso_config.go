@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"time"
 
 	"helpcenter/models"
 )
@@ -55,28 +54,4 @@ func (s *Store) SetVisibility(ctx context.Context, helpCenterID int64, v models.
 		return models.ErrNotFound
 	}
 	return res.Error
-}
-
-// Purge deletes what can no longer matter: expired pending keys, jtis
-// whose tokens expired, and expired sessions. It runs in the background.
-func (s *Store) Purge(ctx context.Context, now time.Time) (int64, error) {
-	q := s.queries(ctx)
-	var total int64
-	n, err := q.purgePendingKeys(now)
-	total += n
-	if err != nil {
-		return total, err
-	}
-	if n, err = q.purgeJTIs(now); err != nil {
-		return total + n, err
-	}
-	total += n
-	for _, table := range []string{"visitor_sessions", "admin_sessions", "revoked_sessions"} {
-		res := q.db.Exec("DELETE FROM "+table+" WHERE expires_at < ?", now.UTC())
-		if res.Error != nil {
-			return total, res.Error
-		}
-		total += res.RowsAffected
-	}
-	return total, nil
 }

@@ -211,7 +211,7 @@ func TestPurge(t *testing.T) {
 			return err
 		})
 	}
-	n, err := st.Purge(ctx, t0)
+	n, err := st.Purge(ctx, t0, t0.Add(-90*24*time.Hour))
 	if err != nil || n != 2 {
 		t.Fatalf("purged %d, %v", n, err)
 	}
@@ -323,5 +323,27 @@ func TestOpenSQLiteCreatesDirectory(t *testing.T) {
 	}
 	if st.Dialect() != "sqlite" {
 		t.Fatalf("dialect %q", st.Dialect())
+	}
+}
+
+// Events older than the retention age go, in batches; newer ones stay.
+func TestPurgeEventsInBatches(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	_, hc, _, _ := st.CreateWorkspace(ctx, store.NewWorkspace{Name: "A", Subdomain: "aaa", AdminEmail: "a@a.test", PasswordHash: "x"})
+	for i := 0; i < 2500; i++ {
+		if err := st.LogEvent(ctx, &models.Event{HelpCenterID: hc.ID, CreatedAt: t0.Add(-100*24*time.Hour + time.Duration(i)*time.Second), Event: models.EventRedirectSucceeded}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.LogEvent(ctx, &models.Event{HelpCenterID: hc.ID, CreatedAt: t0, Event: models.EventRedirectSucceeded}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := st.Purge(ctx, t0, t0.Add(-90*24*time.Hour))
+	if err != nil || n != 2500 {
+		t.Fatalf("purged %d, %v", n, err)
+	}
+	if left, _ := st.CountRowsForTest(ctx, "events"); left != 1 {
+		t.Fatalf("%d events left", left)
 	}
 }

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is the validated process configuration.
@@ -19,6 +21,8 @@ type Config struct {
 	SecretKey      string // empty: load or generate data/secret.key
 	Demo           bool
 	TrustedProxies []*net.IPNet
+	// EventRetention is how long SSO events are kept for the Logs view.
+	EventRetention time.Duration
 }
 
 // BaseHost is the console's host name, lower-cased and without port.
@@ -123,8 +127,30 @@ func Load(getenv func(string) string) (*Config, error) {
 		}
 	}
 
+	c.EventRetention = 90 * 24 * time.Hour
+	if v := get("HELPCENTER_EVENT_RETENTION", ""); v != "" {
+		d, err := parseDays(v)
+		if err != nil || d < time.Hour {
+			fail("HELPCENTER_EVENT_RETENTION %q must be a duration of at least an hour, like 90d or 720h", v)
+		} else {
+			c.EventRetention = d
+		}
+	}
+
 	if len(problems) > 0 {
 		return nil, errors.New(strings.Join(problems, "\n"))
 	}
 	return c, nil
+}
+
+// parseDays reads a Go duration, or a whole number of days written "90d".
+func parseDays(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days < 0 {
+			return 0, fmt.Errorf("bad number of days %q", n)
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
 }

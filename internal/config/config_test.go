@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -76,5 +77,19 @@ func TestTrustedProxiesAndDemo(t *testing.T) {
 	}
 	if len(c.TrustedProxies) != 3 || c.TrustedProxies[1].String() != "192.0.2.7/32" || !c.Demo || !c.Secure() {
 		t.Fatalf("%+v", c)
+	}
+}
+
+func TestEventRetention(t *testing.T) {
+	for v, want := range map[string]time.Duration{"": 90 * 24 * time.Hour, "30d": 30 * 24 * time.Hour, "36h": 36 * time.Hour} {
+		c, err := Load(env(map[string]string{"HELPCENTER_EVENT_RETENTION": v}))
+		if err != nil || c.EventRetention != want {
+			t.Errorf("%q: %v %v", v, c, err)
+		}
+	}
+	for _, v := range []string{"forever", "10m", "-3d"} {
+		if _, err := Load(env(map[string]string{"HELPCENTER_EVENT_RETENTION": v})); err == nil {
+			t.Errorf("%q accepted", v)
+		}
 	}
 }
