@@ -49,7 +49,8 @@ type Handler struct {
 	// Per-IP limit of the widget API on the console host.
 	widgetLimiter *ratelimit.Limiter
 
-	tenants     *tenantCache
+	tenants     *ttlCache[string, *models.HelpCenter]
+	homes       *ttlCache[homeKey, homeListing]
 	revocations *revocations
 
 	console, site *echo.Echo
@@ -68,7 +69,8 @@ func New(d Deps) *Handler {
 		ssoLimiter:      ratelimit.New(30, time.Minute, d.Now),
 		gateLimiter:     ratelimit.New(60, time.Minute, d.Now),
 		passwordLimiter: ratelimit.New(10, time.Minute, d.Now),
-		tenants:         newTenantCache(d.Now),
+		tenants:         newTTLCache[string, *models.HelpCenter](d.Now),
+		homes:           newTTLCache[homeKey, homeListing](d.Now),
 		revocations:     newRevocations(),
 		// A widget calls on every list, search pause and article.
 		widgetLimiter: ratelimit.New(120, time.Minute, d.Now),

@@ -1,10 +1,12 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
+	"helpcenter/models"
 	"helpcenter/views/layout"
 	"helpcenter/views/site"
 )
@@ -28,15 +30,11 @@ const homeArticlesPerCategory = 6
 // does not show up empty for everyone else.
 func (h *Handler) siteHome(c echo.Context) error {
 	hc, _ := tenantFrom(c)
-	ctx := c.Request().Context()
-	cats, err := h.store.Categories(ctx, hc.ID)
+	listing, err := h.homeListing(c.Request().Context(), hc.ID, visitorRole(c))
 	if err != nil {
 		return err
 	}
-	articles, err := h.store.PublishedArticles(ctx, hc.ID, visitorRole(c), nil)
-	if err != nil {
-		return err
-	}
+	cats, articles := listing.categories, listing.articles
 	byCategory := map[int64][]site.ArticleLink{}
 	var other []site.ArticleLink
 	for _, a := range articles {
@@ -57,6 +55,36 @@ func (h *Handler) siteHome(c echo.Context) error {
 		p.Sections = append(p.Sections, section("Other articles", "", "", other))
 	}
 	return render(c, http.StatusOK, site.Home(p))
+}
+
+// homeKey and homeListing cache what the home page lists for a role, for
+// pageCacheTTL: the busiest page of a help center then costs no query.
+type homeKey struct {
+	helpCenterID int64
+	role         models.Role
+}
+
+type homeListing struct {
+	categories []models.Category
+	articles   []models.Article
+}
+
+func (h *Handler) homeListing(ctx context.Context, helpCenterID int64, role models.Role) (homeListing, error) {
+	k := homeKey{helpCenterID, role}
+	if l, ok := h.homes.get(k); ok {
+		return l, nil
+	}
+	cats, err := h.store.Categories(ctx, helpCenterID)
+	if err != nil {
+		return homeListing{}, err
+	}
+	articles, err := h.store.PublishedArticles(ctx, helpCenterID, role, nil)
+	if err != nil {
+		return homeListing{}, err
+	}
+	l := homeListing{categories: cats, articles: articles}
+	h.homes.put(k, l)
+	return l, nil
 }
 
 func section(name, description, url string, links []site.ArticleLink) site.Section {

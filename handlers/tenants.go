@@ -3,75 +3,22 @@ package handlers
 import (
 	"context"
 	"errors"
-	"sync"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"helpcenter/models"
 )
 
-// tenantCacheTTL is how long a page view may use a help center's settings
-// read by an earlier request of this process. Settings changes (name,
-// visibility, site password) reach page views within it; the sign-in
-// endpoints always read the row fresh, so a regenerated secret or a new
-// Login URL applies on the very next sign-in, in every process.
-const tenantCacheTTL = time.Second
-
-// tenantCacheMax bounds the cache: requests for random hosts (cached as
-// absent) must not grow it without end.
-const tenantCacheMax = 10000
-
-// tenantCache maps a normalised host to its help center (nil: none).
-type tenantCache struct {
-	mu  sync.RWMutex
-	m   map[string]tenantEntry
-	now func() time.Time
-}
-
-type tenantEntry struct {
-	hc    *models.HelpCenter
-	until time.Time
-}
-
-func newTenantCache(now func() time.Time) *tenantCache {
-	return &tenantCache{m: map[string]tenantEntry{}, now: now}
-}
-
-// get returns a copy of the cached help center, so no request can change
-// what another one reads.
-func (tc *tenantCache) get(host string) (hc *models.HelpCenter, found bool) {
-	tc.mu.RLock()
-	e, ok := tc.m[host]
-	tc.mu.RUnlock()
-	if !ok || tc.now().After(e.until) {
-		return nil, false
-	}
-	if e.hc == nil {
-		return nil, true
-	}
-	cp := *e.hc
-	return &cp, true
-}
-
-func (tc *tenantCache) put(host string, hc *models.HelpCenter) {
-	tc.mu.Lock()
-	defer tc.mu.Unlock()
-	if len(tc.m) >= tenantCacheMax {
-		clear(tc.m)
-	}
-	var stored *models.HelpCenter
-	if hc != nil {
-		cp := *hc
-		stored = &cp
-	}
-	tc.m[host] = tenantEntry{hc: stored, until: tc.now().Add(tenantCacheTTL)}
-}
-
 // lookupTenant resolves a host (already normalised) to its help center.
 func (h *Handler) lookupTenant(ctx context.Context, host, sub string, isSub bool) (*models.HelpCenter, error) {
+	// The cache holds copies and hands out copies, so no request can
+	// change what another one reads; nil records a host with no tenant.
 	if hc, found := h.tenants.get(host); found {
-		return hc, nil
+		if hc == nil {
+			return nil, nil
+		}
+		cp := *hc
+		return &cp, nil
 	}
 	var hc *models.HelpCenter
 	var err error
@@ -87,7 +34,8 @@ func (h *Handler) lookupTenant(ctx context.Context, host, sub string, isSub bool
 	if err != nil {
 		return nil, err
 	}
-	h.tenants.put(host, hc)
+	cp := *hc
+	h.tenants.put(host, &cp)
 	return hc, nil
 }
 

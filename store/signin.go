@@ -3,11 +3,10 @@ package store
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"errors"
 	"strings"
 	"time"
-
-	"gorm.io/gorm"
 
 	"helpcenter/models"
 	"helpcenter/sso"
@@ -25,18 +24,7 @@ type SignIn struct {
 // InSignIn runs fn in one write transaction. Returning an error rolls it
 // back; a rejection is not an error — its jti and event row must commit.
 func (s *Store) InSignIn(ctx context.Context, fn func(*SignIn) error) error {
-	return s.tx(ctx, func(tx *gorm.DB) error { return fn(&SignIn{q: queries{db: tx, now: s.now}}) })
-}
-
-// queries are the statements of the sign-in flow, run on a transaction or
-// directly on the writer.
-type queries struct {
-	db  *gorm.DB
-	now func() time.Time
-}
-
-func (s *Store) queries(ctx context.Context) queries {
-	return queries{db: s.write(ctx), now: s.now}
+	return s.sqlTx(ctx, func(q queries) error { return fn(&SignIn{q: q}) })
 }
 
 func hash(s string) []byte {
@@ -55,160 +43,176 @@ const (
 // primary key, so exactly one of any number of concurrent callers wins on
 // SQLite and PostgreSQL alike (read-then-write lets replays through).
 func (t *SignIn) RecordJTI(ctx context.Context, helpCenterID int64, jti string, keepUntil time.Time) (bool, error) {
-	return t.q.recordJTI(helpCenterID, jti, SurfaceRedirect, "", keepUntil)
+	return t.q.recordJTI(ctx, helpCenterID, jti, SurfaceRedirect, "", keepUntil)
 }
 
 // PurgeJTIs forgets jtis whose tokens can no longer be accepted anyway.
 func (t *SignIn) PurgeJTIs(ctx context.Context, now time.Time) (int64, error) {
-	return t.q.purgeJTIs(now)
+	return t.q.s.purgeTable(ctx, purgeTarget{"used_jtis", "help_center_id, jti_hash", "expires_at"}, now)
 }
 
-func (q queries) recordJTI(helpCenterID int64, jti, surface, instance string, keepUntil time.Time) (bool, error) {
-	res := q.db.Exec(`INSERT INTO used_jtis (help_center_id, jti_hash, surface, instance, expires_at, created_at)
+func (q queries) recordJTI(ctx context.Context, helpCenterID int64, jti, surface, instance string, keepUntil time.Time) (bool, error) {
+	res, err := q.exec(ctx, `INSERT INTO used_jtis (help_center_id, jti_hash, surface, instance, expires_at, created_at)
 		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		helpCenterID, hash(jti), surface, instance, keepUntil.UTC(), q.now().UTC())
-	if res.Error != nil {
-		return false, res.Error
+	if err != nil {
+		return false, err
 	}
-	return res.RowsAffected == 1, nil
-}
-
-func (q queries) purgeJTIs(now time.Time) (int64, error) {
-	res := q.db.Exec(`DELETE FROM used_jtis WHERE expires_at < ?`, now.UTC())
-	return res.RowsAffected, res.Error
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // SavePendingKey stores a new pending key; only its hash is kept, so the
 // table is no list of live sign-in keys.
 func (t *SignIn) SavePendingKey(ctx context.Context, helpCenterID int64, k sso.PendingKey) error {
-	return t.q.savePendingKey(helpCenterID, k)
+	return t.q.savePendingKey(ctx, helpCenterID, k)
 }
 
-func (q queries) savePendingKey(helpCenterID int64, k sso.PendingKey) error {
-	return q.db.Exec(`INSERT INTO pending_keys (help_center_id, key_hash, browser_hash, return_to, created_at, expires_at)
+func (q queries) savePendingKey(ctx context.Context, helpCenterID int64, k sso.PendingKey) error {
+	_, err := q.exec(ctx, `INSERT INTO pending_keys (help_center_id, key_hash, browser_hash, return_to, created_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?)`,
-		helpCenterID, hash(k.Key), k.BrowserHash, k.ReturnTo, q.now().UTC(), k.ExpiresAt.UTC()).Error
+		helpCenterID, hash(k.Key), k.BrowserHash, k.ReturnTo, q.now().UTC(), k.ExpiresAt.UTC())
+	return err
 }
 
-// ConsumePendingKey marks the key used with one conditional UPDATE checked
-// by rows affected: of concurrent redemptions exactly one succeeds.
+// ConsumePendingKey marks the key used with one conditional UPDATE: of
+// concurrent redemptions exactly one gets its row back.
 func (t *SignIn) ConsumePendingKey(ctx context.Context, helpCenterID int64, key, browserHash string, now time.Time) (string, bool, error) {
-	var returnTo []string
-	err := t.q.db.Raw(`UPDATE pending_keys SET used_at = ?
+	row, err := t.q.queryRow(ctx, `UPDATE pending_keys SET used_at = ?
 		WHERE help_center_id = ? AND key_hash = ? AND browser_hash = ? AND used_at IS NULL AND expires_at > ?
 		RETURNING return_to`,
-		now.UTC(), helpCenterID, hash(key), browserHash, now.UTC()).Scan(&returnTo).Error
-	if err != nil || len(returnTo) == 0 {
+		now.UTC(), helpCenterID, hash(key), browserHash, now.UTC())
+	if err != nil {
 		return "", false, err
 	}
-	return returnTo[0], true, nil
+	var returnTo string
+	switch err := row.Scan(&returnTo); {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", false, nil
+	case err != nil:
+		return "", false, err
+	}
+	return returnTo, true, nil
 }
 
 // PendingKeyLive reports whether the key is unused and unexpired (for any
 // browser), which tells a key of another browser from an unknown one.
 func (t *SignIn) PendingKeyLive(ctx context.Context, helpCenterID int64, key string, now time.Time) (bool, error) {
-	var n int64
-	err := t.q.db.Raw(`SELECT COUNT(*) FROM pending_keys
+	row, err := t.q.queryRow(ctx, `SELECT COUNT(*) FROM pending_keys
 		WHERE help_center_id = ? AND key_hash = ? AND used_at IS NULL AND expires_at > ?`,
-		helpCenterID, hash(key), now.UTC()).Scan(&n).Error
+		helpCenterID, hash(key), now.UTC())
+	if err != nil {
+		return false, err
+	}
+	var n int64
+	err = row.Scan(&n)
 	return n > 0, err
 }
 
 // PurgePendingKeys deletes expired keys.
 func (t *SignIn) PurgePendingKeys(ctx context.Context, now time.Time) (int64, error) {
-	return t.q.purgePendingKeys(now)
+	return t.q.s.purgeTable(ctx, purgeTarget{"pending_keys", "id", "expires_at"}, now)
 }
 
-func (q queries) purgePendingKeys(now time.Time) (int64, error) {
-	res := q.db.Exec(`DELETE FROM pending_keys WHERE expires_at < ?`, now.UTC())
-	return res.RowsAffected, res.Error
-}
+// userRefresh is the SET clause every accepted token applies: the profile
+// is refreshed from each token; banned is never touched.
+const userRefresh = `email = ?, email_lower = ?, name = ?, avatar_url = ?, lang = ?, role = ?, custom_fields = ?,
+	updated_at = ?, last_sign_in_at = ?`
 
 // ProvisionUser finds the token's user — by external_id when given, else
-// by email case-insensitively — creating it on first sight and refreshing
-// its profile from every accepted token. Banned stays banned.
+// by email case-insensitively — refreshing its profile, or creates it on
+// first sight. A returning user costs one UPDATE … RETURNING.
+//
+// A token whose external_id names nobody yet adopts the user with its
+// email and no external_id (a user banned by email before their first
+// sign-in, or one created by tokens without external_id), so a ban cannot
+// be stepped around by adding an external_id. Banned stays banned.
 func (t *SignIn) ProvisionUser(ctx context.Context, helpCenterID int64, p sso.Profile, now time.Time) (sso.ProvisionedUser, error) {
-	u, err := t.q.findUser(helpCenterID, p)
-	if err != nil {
-		return sso.ProvisionedUser{}, err
-	}
 	now = now.UTC()
 	custom := string(p.CustomFields)
 	if custom == "" {
 		custom = "{}"
 	}
-	if u == nil {
-		u = &models.User{HelpCenterID: helpCenterID, ExternalID: p.ExternalID, CreatedAt: now}
+	lower := sso.NormalizeEmail(p.Email)
+	profile := []any{p.Email, lower, p.Name, p.AvatarURL, p.Lang, string(p.Role), custom, now, now}
+	args := func(extra ...any) []any { return append(append([]any{}, profile...), extra...) }
+
+	var attempts []userUpdate
+	if p.ExternalID != "" {
+		attempts = []userUpdate{
+			{`UPDATE users SET ` + userRefresh + ` WHERE help_center_id = ? AND external_id = ? RETURNING id, banned`,
+				args(helpCenterID, p.ExternalID)},
+			{`UPDATE users SET ` + userRefresh + `, external_id = ? WHERE id = (SELECT id FROM users
+				WHERE help_center_id = ? AND email_lower = ? AND external_id = '' ORDER BY banned DESC, id LIMIT 1) RETURNING id, banned`,
+				args(p.ExternalID, helpCenterID, lower)},
+		}
+	} else {
+		attempts = []userUpdate{{`UPDATE users SET ` + userRefresh + ` WHERE id = (SELECT id FROM users
+			WHERE help_center_id = ? AND email_lower = ? ORDER BY banned DESC, id LIMIT 1) RETURNING id, banned`,
+			args(helpCenterID, lower)}}
 	}
-	u.Email, u.EmailLower, u.Name = p.Email, sso.NormalizeEmail(p.Email), p.Name
-	u.AvatarURL, u.Lang, u.Role, u.CustomFields = p.AvatarURL, p.Lang, p.Role, custom
-	u.ExternalID = p.ExternalID
-	u.UpdatedAt, u.LastSignInAt = now, &now
-	if err := t.q.db.Save(u).Error; err != nil {
+	for _, a := range attempts {
+		row, err := t.q.queryRow(ctx, a.query, a.args...)
+		if err != nil {
+			return sso.ProvisionedUser{}, err
+		}
+		var u sso.ProvisionedUser
+		switch err := row.Scan(&u.ID, &u.Banned); {
+		case err == nil:
+			return u, nil
+		case !errors.Is(err, sql.ErrNoRows):
+			return sso.ProvisionedUser{}, err
+		}
+	}
+	row, err := t.q.queryRow(ctx, `INSERT INTO users (help_center_id, external_id, created_at, `+
+		`email, email_lower, name, avatar_url, lang, role, custom_fields, updated_at, last_sign_in_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		append([]any{helpCenterID, p.ExternalID, now}, profile...)...)
+	if err != nil {
 		return sso.ProvisionedUser{}, err
 	}
-	return sso.ProvisionedUser{ID: u.ID, Banned: u.Banned}, nil
+	var u sso.ProvisionedUser
+	return u, row.Scan(&u.ID)
 }
 
-// findUser applies SPEC section 5. A token with an external_id that names
-// nobody yet adopts the user with its email and no external_id (a user
-// banned by email before their first sign-in, or one created by tokens
-// without external_id), so a ban cannot be stepped around by adding one.
-func (q queries) findUser(helpCenterID int64, p sso.Profile) (*models.User, error) {
-	var u models.User
-	if p.ExternalID != "" {
-		err := q.db.Where("help_center_id = ? AND external_id = ?", helpCenterID, p.ExternalID).Take(&u).Error
-		if err == nil {
-			return &u, nil
-		}
-		if !errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, err
-		}
-		err = q.db.Where("help_center_id = ? AND email_lower = ? AND external_id = ''", helpCenterID, sso.NormalizeEmail(p.Email)).
-			Order("banned DESC, id").Take(&u).Error
-		return foundOrNil(&u, err)
-	}
-	err := q.db.Where("help_center_id = ? AND email_lower = ?", helpCenterID, sso.NormalizeEmail(p.Email)).
-		Order("banned DESC, id").Take(&u).Error
-	return foundOrNil(&u, err)
-}
-
-func foundOrNil(u *models.User, err error) (*models.User, error) {
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return u, nil
+// userUpdate is one way of finding and refreshing a token's user.
+type userUpdate struct {
+	query string
+	args  []any
 }
 
 // OpenSession saves a visitor session, ending the browser's previous one
 // (rotation: the old cookie never signs in again).
 func (t *SignIn) OpenSession(ctx context.Context, old []byte, sess *models.VisitorSession) error {
 	if len(old) > 0 {
-		if err := t.q.endSession(sess.HelpCenterID, old); err != nil {
+		if err := t.q.endSession(ctx, sess.HelpCenterID, old); err != nil {
 			return err
 		}
 	}
-	return t.q.db.Create(sess).Error
+	_, err := t.q.exec(ctx, `INSERT INTO visitor_sessions (id_hash, help_center_id, user_id, jti, return_to, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		sess.IDHash, sess.HelpCenterID, sess.UserID, sess.JTI, sess.ReturnTo, sess.CreatedAt.UTC(), sess.ExpiresAt.UTC())
+	return err
 }
 
 // endSession deletes a session and records its revocation, so instances
 // that trust its cookie learn to refuse it.
-func (q queries) endSession(helpCenterID int64, idHash []byte) error {
-	var expires []time.Time
-	if err := q.db.Model(&models.VisitorSession{}).Where("id_hash = ? AND help_center_id = ?", idHash, helpCenterID).
-		Pluck("expires_at", &expires).Error; err != nil {
+func (q queries) endSession(ctx context.Context, helpCenterID int64, idHash []byte) error {
+	row, err := q.queryRow(ctx, `DELETE FROM visitor_sessions WHERE id_hash = ? AND help_center_id = ? RETURNING expires_at`,
+		idHash, helpCenterID)
+	if err != nil {
 		return err
 	}
-	if len(expires) == 0 {
+	var expires time.Time
+	switch err := row.Scan(&expires); {
+	case errors.Is(err, sql.ErrNoRows):
 		return nil
-	}
-	if err := q.db.Where("id_hash = ?", idHash).Delete(&models.VisitorSession{}).Error; err != nil {
+	case err != nil:
 		return err
 	}
-	return q.db.Create(&models.Revocation{IDHash: idHash, HelpCenterID: helpCenterID, ExpiresAt: expires[0], CreatedAt: q.now().UTC()}).Error
+	_, err = q.exec(ctx, `INSERT INTO revoked_sessions (id_hash, help_center_id, expires_at, created_at) VALUES (?, ?, ?, ?)`,
+		idHash, helpCenterID, expires.UTC(), q.now().UTC())
+	return err
 }
 
 // RejectedCeiling is how many rejected rows a help center writes in one
@@ -217,46 +221,59 @@ func (q queries) endSession(helpCenterID int64, idHash []byte) error {
 const RejectedCeiling = 600
 
 // LogEvent writes the event row of this outcome (see Store.LogEvent).
-func (t *SignIn) LogEvent(ctx context.Context, e *models.Event) error { return t.q.logEvent(e) }
+func (t *SignIn) LogEvent(ctx context.Context, e *models.Event) error { return t.q.logEvent(ctx, e) }
 
 // LogEvent writes one event row outside a sign-in transaction (a rejection
 // decided before any state was touched).
 func (s *Store) LogEvent(ctx context.Context, e *models.Event) error {
-	return s.tx(ctx, func(tx *gorm.DB) error { return queries{db: tx, now: s.now}.logEvent(e) })
+	return s.sqlTx(ctx, func(q queries) error { return q.logEvent(ctx, e) })
 }
 
-func (q queries) logEvent(e *models.Event) error {
+const summaryDetail = "further rejections in this minute past the ceiling of 600, counted here instead of logged one by one; the latest: "
+
+func (q queries) logEvent(ctx context.Context, e *models.Event) error {
 	e.CreatedAt = e.CreatedAt.UTC()
 	if e.Count == 0 {
 		e.Count = 1
 	}
 	e.Email, e.Detail, e.UserAgent = clip(e.Email, 320), clip(e.Detail, 1000), clip(e.UserAgent, 500)
+	insert := func(e *models.Event) error {
+		_, err := q.exec(ctx, `INSERT INTO events (help_center_id, created_at, event, reason, detail, email, jti, ip, user_agent, count, summary)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			e.HelpCenterID, e.CreatedAt, e.Event, e.Reason, e.Detail, e.Email, e.JTI, e.IP, e.UserAgent, e.Count, e.Summary)
+		return err
+	}
 	if e.Reason == "" {
-		return q.db.Create(e).Error
+		return insert(e)
 	}
 	minute := e.CreatedAt.Truncate(time.Minute)
-	var n int64
 	// Count at most the ceiling's worth of rows: the subquery's LIMIT keeps
 	// this cheap however large the flood.
-	if err := q.db.Raw(`SELECT COUNT(*) FROM (SELECT 1 FROM events
+	row, err := q.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM events
 		WHERE help_center_id = ? AND created_at >= ? AND reason <> '' AND NOT summary LIMIT ?) AS recent`,
-		e.HelpCenterID, minute, RejectedCeiling).Scan(&n).Error; err != nil {
+		e.HelpCenterID, minute, RejectedCeiling)
+	if err != nil {
+		return err
+	}
+	var n int64
+	if err := row.Scan(&n); err != nil {
 		return err
 	}
 	if n < RejectedCeiling {
-		return q.db.Create(e).Error
+		return insert(e)
 	}
-	res := q.db.Exec(`UPDATE events SET count = count + 1,
-		detail = 'further rejections in this minute past the ceiling of 600, counted here instead of logged one by one; the latest: ' || ?
-		WHERE help_center_id = ? AND summary AND created_at = ?`, e.Reason, e.HelpCenterID, minute)
-	if res.Error != nil || res.RowsAffected > 0 {
-		return res.Error
+	res, err := q.exec(ctx, `UPDATE events SET count = count + 1, detail = ?
+		WHERE help_center_id = ? AND summary AND created_at = ?`, summaryDetail+e.Reason, e.HelpCenterID, minute)
+	if err != nil {
+		return err
 	}
-	return q.db.Create(&models.Event{
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return err
+	}
+	return insert(&models.Event{
 		HelpCenterID: e.HelpCenterID, CreatedAt: minute, Event: e.Event, Reason: SummaryReason,
-		Detail: "further rejections in this minute past the ceiling of 600, counted here instead of logged one by one; the latest: " + e.Reason,
-		Count:  1, Summary: true,
-	}).Error
+		Detail: summaryDetail + e.Reason, Count: 1, Summary: true,
+	})
 }
 
 // clip shortens s to at most n bytes without splitting a character.

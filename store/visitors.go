@@ -14,7 +14,7 @@ import (
 
 // SavePendingKey stores the pending key the gate hands to the partner.
 func (s *Store) SavePendingKey(ctx context.Context, helpCenterID int64, k sso.PendingKey) error {
-	return s.queries(ctx).savePendingKey(helpCenterID, k)
+	return s.queries().savePendingKey(ctx, helpCenterID, k)
 }
 
 // VisitorSession returns the live session with this id hash on this help
@@ -47,7 +47,7 @@ func (s *Store) VisitorSession(ctx context.Context, helpCenterID int64, idHash [
 // EndVisitorSession ends a session on the server (logout) and records its
 // revocation.
 func (s *Store) EndVisitorSession(ctx context.Context, helpCenterID int64, idHash []byte) error {
-	return s.tx(ctx, func(tx *gorm.DB) error { return queries{db: tx, now: s.now}.endSession(helpCenterID, idHash) })
+	return s.sqlTx(ctx, func(q queries) error { return q.endSession(ctx, helpCenterID, idHash) })
 }
 
 // RevocationsSince lists the unexpired revocations recorded after the one
@@ -67,24 +67,24 @@ func (s *Store) RevocationsSince(ctx context.Context, afterID int64, recent, now
 func (s *Store) SetUserBanned(ctx context.Context, helpCenterID int64, email string, banned bool) (affected int64, created bool, err error) {
 	email = strings.TrimSpace(email)
 	lower := sso.NormalizeEmail(email)
-	err = s.tx(ctx, func(tx *gorm.DB) error {
-		res := tx.Model(&models.User{}).Where("help_center_id = ? AND email_lower = ?", helpCenterID, lower).
-			Updates(map[string]any{"banned": banned, "updated_at": s.now().UTC()})
-		if res.Error != nil {
-			return res.Error
+	err = s.sqlTx(ctx, func(q queries) error {
+		now := q.now().UTC()
+		res, err := q.exec(ctx, `UPDATE users SET banned = ?, updated_at = ? WHERE help_center_id = ? AND email_lower = ?`,
+			banned, now, helpCenterID, lower)
+		if err != nil {
+			return err
 		}
-		affected = res.RowsAffected
+		if affected, err = res.RowsAffected(); err != nil {
+			return err
+		}
 		if affected > 0 && banned {
 			// A ban ends the user's sessions now, not when they expire.
-			var ids [][]byte
-			if err := tx.Model(&models.VisitorSession{}).Where("help_center_id = ? AND user_id IN (?)", helpCenterID,
-				tx.Model(&models.User{}).Select("id").Where("help_center_id = ? AND email_lower = ?", helpCenterID, lower)).
-				Pluck("id_hash", &ids).Error; err != nil {
+			ids, err := q.sessionsOf(ctx, helpCenterID, lower)
+			if err != nil {
 				return err
 			}
-			q := queries{db: tx, now: s.now}
 			for _, id := range ids {
-				if err := q.endSession(helpCenterID, id); err != nil {
+				if err := q.endSession(ctx, helpCenterID, id); err != nil {
 					return err
 				}
 			}
@@ -92,13 +92,35 @@ func (s *Store) SetUserBanned(ctx context.Context, helpCenterID int64, email str
 		if affected > 0 || !banned {
 			return nil
 		}
-		now := s.now().UTC()
-		created = true
-		affected = 1
-		return tx.Create(&models.User{HelpCenterID: helpCenterID, Email: email, EmailLower: lower, Role: models.RoleViewer,
-			CustomFields: "{}", Banned: true, CreatedAt: now, UpdatedAt: now}).Error
+		created, affected = true, 1
+		_, err = q.exec(ctx, `INSERT INTO users (help_center_id, email, email_lower, role, custom_fields, banned, created_at, updated_at)
+			VALUES (?, ?, ?, ?, '{}', ?, ?, ?)`, helpCenterID, email, lower, string(models.RoleViewer), true, now, now)
+		return err
 	})
 	return affected, created, err
+}
+
+// sessionsOf lists the session id hashes of the users with this email.
+func (q queries) sessionsOf(ctx context.Context, helpCenterID int64, emailLower string) ([][]byte, error) {
+	st, err := q.stmt(ctx, `SELECT id_hash FROM visitor_sessions WHERE help_center_id = ? AND user_id IN
+		(SELECT id FROM users WHERE help_center_id = ? AND email_lower = ?)`)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, helpCenterID, helpCenterID, emailLower)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids [][]byte
+	for rows.Next() {
+		var id []byte
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // UserByEmail returns a help center's user by email (case-insensitively).

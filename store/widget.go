@@ -83,21 +83,22 @@ func (s *Store) WidgetOriginAllowed(ctx context.Context, helpCenterID int64, ori
 // as that instance.
 func (t *SignIn) BindWidgetJTI(ctx context.Context, helpCenterID int64, jti, instance string, keepUntil time.Time) (sso.JTIHolder, error) {
 	instanceHash := hex.EncodeToString(hash(instance))
-	first, err := t.q.recordJTI(helpCenterID, jti, SurfaceWidget, instanceHash, keepUntil)
+	first, err := t.q.recordJTI(ctx, helpCenterID, jti, SurfaceWidget, instanceHash, keepUntil)
 	if err != nil || first {
 		return sso.JTIHolder{Widget: first, SameInstance: first}, err
 	}
-	var row struct {
-		Surface  string
-		Instance string
-	}
-	if err := t.q.db.Raw(`SELECT surface, instance FROM used_jtis WHERE help_center_id = ? AND jti_hash = ?`,
-		helpCenterID, hash(jti)).Scan(&row).Error; err != nil {
+	row, err := t.q.queryRow(ctx, `SELECT surface, instance FROM used_jtis WHERE help_center_id = ? AND jti_hash = ?`,
+		helpCenterID, hash(jti))
+	if err != nil {
 		return sso.JTIHolder{}, err
 	}
-	widget := row.Surface == SurfaceWidget
+	var surface, instanceSeen string
+	if err := row.Scan(&surface, &instanceSeen); err != nil {
+		return sso.JTIHolder{}, err
+	}
+	widget := surface == SurfaceWidget
 	return sso.JTIHolder{
 		Widget:       widget,
-		SameInstance: widget && subtle.ConstantTimeCompare([]byte(row.Instance), []byte(instanceHash)) == 1,
+		SameInstance: widget && subtle.ConstantTimeCompare([]byte(instanceSeen), []byte(instanceHash)) == 1,
 	}, nil
 }
