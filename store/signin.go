@@ -140,7 +140,9 @@ func (t *SignIn) ProvisionUser(ctx context.Context, helpCenterID int64, p sso.Pr
 	var attempts []userUpdate
 	if p.ExternalID != "" {
 		attempts = []userUpdate{
-			{`UPDATE users SET ` + userRefresh + ` WHERE help_center_id = ? AND external_id = ? RETURNING id, banned`,
+			// "external_id <> ''" repeats the partial index's condition: with a
+			// bound parameter the planner cannot infer it, and would scan.
+			{`UPDATE users SET ` + userRefresh + ` WHERE help_center_id = ? AND external_id = ? AND external_id <> '' RETURNING id, banned`,
 				args(helpCenterID, p.ExternalID)},
 			{`UPDATE users SET ` + userRefresh + `, external_id = ? WHERE id = (SELECT id FROM users
 				WHERE help_center_id = ? AND email_lower = ? AND external_id = '' ORDER BY banned DESC, id LIMIT 1) RETURNING id, banned`,

@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -29,8 +27,22 @@ type queries struct {
 // queries runs statements outside any transaction, on the writer.
 func (s *Store) queries() queries { return queries{s: s, now: s.now} }
 
-// sqlTx runs fn in one write transaction (BEGIN IMMEDIATE on SQLite).
+// sqlTx runs fn in one write transaction: on SQLite through the group
+// commit of groupcommit.go, on PostgreSQL as a transaction of its own.
+// Either way fn's writes commit together or not at all, and sqlTx returns
+// only once they are committed.
 func (s *Store) sqlTx(ctx context.Context, fn func(q queries) error) error {
+	if s.commits != nil {
+		r := commitReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+		select {
+		case s.commits <- r:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		// Once queued, wait for the outcome even if ctx ends: fn may be
+		// running in the writer goroutine right now.
+		return <-r.done
+	}
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -60,9 +72,9 @@ func (q queries) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 		// Preparing on the pool would wait for the connection this
 		// transaction holds (SQLite's writer has one): prepare here, once.
 		*q.missed = append(*q.missed, query)
-		return q.tx.PrepareContext(ctx, q.s.rebind(query))
+		return q.tx.PrepareContext(ctx, q.s.placeholders(query))
 	}
-	st, err := q.s.wdb.PrepareContext(ctx, q.s.rebind(query))
+	st, err := q.s.wdb.PrepareContext(ctx, q.s.placeholders(query))
 	if err != nil {
 		return nil, err
 	}
@@ -96,23 +108,4 @@ func (q queries) queryRow(ctx context.Context, query string, args ...any) (*sql.
 		return nil, err
 	}
 	return st.QueryRowContext(ctx, args...), nil
-}
-
-// rebind turns ? placeholders into PostgreSQL's $1, $2, … (the sign-in
-// path's SQL has no ? inside string literals).
-func (s *Store) rebind(query string) string {
-	if s.dialect != "postgres" {
-		return query
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range query {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }

@@ -31,6 +31,10 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives slow-query and error logs.
 	Logger *slog.Logger
+	// NoGroupCommit makes each write transaction on SQLite commit on its
+	// own, as on PostgreSQL. The benchmark uses it to measure the
+	// one-commit-per-sign-in ceiling; the server never sets it.
+	NoGroupCommit bool
 }
 
 // Store wraps the database. On SQLite, writes go through one connection
@@ -45,6 +49,7 @@ type Store struct {
 	now     func() time.Time
 	dialect string
 	stop    context.CancelFunc
+	commits chan commitReq // SQLite's group commit; nil on PostgreSQL
 }
 
 // Dialect is "sqlite" or "postgres".
@@ -130,6 +135,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if s.dialect == "sqlite" {
 		var loopCtx context.Context
 		loopCtx, s.stop = context.WithCancel(context.Background())
+		if !opts.NoGroupCommit {
+			s.commits = make(chan commitReq, maxBatch)
+			go s.groupCommitLoop(loopCtx)
+		}
 		go s.checkpointLoop(loopCtx)
 	}
 	return s, nil
