@@ -254,3 +254,38 @@ func mustURL(s string) *url.URL {
 	}
 	return u
 }
+
+// A password change revokes every session of the account on the server,
+// keeps the browser that made it signed in, and the new password works.
+func TestPasswordChangeRevokesSessions(t *testing.T) {
+	app := testapp.New(t)
+	c := app.Signup(t, "owner@example.com", pw, "Ex", "example")
+	other := app.Client(t)
+	other.Submit(app.BaseURL+"/login", app.BaseURL+"/login", url.Values{"email": {"owner@example.com"}, "password": {pw}})
+	if res := other.Get(app.BaseURL + "/settings/general"); res.StatusCode != http.StatusOK {
+		t.Fatalf("second session: %d", res.StatusCode)
+	}
+	page := app.BaseURL + "/settings/account"
+	res := c.Submit(page, page+"/password", url.Values{"current_password": {"wrong one!!"}, "new_password": {"short"}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "This is not your current password.") ||
+		!strings.Contains(res.Body, `id="new_password-error"`) {
+		t.Fatalf("invalid change: %d", res.StatusCode)
+	}
+	res = c.Submit(page, page+"/password", url.Values{"current_password": {pw}, "new_password": {"a brand new password"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("change: %d %s", res.StatusCode, res.Body)
+	}
+	if res := c.Get(page + "?changed=1"); res.StatusCode != http.StatusOK || !strings.Contains(res.Body, "Password changed.") {
+		t.Fatalf("the changing browser was signed out: %d", res.StatusCode)
+	}
+	if res := other.Get(app.BaseURL + "/settings/general"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("another session survived the change: %d", res.StatusCode)
+	}
+	fresh := app.Client(t)
+	if res := fresh.Submit(app.BaseURL+"/login", app.BaseURL+"/login", url.Values{"email": {"owner@example.com"}, "password": {pw}}); res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("old password: %d", res.StatusCode)
+	}
+	if res := fresh.Submit(app.BaseURL+"/login", app.BaseURL+"/login", url.Values{"email": {"owner@example.com"}, "password": {"a brand new password"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("new password: %d", res.StatusCode)
+	}
+}

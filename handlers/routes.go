@@ -36,6 +36,8 @@ func (h *Handler) consoleRoutes(e *echo.Echo) {
 	}
 
 	admin := app.Group("", requireAdmin)
+	admin.GET("/settings/account", h.accountShow)
+	admin.POST("/settings/account/password", h.accountPassword)
 	admin.GET("/settings/general", h.settingsGeneralShow)
 	admin.POST("/settings/general", h.settingsGeneralSave)
 	admin.GET("/articles", h.articlesList)

@@ -40,6 +40,15 @@ func (s *Store) DeleteAdminSession(ctx context.Context, idHash []byte) error {
 	return s.write(ctx).Where("id_hash = ?", idHash).Delete(&models.AdminSession{}).Error
 }
 
+// SetAdminPassword replaces an admin's password hash.
+func (s *Store) SetAdminPassword(ctx context.Context, workspaceID, adminID int64, hash string) error {
+	res := s.write(ctx).Model(&models.Admin{}).Where("id = ? AND workspace_id = ?", adminID, workspaceID).Update("password_hash", hash)
+	if res.Error == nil && res.RowsAffected == 0 {
+		return models.ErrNotFound
+	}
+	return res.Error
+}
+
 // DeleteAdminSessions revokes every session of an admin (password change).
 func (s *Store) DeleteAdminSessions(ctx context.Context, adminID int64) error {
 	return s.write(ctx).Where("admin_id = ?", adminID).Delete(&models.AdminSession{}).Error
