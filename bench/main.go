@@ -96,7 +96,7 @@ func run(database string, logins int, pageSeconds time.Duration, logRows string)
 	if err != nil || fe.Any() {
 		return fmt.Errorf("signup: %v %v", err, fe)
 	}
-	if err := st.SaveSSOConfig(ctx, hc.WorkspaceID, hc.ID, store.SSOConfig{Enabled: true, LoginURL: "https://partner.example/login", TokenTTL: 3600, Secret: secret}); err != nil {
+	if err := st.UpdateSSOSettings(ctx, hc.WorkspaceID, hc.ID, store.SSOUpdate{Settings: models.SSOSettings{LoginURL: "https://partner.example/login", TokenTTL: 3600}, Enable: true, NewSecret: secret}); err != nil {
 		return err
 	}
 	if err := st.SetVisibility(ctx, hc.ID, models.VisibilityPrivate, ""); err != nil {

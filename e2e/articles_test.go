@@ -86,7 +86,7 @@ func TestAdminPublishesVisitorReads(t *testing.T) {
 	hc, _ := app.Store.HelpCenterBySubdomain(ctx, "globex")
 	secret := "e2e-partner-secret-0123456789abcdefghijklmnop"
 	partner := newPartnerApp(t, secret, app.HelpCenterURL("globex"))
-	if err := app.Store.SaveSSOConfig(ctx, hc.WorkspaceID, hc.ID, store.SSOConfig{Enabled: true, LoginURL: partner.URL + "/login", TokenTTL: 300, Secret: secret}); err != nil {
+	if err := app.Store.UpdateSSOSettings(ctx, hc.WorkspaceID, hc.ID, store.SSOUpdate{Settings: models.SSOSettings{LoginURL: partner.URL + "/login", TokenTTL: 300}, Enable: true, NewSecret: secret}); err != nil {
 		t.Fatal(err)
 	}
 	if err := app.Store.SetVisibility(ctx, hc.ID, models.VisibilityPrivate, ""); err != nil {

@@ -75,10 +75,7 @@ func TestSSODeepLinkSignInAndOut(t *testing.T) {
 	hc, _ := app.Store.HelpCenterBySubdomain(ctx, "acme")
 	secret := "e2e-partner-secret-0123456789abcdefghijklmnop"
 	partner := newPartnerApp(t, secret, app.HelpCenterURL("acme"))
-	if err := app.Store.SaveSSOConfig(ctx, hc.WorkspaceID, hc.ID, store.SSOConfig{
-		Enabled: true, LoginURL: partner.URL + "/login", LogoutURL: partner.URL + "/goodbye",
-		Issuer: "partner-app", TokenTTL: 300, Secret: secret,
-	}); err != nil {
+	if err := app.Store.UpdateSSOSettings(ctx, hc.WorkspaceID, hc.ID, store.SSOUpdate{Settings: models.SSOSettings{LoginURL: partner.URL + "/login", LogoutURL: partner.URL + "/goodbye", Issuer: "partner-app", TokenTTL: 300}, Enable: true, NewSecret: secret}); err != nil {
 		t.Fatal(err)
 	}
 	if err := app.Store.SetVisibility(ctx, hc.ID, models.VisibilityPrivate, ""); err != nil {
@@ -116,7 +113,7 @@ func TestSSOSignOutWithoutLogoutURL(t *testing.T) {
 	hc, _ := app.Store.HelpCenterBySubdomain(ctx, "acme")
 	secret := "e2e-partner-secret-0123456789abcdefghijklmnop"
 	partner := newPartnerApp(t, secret, app.HelpCenterURL("acme"))
-	app.Store.SaveSSOConfig(ctx, hc.WorkspaceID, hc.ID, store.SSOConfig{Enabled: true, LoginURL: partner.URL + "/login", TokenTTL: 300, Secret: secret})
+	app.Store.UpdateSSOSettings(ctx, hc.WorkspaceID, hc.ID, store.SSOUpdate{Settings: models.SSOSettings{LoginURL: partner.URL + "/login", TokenTTL: 300}, Enable: true, NewSecret: secret})
 	app.Store.SetVisibility(ctx, hc.ID, models.VisibilityPrivate, "")
 
 	b.open(app.HelpCenterURL("acme") + "/")

@@ -190,7 +190,7 @@ func TestWidgetOnPartnerPage(t *testing.T) {
 	ctx := context.Background()
 	hc, _ := app.Store.HelpCenterBySubdomain(ctx, "acme")
 	secret := "e2e-widget-secret-0123456789abcdefghijklmnop"
-	if err := app.Store.SaveSSOConfig(ctx, hc.WorkspaceID, hc.ID, store.SSOConfig{Enabled: true, Issuer: "partner-app", TokenTTL: 300, Secret: secret}); err != nil {
+	if err := app.Store.UpdateSSOSettings(ctx, hc.WorkspaceID, hc.ID, store.SSOUpdate{Settings: models.SSOSettings{Issuer: "partner-app", TokenTTL: 300}, Enable: true, NewSecret: secret}); err != nil {
 		t.Fatal(err)
 	}
 	guides := &models.Category{Name: "Billing"}

@@ -18,7 +18,7 @@ import (
 // either instance, and a regenerated secret takes effect on both at once.
 func TestTwoInstancesOneDatabase(t *testing.T) {
 	proxies := map[string]string{"HELPCENTER_TRUSTED_PROXIES": "127.0.0.1/32"}
-	s := newSSOSite(t, "acme", store.SSOConfig{Enabled: true}, testapp.Options{Env: proxies})
+	s := newSSOSite(t, "acme", ssoConfig{Enabled: true}, testapp.Options{Env: proxies})
 	second := testapp.New(t, testapp.Options{Env: proxies, Database: s.app.Config.Database})
 	second.Clock.Set(s.app.Clock.Now())
 
@@ -63,9 +63,7 @@ func TestTwoInstancesOneDatabase(t *testing.T) {
 
 	// A new secret saved through one instance is the only one the other accepts.
 	newSecret := "a-brand-new-secret-0123456789abcdefghijklmnop"
-	if err := second.Store.SaveSSOConfig(context.Background(), s.hc.WorkspaceID, s.hc.ID, store.SSOConfig{
-		Enabled: true, LoginURL: partnerLogin, TokenTTL: 300, Secret: newSecret,
-	}); err != nil {
+	if err := second.Store.UpdateSSOSettings(context.Background(), s.hc.WorkspaceID, s.hc.ID, store.SSOUpdate{Settings: models.SSOSettings{LoginURL: partnerLogin, TokenTTL: 300}, Enable: true, NewSecret: newSecret}); err != nil {
 		t.Fatal(err)
 	}
 	fresh := s.app.Client(t)

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"helpcenter/internal/testapp"
+	"helpcenter/models"
 	"helpcenter/store"
 )
 
@@ -127,8 +128,7 @@ func TestWidgetPreview(t *testing.T) {
 		t.Fatalf("preview token without SSO: %d %s", res.StatusCode, res.Body)
 	}
 
-	if err := app.Store.SaveSSOConfig(ctx, hc.WorkspaceID, hc.ID, store.SSOConfig{Enabled: true, TokenTTL: 300,
-		Issuer: "partner-app", Audience: "helpcenter", Secret: "example-shared-secret-0123456789abcdefghijklmnop"}); err != nil {
+	if err := app.Store.UpdateSSOSettings(ctx, hc.WorkspaceID, hc.ID, store.SSOUpdate{Settings: models.SSOSettings{TokenTTL: 300, Issuer: "partner-app", Audience: "helpcenter"}, Enable: true, NewSecret: "example-shared-secret-0123456789abcdefghijklmnop"}); err != nil {
 		t.Fatal(err)
 	}
 	res := admin.Get(page)

@@ -18,6 +18,14 @@ import (
 
 const partnerLogin = "https://partner.example/login?tenant=7"
 
+// ssoConfig is a test's JWT configuration; zero fields get defaults.
+type ssoConfig struct {
+	Enabled                                       bool
+	LoginURL, LogoutURL, Issuer, Audience, Secret string
+	TokenTTL                                      int
+	AllowUnsolicited                              bool
+}
+
 // ssoSite is a private help center with JWT SSO configured.
 type ssoSite struct {
 	app    *testapp.App
@@ -26,13 +34,13 @@ type ssoSite struct {
 	base   string
 }
 
-func newSSOSite(t *testing.T, sub string, cfg store.SSOConfig, opts ...testapp.Options) *ssoSite {
+func newSSOSite(t *testing.T, sub string, cfg ssoConfig, opts ...testapp.Options) *ssoSite {
 	t.Helper()
 	app := testapp.New(t, opts...)
 	return addSSOSite(t, app, sub, cfg)
 }
 
-func addSSOSite(t *testing.T, app *testapp.App, sub string, cfg store.SSOConfig) *ssoSite {
+func addSSOSite(t *testing.T, app *testapp.App, sub string, cfg ssoConfig) *ssoSite {
 	t.Helper()
 	app.Signup(t, sub+"-owner@example.com", pw, strings.ToUpper(sub[:1])+sub[1:]+" Docs", sub)
 	ctx := context.Background()
@@ -49,7 +57,11 @@ func addSSOSite(t *testing.T, app *testapp.App, sub string, cfg store.SSOConfig)
 	if cfg.Secret == "" {
 		cfg.Secret = sub + "-shared-secret-0123456789abcdefghijklmnopqrstuvwxyz"
 	}
-	if err := app.Store.SaveSSOConfig(ctx, hc.WorkspaceID, hc.ID, cfg); err != nil {
+	if err := app.Store.UpdateSSOSettings(ctx, hc.WorkspaceID, hc.ID, store.SSOUpdate{
+		Settings: models.SSOSettings{LoginURL: cfg.LoginURL, LogoutURL: cfg.LogoutURL, Issuer: cfg.Issuer,
+			Audience: cfg.Audience, TokenTTL: cfg.TokenTTL, AllowUnsolicited: cfg.AllowUnsolicited},
+		NewSecret: cfg.Secret, Enable: cfg.Enabled,
+	}); err != nil {
 		t.Fatal(err)
 	}
 	if err := app.Store.SetVisibility(ctx, hc.ID, models.VisibilityPrivate, ""); err != nil {
@@ -128,7 +140,7 @@ func hasSessionCookie(res *testapp.Response) bool {
 }
 
 func TestSignInThroughTheGate(t *testing.T) {
-	s := newSSOSite(t, "acme", store.SSOConfig{Enabled: true})
+	s := newSSOSite(t, "acme", ssoConfig{Enabled: true})
 	c := s.app.Client(t)
 	key := s.startFlow(t, c, "/articles/setup?tab=2")
 	res := s.submit(c, s.mint(t, s.claims(key)))
@@ -167,7 +179,7 @@ func TestSignInThroughTheGate(t *testing.T) {
 }
 
 func TestEveryReasonCode(t *testing.T) {
-	s := newSSOSite(t, "acme", store.SSOConfig{Enabled: true, Issuer: "partner-app", Audience: "helpcenter"})
+	s := newSSOSite(t, "acme", ssoConfig{Enabled: true, Issuer: "partner-app", Audience: "helpcenter"})
 	withAud := func(m map[string]any) map[string]any { m["aud"] = "helpcenter"; return m }
 	type tc struct {
 		reason sso.ReasonCode
@@ -276,7 +288,7 @@ func TestEveryReasonCode(t *testing.T) {
 		})
 	}
 	t.Run(string(sso.ReasonSSONotConfigured), func(t *testing.T) {
-		off := addSSOSite(t, s.app, "initech", store.SSOConfig{Enabled: false})
+		off := addSSOSite(t, s.app, "initech", ssoConfig{Enabled: false})
 		c := s.app.Client(t)
 		res := c.Get(off.base + "/")
 		if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(res.Body, "sso_not_configured") {
@@ -297,7 +309,7 @@ func htmlEscape(s string) string {
 }
 
 func TestHarmlessRepeatAndReplay(t *testing.T) {
-	s := newSSOSite(t, "acme", store.SSOConfig{Enabled: true})
+	s := newSSOSite(t, "acme", ssoConfig{Enabled: true})
 	c := s.app.Client(t)
 	key := s.startFlow(t, c, "/deep?x=1")
 	tok := s.mint(t, s.claims(key))
@@ -335,7 +347,7 @@ func TestHarmlessRepeatAndReplay(t *testing.T) {
 }
 
 func TestHeadConsumesNothing(t *testing.T) {
-	s := newSSOSite(t, "acme", store.SSOConfig{Enabled: true})
+	s := newSSOSite(t, "acme", ssoConfig{Enabled: true})
 	c := s.app.Client(t)
 	key := s.startFlow(t, c, "/")
 	tok := s.mint(t, s.claims(key))
@@ -353,7 +365,7 @@ func TestHeadConsumesNothing(t *testing.T) {
 }
 
 func TestPostAndCrossSiteResubmit(t *testing.T) {
-	s := newSSOSite(t, "acme", store.SSOConfig{Enabled: true})
+	s := newSSOSite(t, "acme", ssoConfig{Enabled: true})
 	c := s.app.Client(t)
 	key := s.startFlow(t, c, "/x")
 	tok := s.mint(t, s.claims(key))
@@ -383,14 +395,14 @@ func TestPostAndCrossSiteResubmit(t *testing.T) {
 }
 
 func TestUnsolicitedSignIn(t *testing.T) {
-	s := newSSOSite(t, "acme", store.SSOConfig{Enabled: true})
+	s := newSSOSite(t, "acme", ssoConfig{Enabled: true})
 	c := s.app.Client(t)
 	res := s.submit(c, s.mint(t, s.claims("random-jti-1")))
 	if res.StatusCode != 401 || !strings.Contains(res.Body, "jwt_unknown_key") {
 		t.Fatalf("unsolicited while off: %d", res.StatusCode)
 	}
 	ctx := context.Background()
-	if err := s.app.Store.SaveSSOConfig(ctx, s.hc.WorkspaceID, s.hc.ID, store.SSOConfig{Enabled: true, LoginURL: partnerLogin, TokenTTL: 300, AllowUnsolicited: true}); err != nil {
+	if err := s.app.Store.UpdateSSOSettings(ctx, s.hc.WorkspaceID, s.hc.ID, store.SSOUpdate{Settings: models.SSOSettings{LoginURL: partnerLogin, TokenTTL: 300, AllowUnsolicited: true}, Enable: true}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct{ returnTo, want string }{
@@ -416,7 +428,7 @@ func TestUnsolicitedSignIn(t *testing.T) {
 
 func TestLogout(t *testing.T) {
 	t.Run("without a Logout URL", func(t *testing.T) {
-		s := newSSOSite(t, "acme", store.SSOConfig{Enabled: true})
+		s := newSSOSite(t, "acme", ssoConfig{Enabled: true})
 		c := s.app.Client(t)
 		s.submit(c, s.mint(t, s.claims(s.startFlow(t, c, "/"))))
 		old := c.Cookie(s.base, "hc_session").Value
@@ -439,7 +451,7 @@ func TestLogout(t *testing.T) {
 		}
 	})
 	t.Run("with a Logout URL, by POST", func(t *testing.T) {
-		s := newSSOSite(t, "acme", store.SSOConfig{Enabled: true, LogoutURL: "https://partner.example/signed-out"})
+		s := newSSOSite(t, "acme", ssoConfig{Enabled: true, LogoutURL: "https://partner.example/signed-out"})
 		c := s.app.Client(t)
 		s.submit(c, s.mint(t, s.claims(s.startFlow(t, c, "/"))))
 		res := c.PostForm(s.base+"/logout", nil)
@@ -455,7 +467,7 @@ func TestLogout(t *testing.T) {
 // The same token submitted 50 times at once from one browser: exactly one
 // session, 49 jwt_replayed rows.
 func TestConcurrentSubmissions(t *testing.T) {
-	s := newSSOSite(t, "acme", store.SSOConfig{Enabled: true}, testapp.Options{Env: map[string]string{"HELPCENTER_TRUSTED_PROXIES": "127.0.0.1/32"}})
+	s := newSSOSite(t, "acme", ssoConfig{Enabled: true}, testapp.Options{Env: map[string]string{"HELPCENTER_TRUSTED_PROXIES": "127.0.0.1/32"}})
 	c := s.app.Client(t)
 	tok := s.mint(t, s.claims(s.startFlow(t, c, "/")))
 	bid := c.Cookie(s.base, "hc_bid")
@@ -497,7 +509,7 @@ func TestConcurrentSubmissions(t *testing.T) {
 }
 
 func TestSSORateLimit(t *testing.T) {
-	s := newSSOSite(t, "acme", store.SSOConfig{Enabled: true})
+	s := newSSOSite(t, "acme", ssoConfig{Enabled: true})
 	c := s.app.Client(t)
 	for i := 0; i < 30; i++ {
 		if res := s.submit(c, "garbage"); res.StatusCode != 401 {
@@ -515,7 +527,7 @@ func TestSSORateLimit(t *testing.T) {
 }
 
 func TestRejectionFloodIsSummarised(t *testing.T) {
-	s := newSSOSite(t, "acme", store.SSOConfig{Enabled: true})
+	s := newSSOSite(t, "acme", ssoConfig{Enabled: true})
 	ctx := context.Background()
 	now := s.app.Clock.Now()
 	for i := 0; i < store.RejectedCeiling+25; i++ {
@@ -542,8 +554,8 @@ func TestRejectionFloodIsSummarised(t *testing.T) {
 
 // A session or token of one help center is worthless on another.
 func TestSSOTenantIsolation(t *testing.T) {
-	a := newSSOSite(t, "alpha", store.SSOConfig{Enabled: true})
-	b := addSSOSite(t, a.app, "beta", store.SSOConfig{Enabled: true})
+	a := newSSOSite(t, "alpha", ssoConfig{Enabled: true})
+	b := addSSOSite(t, a.app, "beta", ssoConfig{Enabled: true})
 	c := a.app.Client(t)
 	a.submit(c, a.mint(t, a.claims(a.startFlow(t, c, "/"))))
 	session := c.Cookie(a.base, "hc_session")
@@ -566,7 +578,7 @@ func TestSSOTenantIsolation(t *testing.T) {
 }
 
 func TestProvisioningRules(t *testing.T) {
-	s := newSSOSite(t, "acme", store.SSOConfig{Enabled: true, AllowUnsolicited: true})
+	s := newSSOSite(t, "acme", ssoConfig{Enabled: true, AllowUnsolicited: true})
 	ctx := context.Background()
 	signIn := func(jti string, extra map[string]any) *testapp.Response {
 		m := s.claims(jti)
@@ -604,7 +616,7 @@ func TestProvisioningRules(t *testing.T) {
 }
 
 func TestPasswordVisibility(t *testing.T) {
-	s := newSSOSite(t, "acme", store.SSOConfig{Enabled: true})
+	s := newSSOSite(t, "acme", ssoConfig{Enabled: true})
 	ctx := context.Background()
 	hash, _ := accountsHash("open sesame 1")
 	if err := s.app.Store.SetVisibility(ctx, s.hc.ID, models.VisibilityPassword, hash); err != nil {
@@ -642,7 +654,7 @@ func TestPasswordVisibility(t *testing.T) {
 }
 
 func TestStaticFilesAreNeverGated(t *testing.T) {
-	s := newSSOSite(t, "acme", store.SSOConfig{Enabled: true})
+	s := newSSOSite(t, "acme", ssoConfig{Enabled: true})
 	c := s.app.Client(t)
 	for _, p := range []string{"/static/app.css", "/favicon.ico", "/robots.txt"} {
 		if res := c.Get(s.base + p); res.StatusCode != 200 {

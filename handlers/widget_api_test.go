@@ -13,7 +13,6 @@ import (
 	"helpcenter/internal/testapp"
 	"helpcenter/models"
 	"helpcenter/sso"
-	"helpcenter/store"
 )
 
 const (
@@ -28,12 +27,12 @@ type widgetSite struct {
 	*ssoSite
 }
 
-func newWidgetSite(t *testing.T, sub string, cfg store.SSOConfig) *widgetSite {
+func newWidgetSite(t *testing.T, sub string, cfg ssoConfig) *widgetSite {
 	t.Helper()
 	return addWidgetSite(t, testapp.New(t), sub, cfg)
 }
 
-func addWidgetSite(t *testing.T, app *testapp.App, sub string, cfg store.SSOConfig) *widgetSite {
+func addWidgetSite(t *testing.T, app *testapp.App, sub string, cfg ssoConfig) *widgetSite {
 	t.Helper()
 	w := &widgetSite{addSSOSite(t, app, sub, cfg)}
 	ctx := context.Background()
@@ -140,7 +139,7 @@ func (w *widgetSite) rejected(t *testing.T, res *testapp.Response, reason sso.Re
 }
 
 func TestWidgetRejectsEveryReason(t *testing.T) {
-	w := newWidgetSite(t, "acme", store.SSOConfig{Enabled: true, Issuer: "partner-app", Audience: "helpcenter"})
+	w := newWidgetSite(t, "acme", ssoConfig{Enabled: true, Issuer: "partner-app", Audience: "helpcenter"})
 	aud := func(m map[string]any) { m["aud"] = "helpcenter" }
 	with := func(edits ...func(map[string]any)) func(map[string]any) {
 		return func(m map[string]any) {
@@ -224,7 +223,7 @@ func TestWidgetRejectsEveryReason(t *testing.T) {
 		})
 	}
 	t.Run("sso not configured", func(t *testing.T) {
-		off := addWidgetSite(t, w.app, "initech", store.SSOConfig{Enabled: false})
+		off := addWidgetSite(t, w.app, "initech", ssoConfig{Enabled: false})
 		before := len(off.events(t))
 		res := off.get(t, "articles", off.token(t, nil))
 		if ev := off.rejected(t, res, sso.ReasonSSONotConfigured, before); ev.JTI != "" {
@@ -241,7 +240,7 @@ func TestWidgetRejectsEveryReason(t *testing.T) {
 }
 
 func TestWidgetMissingToken(t *testing.T) {
-	w := newWidgetSite(t, "acme", store.SSOConfig{Enabled: true})
+	w := newWidgetSite(t, "acme", ssoConfig{Enabled: true})
 	for name, header := range map[string]string{"none": "", "empty bearer": "Bearer ", "basic": "Basic dXNlcjpwYXNz"} {
 		t.Run(name, func(t *testing.T) {
 			req, _ := http.NewRequest(http.MethodGet, w.app.BaseURL+"/api/widget/v1/articles?app_id="+w.hc.PublicID, nil)
@@ -279,8 +278,8 @@ func corsHeaders(res *testapp.Response) []string {
 }
 
 func TestWidgetCORS(t *testing.T) {
-	w := newWidgetSite(t, "acme", store.SSOConfig{Enabled: true})
-	other := addWidgetSite(t, w.app, "globex", store.SSOConfig{Enabled: true})
+	w := newWidgetSite(t, "acme", ssoConfig{Enabled: true})
+	other := addWidgetSite(t, w.app, "globex", ssoConfig{Enabled: true})
 	if err := w.app.Store.SetWidgetOrigins(context.Background(), other.hc.WorkspaceID, other.hc.ID, []string{"https://globex.example"}); err != nil {
 		t.Fatal(err)
 	}
@@ -358,7 +357,7 @@ func TestWidgetCORS(t *testing.T) {
 }
 
 func TestWidgetInstanceBinding(t *testing.T) {
-	w := newWidgetSite(t, "acme", store.SSOConfig{Enabled: true})
+	w := newWidgetSite(t, "acme", ssoConfig{Enabled: true})
 	tok := w.token(t, nil) // exp in 120 s
 	for i := 0; i < 3; i++ {
 		if res := w.get(t, "articles", tok); res.StatusCode != http.StatusOK {
@@ -385,7 +384,7 @@ func TestWidgetInstanceBinding(t *testing.T) {
 }
 
 func TestWidgetConcurrentInstances(t *testing.T) {
-	w := newWidgetSite(t, "acme", store.SSOConfig{Enabled: true})
+	w := newWidgetSite(t, "acme", ssoConfig{Enabled: true})
 	tok := w.token(t, nil)
 	var mu sync.Mutex
 	codes := map[int]int{}
@@ -407,7 +406,7 @@ func TestWidgetConcurrentInstances(t *testing.T) {
 }
 
 func TestWidgetCrossSurfaceReplay(t *testing.T) {
-	w := newWidgetSite(t, "acme", store.SSOConfig{Enabled: true})
+	w := newWidgetSite(t, "acme", ssoConfig{Enabled: true})
 
 	// A token signed in through /sso/jwt is spent for the widget.
 	c := w.app.Client(t)
@@ -451,7 +450,7 @@ func slugs(t *testing.T, res *testapp.Response, key string) []string {
 }
 
 func TestWidgetHonoursRoles(t *testing.T) {
-	w := newWidgetSite(t, "acme", store.SSOConfig{Enabled: true})
+	w := newWidgetSite(t, "acme", ssoConfig{Enabled: true})
 	viewer := w.token(t, nil)
 
 	got := strings.Join(slugs(t, w.get(t, "articles", viewer), "articles"), " ")
@@ -520,8 +519,8 @@ func TestWidgetHonoursRoles(t *testing.T) {
 }
 
 func TestWidgetTenantIsolation(t *testing.T) {
-	a := newWidgetSite(t, "acme", store.SSOConfig{Enabled: true})
-	b := addWidgetSite(t, a.app, "globex", store.SSOConfig{Enabled: true})
+	a := newWidgetSite(t, "acme", ssoConfig{Enabled: true})
+	b := addWidgetSite(t, a.app, "globex", ssoConfig{Enabled: true})
 	// A token signed with acme's secret is no token for globex, even with
 	// acme's articles' slugs.
 	tok := a.token(t, nil)
@@ -541,7 +540,7 @@ func TestWidgetTenantIsolation(t *testing.T) {
 }
 
 func TestWidgetRateLimit(t *testing.T) {
-	w := newWidgetSite(t, "acme", store.SSOConfig{Enabled: true})
+	w := newWidgetSite(t, "acme", ssoConfig{Enabled: true})
 	tok := w.token(t, nil)
 	for i := 0; i < 120; i++ {
 		if res := w.get(t, "search?q=billing", tok); res.StatusCode != http.StatusOK {

@@ -62,9 +62,10 @@ func Seed(ctx context.Context, st *store.Store, acc *accounts.Service, cfg *conf
 	if err != nil {
 		return Result{}, err
 	}
-	if err := st.SaveSSOConfig(ctx, hc.WorkspaceID, hc.ID, store.SSOConfig{
-		Enabled: true, LoginURL: cfg.ConsoleURL() + PartnerPath, Issuer: Issuer,
-		TokenTTL: models.DefaultTokenTTL, Secret: secret,
+	if err := st.UpdateSSOSettings(ctx, hc.WorkspaceID, hc.ID, store.SSOUpdate{
+		Settings:  models.SSOSettings{LoginURL: cfg.ConsoleURL() + PartnerPath, Issuer: Issuer, TokenTTL: models.DefaultTokenTTL},
+		NewSecret: secret, Enable: true,
+		Actor: "demo set-up", Action: "JWT SSO configured for the demo partner app",
 	}); err != nil {
 		return Result{}, err
 	}
