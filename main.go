@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -62,7 +63,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 
 	cfg, err := config.Load(getenv)
 	if err != nil {
-		fmt.Fprintf(stderr, "helpcenter: configuration error:\n%v\n", err)
+		// One line, every problem on it (SPEC section 2: errors are one line).
+		fmt.Fprintf(stderr, "helpcenter: configuration error: %s\n", strings.ReplaceAll(err.Error(), "\n", "; "))
 		return 1
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))

@@ -107,6 +107,9 @@ func TestBadConfigurationExitsOne(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "HELPCENTER_BASE_URL") || !strings.Contains(r.stderr, "HELPCENTER_SECRET_KEY") {
 		t.Fatalf("%+v", r)
 	}
+	if strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+		t.Fatalf("configuration errors are not one line: %q", r.stderr)
+	}
 }
 
 // openForTest opens the database a CLI test wrote, with the same keys.
@@ -173,7 +176,13 @@ func TestVisibilityBanAndMintCommands(t *testing.T) {
 		t.Fatalf("eve: %+v %v", u, err)
 	}
 
-	r := runCLI(env, secret+"\n", "token", "mint", "--subdomain", "acme", "--email", "jane@example.com", "--name", "Jane", "--key", "k-123", "--iss", "app", "--aud", "hc", "--role", "editor", "--ttl", "60")
+	// The secret from stdin is used as it is, but for one trailing newline.
+	spaced := "  " + secret + "  "
+	r := runCLI(env, spaced+"\n", "token", "mint", "--subdomain", "acme", "--email", "j@x.test", "--name", "J")
+	if _, rej := sso.Verify(strings.TrimSpace(r.stdout), sso.Settings{Enabled: true, Secret: spaced}, time.Now()); r.code != 0 || rej != nil {
+		t.Fatalf("mint with a spaced secret: %+v %+v", r, rej)
+	}
+	r = runCLI(env, secret+"\n", "token", "mint", "--subdomain", "acme", "--email", "jane@example.com", "--name", "Jane", "--key", "k-123", "--iss", "app", "--aud", "hc", "--role", "editor", "--ttl", "60")
 	if r.code != 0 || strings.Count(r.stdout, "\n") != 1 {
 		t.Fatalf("mint: %+v", r)
 	}

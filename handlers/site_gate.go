@@ -31,6 +31,12 @@ func (h *Handler) gate(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		c.Response().Header().Set("Cache-Control", "no-store")
+		// Only a GET asks for a page (SPEC section 3, step 1): no other
+		// method hands out a key or sends anyone to the Login URL.
+		if c.Request().Method != http.MethodGet {
+			c.Response().Header().Set("Allow", http.MethodGet)
+			return echo.NewHTTPError(http.StatusMethodNotAllowed, "This page can only be read.")
+		}
 		returnTo := sso.CleanReturnTo(c.Request().URL.RequestURI())
 		if hc.Visibility == models.VisibilityPassword {
 			if h.hasSitePassword(c, hc) {

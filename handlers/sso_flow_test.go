@@ -353,8 +353,9 @@ func TestHeadConsumesNothing(t *testing.T) {
 	tok := s.mint(t, s.claims(key))
 	req, _ := http.NewRequest(http.MethodHead, s.base+"/sso/jwt?jwt="+tok, nil)
 	res := c.Do(req)
-	if res.StatusCode != http.StatusMethodNotAllowed || res.Header.Get("Allow") != "GET, POST" {
-		t.Fatalf("HEAD: %d %q", res.StatusCode, res.Header.Get("Allow"))
+	if res.StatusCode != http.StatusMethodNotAllowed || res.Header.Get("Allow") != "GET, POST" ||
+		res.Header.Get("Referrer-Policy") != "no-referrer" || res.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("HEAD: %d %v", res.StatusCode, res.Header)
 	}
 	if len(s.events(t)) != 0 {
 		t.Fatal("HEAD wrote an event")
@@ -385,6 +386,11 @@ func TestPostAndCrossSiteResubmit(t *testing.T) {
 	res = c.PostForm(s.base+"/sso/jwt", url.Values{"jwt": {tok}, "resubmitted": {"1"}})
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/x" {
 		t.Fatalf("POST sign-in: %d", res.StatusCode)
+	}
+	// The re-submit page re-submits the same form, return_to included.
+	res = stranger.PostForm(s.base+"/sso/jwt", url.Values{"jwt": {"x.y.z"}, "return_to": {"/articles/x"}})
+	if !strings.Contains(res.Body, `name="return_to" value="/articles/x"`) {
+		t.Fatalf("bounce page drops return_to:\n%s", res.Body)
 	}
 	// A marked re-submission without the cookie is judged as it is.
 	key2 := s.startFlow(t, s.app.Client(t), "/")
@@ -613,6 +619,15 @@ func TestProvisioningRules(t *testing.T) {
 	if res := signIn("p6", map[string]any{"email": "eve@example.com", "external_id": "e-1"}); res.StatusCode != 403 {
 		t.Fatalf("banned user on the next token: %d", res.StatusCode)
 	}
+	// Nor by bringing another external_id for the banned email.
+	if res := signIn("p7", map[string]any{"email": "EVE@example.com", "external_id": "e-2"}); res.StatusCode != 403 {
+		t.Fatalf("banned email with a new external_id: %d", res.StatusCode)
+	}
+	signIn("p8", map[string]any{"email": "mallory@example.com", "external_id": "m-1"})
+	s.app.Store.SetUserBanned(ctx, s.hc.ID, "mallory@example.com", true)
+	if res := signIn("p9", map[string]any{"email": "mallory@example.com", "external_id": "m-2"}); res.StatusCode != 403 {
+		t.Fatalf("a user banned after signing in came back with another external_id: %d", res.StatusCode)
+	}
 }
 
 func TestPasswordVisibility(t *testing.T) {
@@ -663,5 +678,27 @@ func TestStaticFilesAreNeverGated(t *testing.T) {
 	}
 	if n := len(s.events(t)); n != 0 {
 		t.Fatalf("static files started %d flows", n)
+	}
+}
+
+// Only a GET starts a sign-in: other methods hand out no key and send
+// nobody to the Login URL.
+func TestGateStartsOnlyOnGet(t *testing.T) {
+	s := newSSOSite(t, "acme", ssoConfig{Enabled: true})
+	c := s.app.Client(t)
+	for _, m := range []string{http.MethodHead, http.MethodOptions, http.MethodPut} {
+		for _, path := range []string{"/", "/sso/jwt", "/articles/x"} {
+			req, _ := http.NewRequest(m, s.base+path, nil)
+			res := c.Do(req)
+			if res.StatusCode == http.StatusFound || res.Header.Get("Location") != "" {
+				t.Errorf("%s %s started a sign-in: %d", m, path, res.StatusCode)
+			}
+		}
+	}
+	if c.Cookie(s.base, "hc_bid") != nil {
+		t.Fatal("a browser id was handed out")
+	}
+	if n := countRows(t, s.app, "pending_keys"); n != 0 {
+		t.Fatalf("%d pending keys", n)
 	}
 }

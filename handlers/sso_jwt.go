@@ -35,7 +35,7 @@ func (h *Handler) ssoJWT(c echo.Context) error {
 		// cookie. Re-submit it once from our own origin so the cookie comes
 		// along; the marked re-submission is then judged as it is.
 		if browserID == "" && req.PostFormValue("resubmitted") != "1" {
-			return render(c, http.StatusOK, site.Resubmit(site.ResubmitPage{Chrome: h.siteChrome(c, "Signing in"), JWT: token}))
+			return render(c, http.StatusOK, site.Resubmit(site.ResubmitPage{Chrome: h.siteChrome(c, "Signing in"), JWT: token, ReturnTo: returnTo}))
 		}
 	}
 
@@ -153,6 +153,7 @@ func (h *Handler) ssoJWT(c echo.Context) error {
 func (h *Handler) ssoJWTHead(c echo.Context) error {
 	c.Response().Header().Set("Allow", "GET, POST")
 	c.Response().Header().Set("Cache-Control", "no-store")
+	c.Response().Header().Set("Referrer-Policy", "no-referrer")
 	return c.NoContent(http.StatusMethodNotAllowed)
 }
 

@@ -75,6 +75,7 @@ func (s *Store) runBatch(batch []commitReq) {
 			finish(err)
 			return
 		}
+		q.ctx = context.WithoutCancel(r.ctx)
 		if errs[i] = runOne(r.fn, q); errs[i] != nil {
 			if _, err := tx.ExecContext(ctx, "ROLLBACK TO op"); err != nil {
 				tx.Rollback()

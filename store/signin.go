@@ -166,15 +166,19 @@ func (t *SignIn) ProvisionUser(ctx context.Context, helpCenterID int64, p sso.Pr
 			return sso.ProvisionedUser{}, err
 		}
 	}
-	row, err := t.q.queryRow(ctx, `INSERT INTO users (help_center_id, external_id, created_at, `+
+	// A new user whose email is banned on this help center starts banned:
+	// a ban by email must hold against a token that brings a new
+	// external_id for it, not only against the row it was placed on.
+	row, err := t.q.queryRow(ctx, `INSERT INTO users (help_center_id, external_id, created_at, banned, `+
 		`email, email_lower, name, avatar_url, lang, role, custom_fields, updated_at, last_sign_in_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		append([]any{helpCenterID, p.ExternalID, now}, profile...)...)
+		VALUES (?, ?, ?, EXISTS (SELECT 1 FROM users WHERE help_center_id = ? AND email_lower = ? AND banned),
+		?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, banned`,
+		append([]any{helpCenterID, p.ExternalID, now, helpCenterID, lower}, profile...)...)
 	if err != nil {
 		return sso.ProvisionedUser{}, err
 	}
 	var u sso.ProvisionedUser
-	return u, row.Scan(&u.ID)
+	return u, row.Scan(&u.ID, &u.Banned)
 }
 
 // userUpdate is one way of finding and refreshing a token's user.

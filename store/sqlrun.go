@@ -22,6 +22,18 @@ type queries struct {
 	// the writer's one connection was busy with it. They are prepared for
 	// the cache once it commits.
 	missed *[]string
+	// ctx, when set, replaces the context each call passes: in a group
+	// commit, a caller that goes away must not interrupt SQLite, which
+	// would roll back the whole batch — everybody's sign-ins with it.
+	ctx context.Context
+}
+
+// callCtx is the context a statement runs under.
+func (q queries) callCtx(ctx context.Context) context.Context {
+	if q.ctx != nil {
+		return q.ctx
+	}
+	return ctx
 }
 
 // queries runs statements outside any transaction, on the writer.
@@ -65,6 +77,7 @@ func (s *Store) sqlTx(ctx context.Context, fn func(q queries) error) error {
 
 // stmt returns the prepared statement for query, preparing it on first use.
 func (q queries) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	ctx = q.callCtx(ctx)
 	if st, ok := q.s.stmts.Load(query); ok {
 		return q.bind(ctx, st.(*sql.Stmt)), nil
 	}
@@ -99,7 +112,7 @@ func (q queries) exec(ctx context.Context, query string, args ...any) (sql.Resul
 	if err != nil {
 		return nil, err
 	}
-	return st.ExecContext(ctx, args...)
+	return st.ExecContext(q.callCtx(ctx), args...)
 }
 
 func (q queries) queryRow(ctx context.Context, query string, args ...any) (*sql.Row, error) {
@@ -107,5 +120,5 @@ func (q queries) queryRow(ctx context.Context, query string, args ...any) (*sql.
 	if err != nil {
 		return nil, err
 	}
-	return st.QueryRowContext(ctx, args...), nil
+	return st.QueryRowContext(q.callCtx(ctx), args...), nil
 }

@@ -367,3 +367,29 @@ func TestReadsSeeWritesAcrossCheckpoints(t *testing.T) {
 		time.Sleep(1200 * time.Millisecond) // let the checkpoint run
 	}
 }
+
+// A caller that goes away while its transaction runs in a group commit
+// does not interrupt the database: its statements, and the others of the
+// batch, complete.
+func TestCancelledCallerDoesNotInterruptTheWriter(t *testing.T) {
+	st := openStore(t)
+	_, hc, _, _ := st.CreateWorkspace(context.Background(), store.NewWorkspace{Name: "A", Subdomain: "aaa", AdminEmail: "a@a.test", PasswordHash: "x"})
+	ctx, cancel := context.WithCancel(context.Background())
+	err := st.InSignIn(ctx, func(tx *store.SignIn) error {
+		cancel()
+		_, err := tx.RecordJTI(ctx, hc.ID, "after-cancel", t0.Add(time.Hour))
+		return err
+	})
+	if testdb.Postgres() {
+		return // one transaction per caller there: cancelling it is its own business
+	}
+	if err != nil {
+		t.Fatalf("a cancelled caller's statement failed in the batch: %v", err)
+	}
+	st.InSignIn(context.Background(), func(tx *store.SignIn) error {
+		if first, _ := tx.RecordJTI(context.Background(), hc.ID, "after-cancel", t0.Add(time.Hour)); first {
+			t.Error("the jti was not recorded")
+		}
+		return nil
+	})
+}

@@ -107,7 +107,7 @@ func (q queries) sessionsOf(ctx context.Context, helpCenterID int64, emailLower 
 	if err != nil {
 		return nil, err
 	}
-	rows, err := st.QueryContext(ctx, helpCenterID, helpCenterID, emailLower)
+	rows, err := st.QueryContext(q.callCtx(ctx), helpCenterID, helpCenterID, emailLower)
 	if err != nil {
 		return nil, err
 	}

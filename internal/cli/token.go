@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"helpcenter/models"
 	"helpcenter/sso"
@@ -50,7 +49,6 @@ func tokenMint(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("read the shared secret from stdin: %w", err)
 	}
-	secret = strings.TrimSpace(secret)
 	if len(secret) < sso.MinSecretLength {
 		return usagef("the shared secret on stdin has %d characters; it needs at least %d", len(secret), sso.MinSecretLength)
 	}

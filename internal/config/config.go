@@ -111,16 +111,17 @@ func Load(getenv func(string) string) (*Config, error) {
 			if part == "" {
 				continue
 			}
-			if !strings.Contains(part, "/") {
-				if ip := net.ParseIP(part); ip != nil && ip.To4() != nil {
-					part += "/32"
-				} else {
-					part += "/128"
+			cidr := part
+			if ip := net.ParseIP(part); ip != nil {
+				// A bare address is a network of one.
+				cidr = ip.String() + "/128"
+				if ip.To4() != nil {
+					cidr = ip.String() + "/32"
 				}
 			}
-			_, n, err := net.ParseCIDR(part)
+			_, n, err := net.ParseCIDR(cidr)
 			if err != nil {
-				fail("HELPCENTER_TRUSTED_PROXIES entry %q is not a CIDR like 10.0.0.0/8", part)
+				fail("HELPCENTER_TRUSTED_PROXIES entry %q is not an address or a CIDR like 10.0.0.0/8", part)
 				continue
 			}
 			c.TrustedProxies = append(c.TrustedProxies, n)

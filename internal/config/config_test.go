@@ -93,3 +93,10 @@ func TestEventRetention(t *testing.T) {
 		}
 	}
 }
+
+func TestTrustedProxyErrorNamesWhatWasTyped(t *testing.T) {
+	_, err := Load(env(map[string]string{"HELPCENTER_TRUSTED_PROXIES": "bad"}))
+	if err == nil || !strings.Contains(err.Error(), `entry "bad"`) {
+		t.Fatalf("%v", err)
+	}
+}
