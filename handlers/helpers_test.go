@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"net/http"
+	"strconv"
 	"net/http/cookiejar"
 
 	"helpcenter/internal/accounts"
@@ -10,3 +11,5 @@ import (
 func newJar() (http.CookieJar, error) { return cookiejar.New(nil) }
 
 func accountsHash(p string) (string, error) { return accounts.HashPassword(p) }
+
+func strconvItoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -35,7 +35,7 @@ func (h *Handler) consoleRoutes(e *echo.Echo) {
 		app.POST("/demo/partner/login", h.demoPartnerSubmit)
 	}
 
-	admin := app.Group("", requireAdmin)
+	admin := app.Group("", requireAdmin, h.forgetAfterWrite)
 	admin.GET("/settings/account", h.accountShow)
 	admin.POST("/settings/account/password", h.accountPassword)
 	admin.GET("/settings/general", h.settingsGeneralShow)

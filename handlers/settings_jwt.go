@@ -40,11 +40,12 @@ func (h *Handler) jwtPage(c echo.Context, form console.JWTForm) (console.JWTPage
 		})
 	}
 	return console.JWTPage{
-		Chrome:     h.chrome(c, "JWT single sign-on", "sso"),
-		Form:       form,
-		Endpoint:   h.ssoEndpoint(hc),
-		SSOEnabled: hc.SSOEnabled,
-		Audit:      audit,
+		Chrome:        h.chrome(c, "JWT single sign-on", "sso"),
+		Form:          form,
+		Endpoint:      h.ssoEndpoint(hc),
+		HelpCenterURL: h.cfg.HelpCenterURL(hc.Subdomain),
+		SSOEnabled:    hc.SSOEnabled,
+		Audit:         audit,
 		// The snippets show what is saved, not what is being typed: they
 		// must work with the settings the help center checks today.
 		Snippets: console.Snippets(h.ssoEndpoint(hc), hc.Issuer, hc.Audience),

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"net/http"
 
 	"github.com/labstack/echo/v4"
 
@@ -50,4 +51,30 @@ func (h *Handler) freshTenant(c echo.Context) (*models.HelpCenter, error) {
 	}
 	c.SetRequest(c.Request().WithContext(context.WithValue(c.Request().Context(), tenantKey{}, hc)))
 	return hc, nil
+}
+
+// forgetAfterWrite drops this process's cached view of the admin's help
+// center after a console change (settings, visibility, articles,
+// categories), so the next page view here reads it fresh. Other processes
+// catch up within pageCacheTTL.
+func (h *Handler) forgetAfterWrite(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := next(c)
+		if c.Request().Method == http.MethodPost {
+			if a, ok := adminFrom(c); ok {
+				h.forgetHelpCenter(a.HelpCenter)
+			}
+		}
+		return err
+	}
+}
+
+func (h *Handler) forgetHelpCenter(hc *models.HelpCenter) {
+	h.tenants.forget(hc.Subdomain + "." + h.cfg.BaseHost())
+	if hc.CustomDomain != "" {
+		h.tenants.forget(hc.CustomDomain)
+	}
+	for _, r := range []models.Role{models.RoleViewer, models.RoleEditor, models.RoleAdmin} {
+		h.homes.forget(homeKey{hc.ID, r})
+	}
 }

@@ -51,3 +51,9 @@ func (tc *ttlCache[K, V]) put(k K, v V) {
 	}
 	tc.m[k] = ttlEntry[V]{v: v, until: tc.now().Add(pageCacheTTL)}
 }
+
+func (tc *ttlCache[K, V]) forget(k K) {
+	tc.mu.Lock()
+	delete(tc.m, k)
+	tc.mu.Unlock()
+}
