@@ -2,8 +2,8 @@ package handlers_test
 
 import (
 	"net/http"
-	"strconv"
 	"net/http/cookiejar"
+	"strconv"
 
 	"helpcenter/internal/accounts"
 )

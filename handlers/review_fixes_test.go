@@ -66,4 +66,3 @@ func TestJWTPageKeepsARejectedSecretAsTyped(t *testing.T) {
 		t.Fatal("the JWT page does not show the help center URL")
 	}
 }
-
