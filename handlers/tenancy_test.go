@@ -91,7 +91,6 @@ func TestTenantIsolation(t *testing.T) {
 	a := app.Signup(t, "a@example.com", pw, "Alpha Docs", "alpha")
 	app.Signup(t, "b@example.com", pw, "Beta Docs", "beta")
 	ctx := context.Background()
-	beta, _ := app.Store.HelpCenterBySubdomain(ctx, "beta")
 
 	// Console pages only show A's own help center.
 	res := a.Get(app.BaseURL + "/settings/general")
@@ -112,7 +111,7 @@ func TestTenantIsolation(t *testing.T) {
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("save: %d", res.StatusCode)
 	}
-	beta, _ = app.Store.HelpCenterBySubdomain(ctx, "beta")
+	beta, _ := app.Store.HelpCenterBySubdomain(ctx, "beta")
 	if beta.Name != "Beta Docs" {
 		t.Fatalf("B's help center renamed by A: %q", beta.Name)
 	}
