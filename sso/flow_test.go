@@ -65,8 +65,6 @@ func (r *jtiRecorder) RecordJTI(_ context.Context, _ int64, _ string, keepUntil 
 	return r.first, r.err
 }
 
-func (r *jtiRecorder) PurgeJTIs(context.Context, time.Time) (int64, error) { return 0, nil }
-
 func TestCheckReplay(t *testing.T) {
 	ctx := context.Background()
 	c := verifiedClaims()
@@ -147,11 +145,6 @@ type pendingKeys struct {
 	consumeSeen bool
 }
 
-func (p *pendingKeys) SavePendingKey(_ context.Context, _ int64, k PendingKey) error {
-	p.key = k
-	return nil
-}
-
 func (p *pendingKeys) ConsumePendingKey(_ context.Context, _ int64, key, browserHash string, now time.Time) (string, bool, error) {
 	p.consumeSeen = true
 	if p.consumeErr != nil {
@@ -167,8 +160,6 @@ func (p *pendingKeys) ConsumePendingKey(_ context.Context, _ int64, key, browser
 func (p *pendingKeys) PendingKeyLive(_ context.Context, _ int64, key string, now time.Time) (bool, error) {
 	return key == p.key.Key && !p.used && now.Before(p.key.ExpiresAt), p.liveErr
 }
-
-func (p *pendingKeys) PurgePendingKeys(context.Context, time.Time) (int64, error) { return 0, nil }
 
 func TestRedeemPendingKey(t *testing.T) {
 	ctx := context.Background()

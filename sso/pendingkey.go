@@ -101,12 +101,11 @@ func CleanReturnTo(s string) string {
 	return s
 }
 
-// PendingKeyStore keeps pending keys. Every method is scoped to one help
-// center (except the purge) and takes the time as a parameter.
+// PendingKeyStore is what redeeming a pending key needs of the store.
+// Every method is scoped to one help center and takes the time as a
+// parameter. (Saving keys and purging expired ones are the store's own
+// business: the gate saves, a background job purges.)
 type PendingKeyStore interface {
-	// SavePendingKey stores a new key for the help center.
-	SavePendingKey(ctx context.Context, helpCenterID int64, k PendingKey) error
-
 	// ConsumePendingKey marks the key used, if and only if it belongs to
 	// the help center, is bound to browserHash, is unused and has not
 	// expired at now — as ONE conditional statement judged by rows
@@ -127,10 +126,6 @@ type PendingKeyStore interface {
 	// jwt_unknown_key; a plain read is enough, since the answer only picks
 	// between two rejections.
 	PendingKeyLive(ctx context.Context, helpCenterID int64, key string, now time.Time) (bool, error)
-
-	// PurgePendingKeys deletes the keys of every help center that expired
-	// at or before now, used or not, and reports how many.
-	PurgePendingKeys(ctx context.Context, now time.Time) (int64, error)
 }
 
 // KeyRedemption is where an accepted sign-in goes after steps 12–13.

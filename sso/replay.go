@@ -22,10 +22,6 @@ type JTIRecorder interface {
 	// keepUntil has passed, when no token with this jti can pass checks
 	// 5 and 8 any more.
 	RecordJTI(ctx context.Context, helpCenterID int64, jti string, keepUntil time.Time) (first bool, err error)
-
-	// PurgeJTIs deletes records whose keepUntil is before now, in every
-	// help center, and reports how many.
-	PurgeJTIs(ctx context.Context, now time.Time) (int64, error)
 }
 
 // ReplayKeepUntil is how long the jti of an accepted token must be

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -46,11 +47,6 @@ func (t *SignIn) RecordJTI(ctx context.Context, helpCenterID int64, jti string, 
 	return t.q.recordJTI(ctx, helpCenterID, jti, SurfaceRedirect, "", keepUntil)
 }
 
-// PurgeJTIs forgets jtis whose tokens can no longer be accepted anyway.
-func (t *SignIn) PurgeJTIs(ctx context.Context, now time.Time) (int64, error) {
-	return t.q.s.purgeTable(ctx, purgeTarget{"used_jtis", "help_center_id, jti_hash", "expires_at"}, now)
-}
-
 func (q queries) recordJTI(ctx context.Context, helpCenterID int64, jti, surface, instance string, keepUntil time.Time) (bool, error) {
 	res, err := q.exec(ctx, `INSERT INTO used_jtis (help_center_id, jti_hash, surface, instance, expires_at, created_at)
 		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
@@ -62,12 +58,8 @@ func (q queries) recordJTI(ctx context.Context, helpCenterID int64, jti, surface
 	return n == 1, err
 }
 
-// SavePendingKey stores a new pending key; only its hash is kept, so the
+// savePendingKey stores a new pending key; only its hash is kept, so the
 // table is no list of live sign-in keys.
-func (t *SignIn) SavePendingKey(ctx context.Context, helpCenterID int64, k sso.PendingKey) error {
-	return t.q.savePendingKey(ctx, helpCenterID, k)
-}
-
 func (q queries) savePendingKey(ctx context.Context, helpCenterID int64, k sso.PendingKey) error {
 	_, err := q.exec(ctx, `INSERT INTO pending_keys (help_center_id, key_hash, browser_hash, return_to, created_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?)`,
@@ -107,11 +99,6 @@ func (t *SignIn) PendingKeyLive(ctx context.Context, helpCenterID int64, key str
 	var n int64
 	err = row.Scan(&n)
 	return n > 0, err
-}
-
-// PurgePendingKeys deletes expired keys.
-func (t *SignIn) PurgePendingKeys(ctx context.Context, now time.Time) (int64, error) {
-	return t.q.s.purgeTable(ctx, purgeTarget{"pending_keys", "id", "expires_at"}, now)
 }
 
 // userRefresh is the SET clause every accepted token applies: the profile
@@ -235,7 +222,7 @@ func (s *Store) LogEvent(ctx context.Context, e *models.Event) error {
 	return s.sqlTx(ctx, func(q queries) error { return q.logEvent(ctx, e) })
 }
 
-const summaryDetail = "further rejections in this minute past the ceiling of 600, counted here instead of logged one by one; the latest: "
+var summaryDetail = fmt.Sprintf("further rejections in this minute past the ceiling of %d, counted here instead of logged one by one; the latest: ", RejectedCeiling)
 
 func (q queries) logEvent(ctx context.Context, e *models.Event) error {
 	e.CreatedAt = e.CreatedAt.UTC()
