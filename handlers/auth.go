@@ -59,7 +59,7 @@ func (h *Handler) loginCreate(c echo.Context) error {
 	var throttled *accounts.ThrottledError
 	switch {
 	case errors.As(err, &throttled):
-		c.Response().Header().Set("Retry-After", retryAfter(throttled.RetryAt, h.now()))
+		setRetryAfter(c, throttled.RetryAt.Sub(h.now()))
 		return render(c, http.StatusTooManyRequests, console.Login(console.LoginPage{
 			CSRF: csrfToken(c), Email: email, Error: throttled.Message(h.now()),
 		}))

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -152,8 +151,7 @@ func (h *Handler) rejectionPage(c echo.Context, rej *sso.Rejection, returnTo str
 }
 
 func (h *Handler) rateLimited(c echo.Context, retry time.Duration) error {
-	secs := max(1, int((retry+time.Second-1)/time.Second))
-	c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+	secs := setRetryAfter(c, retry)
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return render(c, http.StatusTooManyRequests, site.RateLimited(site.RateLimitedPage{Chrome: h.siteChrome(c, "Too many attempts"), RetryAfter: secs}))
 }

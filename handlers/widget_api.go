@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -108,10 +109,9 @@ func (h *Handler) widgetCORS(next echo.HandlerFunc) echo.HandlerFunc {
 func (h *Handler) widgetRateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if ok, retry := h.widgetLimiter.Allow(c.RealIP()); !ok {
-			secs := retryAfter(h.now().Add(retry), h.now())
-			c.Response().Header().Set("Retry-After", secs)
+			secs := setRetryAfter(c, retry)
 			return widgetFail(c, http.StatusTooManyRequests, "rate_limited",
-				"too many calls from this address; try again in "+secs+" s")
+				"too many calls from this address; try again in "+strconv.Itoa(secs)+" s")
 		}
 		return next(c)
 	}
