@@ -133,7 +133,7 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (*model
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		return nil, err
 	}
-	hash := dummyHash
+	hash := dummyHash()
 	if admin != nil {
 		hash = admin.PasswordHash
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -62,11 +63,12 @@ func CheckPassword(encoded, password string) (bool, error) {
 
 // dummyHash is checked against when the email is unknown, so an unknown
 // email costs as much time as a wrong password and the two cannot be told
-// apart by timing.
-var dummyHash = func() string {
+// apart by timing. It is made on first use, not at start-up: an argon2id
+// hash costs every process (each CLI command too) memory and time.
+var dummyHash = sync.OnceValue(func() string {
 	h, err := HashPassword("not a real password, only a timing decoy")
 	if err != nil {
 		panic(err)
 	}
 	return h
-}()
+})
