@@ -42,9 +42,6 @@ func (h *Handler) errorHandler(err error, c echo.Context) {
 			attrs = append(attrs, "help_center", hc.ID)
 		}
 		h.log.Error("request failed", attrs...)
-		if status == http.StatusInternalServerError && !errors.As(err, &he) {
-			message = "Database error. Please try again in a moment."
-		}
 	}
 	if isWidgetAPI(c) {
 		code := "server_error"

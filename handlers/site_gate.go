@@ -34,7 +34,7 @@ func (h *Handler) gate(next echo.HandlerFunc) echo.HandlerFunc {
 		// method hands out a key or sends anyone to the Login URL.
 		if c.Request().Method != http.MethodGet {
 			c.Response().Header().Set("Allow", http.MethodGet)
-			return echo.NewHTTPError(http.StatusMethodNotAllowed, "This page can only be read.")
+			return echo.NewHTTPError(http.StatusMethodNotAllowed, "This address answers GET requests only.")
 		}
 		returnTo := sso.CleanReturnTo(c.Request().URL.RequestURI())
 		if hc.Visibility == models.VisibilityPassword {
