@@ -22,6 +22,7 @@ import (
 	"helpcenter/internal/cli"
 	"helpcenter/internal/config"
 	"helpcenter/internal/demo"
+	"helpcenter/internal/markdown"
 	"helpcenter/internal/secrets"
 	"helpcenter/store"
 )
@@ -81,7 +82,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		fmt.Fprintf(stderr, "helpcenter: %v\n", err)
 		return 1
 	}
-	st, err := store.Open(ctx, cfg.Database, store.Options{Box: box, Now: time.Now, Logger: logger})
+	st, err := store.Open(ctx, cfg.Database, store.Options{Sealer: box, PlainText: markdown.Text, Now: time.Now, Logger: logger})
 	if err != nil {
 		fmt.Fprintf(stderr, "helpcenter: %v\n", err)
 		return 1
@@ -156,6 +157,18 @@ func serve(ctx context.Context, cfg *config.Config, keys secrets.Keys, st *store
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	go purgeLoop(ctx, st, cfg.EventRetention, logger)
+	go func() {
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				_ = st.Checkpoint(ctx)
+			}
+		}
+	}()
 	logger.Info("helpcenter is listening", "addr", cfg.Addr, "console", cfg.ConsoleURL(), "demo", cfg.Demo)
 
 	select {

@@ -9,6 +9,7 @@ import (
 
 	"helpcenter/internal/accounts"
 	"helpcenter/internal/config"
+	"helpcenter/internal/markdown"
 	"helpcenter/internal/secrets"
 	"helpcenter/internal/testdb"
 	"helpcenter/sso"
@@ -121,7 +122,7 @@ func openForTest(t *testing.T, env map[string]string) (*store.Store, *accounts.S
 	}
 	keys, _ := secrets.Derive(cfg.SecretKey)
 	box, _ := secrets.NewBox(keys.AtRest)
-	st, err := store.Open(context.Background(), cfg.Database, store.Options{Box: box, Now: time.Now})
+	st, err := store.Open(context.Background(), cfg.Database, store.Options{Sealer: box, PlainText: markdown.Text, Now: time.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

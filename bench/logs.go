@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"helpcenter/internal/markdown"
 	"helpcenter/internal/secrets"
 	"helpcenter/models"
 	"helpcenter/store"
@@ -32,7 +33,7 @@ func measureLogs(ctx context.Context, box *secrets.Box, n int) (first, filtered 
 			os.Remove(path + suffix)
 		}
 	}
-	st, err := store.Open(ctx, "sqlite:"+path, store.Options{Box: box, Now: func() time.Time { return logsNow }})
+	st, err := store.Open(ctx, "sqlite:"+path, store.Options{Sealer: box, PlainText: markdown.Text, Now: func() time.Time { return logsNow }})
 	if err != nil {
 		return 0, 0, err
 	}

@@ -24,6 +24,7 @@ import (
 	"helpcenter/handlers"
 	"helpcenter/internal/accounts"
 	"helpcenter/internal/config"
+	"helpcenter/internal/markdown"
 	"helpcenter/internal/secrets"
 	"helpcenter/models"
 	"helpcenter/sso"
@@ -83,7 +84,7 @@ func run(database string, logins int, pageSeconds time.Duration, logRows string)
 	}
 	keys, _ := secrets.Derive(cfg.SecretKey)
 	box, _ := secrets.NewBox(keys.AtRest)
-	st, err := store.Open(ctx, cfg.Database, store.Options{Box: box, Now: time.Now})
+	st, err := store.Open(ctx, cfg.Database, store.Options{Sealer: box, PlainText: markdown.Text, Now: time.Now})
 	if err != nil {
 		return err
 	}
@@ -123,8 +124,8 @@ func run(database string, logins int, pageSeconds time.Duration, logRows string)
 		return err
 	}
 	ceilingSingle := 0.0
-	if st.Dialect() == "sqlite" {
-		single, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, "single.db"), store.Options{Box: box, Now: time.Now, NoGroupCommit: true})
+	if st.Backend() == "sqlite" {
+		single, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, "single.db"), store.Options{Sealer: box, PlainText: markdown.Text, Now: time.Now, NoGroupCommit: true})
 		if err != nil {
 			return err
 		}
@@ -206,7 +207,7 @@ func run(database string, logins int, pageSeconds time.Duration, logRows string)
 		rows = append(rows, row{fmt.Sprintf("Logs view, %s events: first page / filtered by reason", humanCount(n)),
 			fmt.Sprintf("p50 %s / %s", us(first), us(filtered)), "", "", logsTarget(n)})
 	}
-	printTable(os.Stdout, st.Dialect(), rows)
+	printTable(os.Stdout, st.Backend(), rows)
 	return nil
 }
 
@@ -219,7 +220,7 @@ func measureCeiling(ctx context.Context, st *store.Store, hcID int64, settings s
 		if rej != nil {
 			return fmt.Errorf("ceiling token refused: %s %s", rej.Reason, rej.Detail)
 		}
-		return st.InSignIn(ctx, func(tx *store.SignIn) error {
+		return st.InSignIn(ctx, func(ctx context.Context, tx *store.SignIn) error {
 			if _, err := tx.RecordJTI(ctx, hcID, claims.JTI, claims.ReplayKeepUntil()); err != nil {
 				return err
 			}

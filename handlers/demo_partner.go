@@ -50,7 +50,7 @@ func (h *Handler) demoPartnerSubmit(c echo.Context) error {
 	if user.Name == "" {
 		errs["name"] = "Enter a name."
 	}
-	if _, err := models.NormalizeEmail(user.Email); err != nil {
+	if _, err := models.ParseEmail(user.Email); err != nil {
 		errs["email"] = err.Error()
 	}
 	if _, ok := sso.ParseRole(user.Role); !ok {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"net/http"
@@ -78,7 +79,7 @@ func (h *Handler) ssoJWT(c echo.Context) error {
 		to         string
 		newSession *visitorClaims
 	)
-	err = h.store.InSignIn(ctx, func(tx *store.SignIn) error {
+	err = h.store.InSignIn(ctx, func(ctx context.Context, tx *store.SignIn) error {
 		var err error
 		// Step 11 commits even when a later step rejects: a jti is taken
 		// once, whatever happens after.
@@ -98,7 +99,7 @@ func (h *Handler) ssoJWT(c echo.Context) error {
 			if red.Unsolicited {
 				to = sso.CleanReturnTo(returnTo)
 			}
-			var user sso.ProvisionedUser
+			var user models.ProvisionedUser
 			if user, outcome, err = sso.Provision(ctx, tx, hc.ID, claims, now); err != nil || outcome != nil {
 				break
 			}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -156,7 +157,7 @@ func (h *Handler) widgetAuth(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return widgetReject(c, rej)
 		}
-		err = h.store.InSignIn(ctx, func(tx *store.SignIn) error {
+		err = h.store.InSignIn(ctx, func(ctx context.Context, tx *store.SignIn) error {
 			var err error
 			// The binding commits even when step 14 then rejects: a jti
 			// is taken once, whatever happens after.

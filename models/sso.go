@@ -103,3 +103,47 @@ type Revocation struct {
 
 // TableName keeps the table's name in the plural of its subject.
 func (Revocation) TableName() string { return "revoked_sessions" }
+
+// PendingKey is a one-time sign-in key handed out when a visitor without a
+// session reaches a private help center (SPEC section 3, step 2). The key
+// goes to the partner's login page and must come back as the token's jti.
+type PendingKey struct {
+	// Key is 32 random bytes as unpadded base64url. The store keeps only
+	// its hash, so the table is no list of live sign-in keys.
+	Key string
+	// BrowserHash binds the key to the browser that asked for it: the hex
+	// SHA-256 of its browser id cookie, never the cookie itself.
+	BrowserHash string
+	// ReturnTo is the page the visitor asked for: a path and query on this
+	// help center's host.
+	ReturnTo  string
+	ExpiresAt time.Time
+}
+
+// Profile is what an accepted token says about its user: what the store
+// creates the user with and refreshes on every accepted token (SPEC
+// section 5).
+type Profile struct {
+	ExternalID   string
+	Email        string
+	Name         string
+	AvatarURL    string
+	Lang         string
+	Role         Role
+	CustomFields []byte // a JSON object, or nil when the token had none
+}
+
+// ProvisionedUser is the help center's user a token signed in.
+type ProvisionedUser struct {
+	ID     int64
+	Banned bool
+}
+
+// JTIHolder says who holds a jti on a help center, as seen by one widget
+// instance asking to use it (SPEC section 8).
+type JTIHolder struct {
+	// Widget is false when the redirect flow (/sso/jwt) took the jti.
+	Widget bool
+	// SameInstance is true when the jti is bound to the asking instance.
+	SameInstance bool
+}

@@ -59,8 +59,9 @@ func ValidatePassword(p string) error {
 	return nil
 }
 
-// NormalizeEmail validates an email address and returns it lower-cased.
-func NormalizeEmail(s string) (string, error) {
+// ParseEmail validates an email address someone typed (signup, the CLI,
+// the demo partner) and returns it in its comparison form, EmailKey.
+func ParseEmail(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", fmt.Errorf("Enter an email address.")
@@ -69,7 +70,14 @@ func NormalizeEmail(s string) (string, error) {
 	if err != nil || a.Address != s || !strings.Contains(s, "@") || len(s) > 254 {
 		return "", fmt.Errorf("Enter an email address like name@example.com.")
 	}
-	return strings.ToLower(s), nil
+	return EmailKey(s), nil
+}
+
+// EmailKey is the form in which emails are stored for lookup and compared
+// (SPEC: case-insensitively, everywhere): surrounding white space trimmed,
+// lower case. Every email comparison of the product goes through it.
+func EmailKey(email string) string {
+	return strings.ToLower(strings.TrimSpace(email))
 }
 
 // ValidateName checks a display name (help center or workspace).

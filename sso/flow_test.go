@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"helpcenter/models"
 )
 
 func verifiedClaims() *Claims {
@@ -138,7 +140,7 @@ func TestJudgeKey(t *testing.T) {
 
 // pendingKeys is a stand-in for the store's pending keys: one key, as told.
 type pendingKeys struct {
-	key         PendingKey
+	key         models.PendingKey
 	used        bool
 	consumeErr  error
 	liveErr     error
@@ -258,12 +260,12 @@ func TestCleanReturnTo(t *testing.T) {
 
 // provisioner is a stand-in for the store's user provisioning.
 type provisioner struct {
-	user    ProvisionedUser
+	user    models.ProvisionedUser
 	err     error
-	profile Profile
+	profile models.Profile
 }
 
-func (p *provisioner) ProvisionUser(_ context.Context, _ int64, pr Profile, _ time.Time) (ProvisionedUser, error) {
+func (p *provisioner) ProvisionUser(_ context.Context, _ int64, pr models.Profile, _ time.Time) (models.ProvisionedUser, error) {
 	p.profile = pr
 	return p.user, p.err
 }
@@ -273,7 +275,7 @@ func TestProvision(t *testing.T) {
 	c := verifiedClaims()
 	c.ExternalID, c.Role, c.Lang = "42", RoleEditor, "de"
 
-	p := &provisioner{user: ProvisionedUser{ID: 7}}
+	p := &provisioner{user: models.ProvisionedUser{ID: 7}}
 	u, r, err := Provision(ctx, p, 1, c, testNow)
 	if err != nil || r != nil || u.ID != 7 {
 		t.Errorf("active user: %+v, %+v, %v", u, r, err)
@@ -281,21 +283,12 @@ func TestProvision(t *testing.T) {
 	if p.profile.ExternalID != "42" || p.profile.Role != RoleEditor || p.profile.Lang != "de" || p.profile.Email != c.Email {
 		t.Errorf("profile %+v", p.profile)
 	}
-	_, r, err = Provision(ctx, &provisioner{user: ProvisionedUser{ID: 7, Banned: true}}, 1, c, testNow)
+	_, r, err = Provision(ctx, &provisioner{user: models.ProvisionedUser{ID: 7, Banned: true}}, 1, c, testNow)
 	if err != nil || r == nil || r.Reason != ReasonUserBanned || r.Email != c.Email {
 		t.Errorf("banned user: %+v, %v", r, err)
 	}
 	if _, r, err := Provision(ctx, &provisioner{err: errors.New("locked")}, 1, c, testNow); err == nil || r != nil {
 		t.Errorf("storage error: %+v, %v", r, err)
-	}
-}
-
-func TestProfileUserKey(t *testing.T) {
-	if by, key := (Profile{ExternalID: "42", Email: "Jane@Example.com"}).UserKey(); !by || key != "42" {
-		t.Errorf("with external_id: %v %q", by, key)
-	}
-	if by, key := (Profile{Email: "Jane@Example.com"}).UserKey(); by || key != "jane@example.com" {
-		t.Errorf("without external_id: %v %q", by, key)
 	}
 }
 

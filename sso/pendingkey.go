@@ -11,42 +11,25 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"helpcenter/models"
 )
 
 // PendingKeyLifetime is how long a pending key can be redeemed (SPEC
 // section 3, step 2).
 const PendingKeyLifetime = 10 * time.Minute
 
-// PendingKey is a one-time sign-in key handed out when a visitor without a
-// session reaches a private help center. The key goes to the partner's login
-// page as the "key" query parameter and must come back as the token's jti.
-type PendingKey struct {
-	// Key is 32 random bytes as unpadded base64url (43 characters). It is
-	// stored as it is: it is the lookup value, and once used it becomes a
-	// jti that the replay records and the event log hold anyway. What makes
-	// it useless to anyone else is BrowserHash.
-	Key string
-	// BrowserHash binds the key to the browser that asked for it: the hex
-	// SHA-256 of its browser id cookie. The cookie value itself is never
-	// stored, so a leaked table does not yield cookies to replay.
-	BrowserHash string
-	// ReturnTo is the page the visitor asked for: a path and query on this
-	// help center's host (see CleanReturnTo).
-	ReturnTo  string
-	ExpiresAt time.Time
-}
-
 // NewPendingKey creates the key for a browser (its raw browser id cookie
 // value) that asked for returnTo at now.
-func NewPendingKey(browserID, returnTo string, now time.Time) (PendingKey, error) {
+func NewPendingKey(browserID, returnTo string, now time.Time) (models.PendingKey, error) {
 	if browserID == "" {
-		return PendingKey{}, errors.New("a pending key needs the browser id")
+		return models.PendingKey{}, errors.New("a pending key needs the browser id")
 	}
 	key, err := randomID()
 	if err != nil {
-		return PendingKey{}, fmt.Errorf("generate pending key: %w", err)
+		return models.PendingKey{}, fmt.Errorf("generate pending key: %w", err)
 	}
-	return PendingKey{
+	return models.PendingKey{
 		Key:         key,
 		BrowserHash: HashBrowserID(browserID),
 		ReturnTo:    CleanReturnTo(returnTo),

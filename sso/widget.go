@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"time"
+
+	"helpcenter/models"
 )
 
 // The embedded widget (SPEC section 8) sends the partner's token on every
@@ -44,15 +46,6 @@ func CheckInstanceID(c *Claims, id string) *Rejection {
 	return nil
 }
 
-// JTIHolder says who holds a jti on a help center, as seen by one widget
-// instance asking to use it.
-type JTIHolder struct {
-	// Widget is false when the redirect flow (/sso/jwt) took the jti.
-	Widget bool
-	// SameInstance is true when the jti is bound to the asking instance.
-	SameInstance bool
-}
-
 // WidgetJTIBinder binds jtis to widget instances (step 11 on the widget
 // surface).
 type WidgetJTIBinder interface {
@@ -63,7 +56,7 @@ type WidgetJTIBinder interface {
 	// DO NOTHING), and the holder read in the same transaction, so that of
 	// concurrent first uses by two instances exactly one wins and the
 	// other sees the winner. keepUntil is as for JTIRecorder.RecordJTI.
-	BindWidgetJTI(ctx context.Context, helpCenterID int64, jti, instance string, keepUntil time.Time) (JTIHolder, error)
+	BindWidgetJTI(ctx context.Context, helpCenterID int64, jti, instance string, keepUntil time.Time) (models.JTIHolder, error)
 }
 
 // CheckWidgetReplay is step 11 (jwt_replayed) for a widget call whose token

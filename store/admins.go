@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
+
 	"helpcenter/models"
 )
 
@@ -19,7 +21,8 @@ func (s *Store) AdminByEmail(ctx context.Context, email string) (*models.Admin, 
 
 // CreateAdminSession saves a new admin session.
 func (s *Store) CreateAdminSession(ctx context.Context, sess *models.AdminSession) error {
-	return s.write(ctx).Create(sess).Error
+	_, err := s.write(ctx, func(db *gorm.DB) *gorm.DB { return db.Create(sess) })
+	return err
 }
 
 // AdminSession returns the live session with this id hash and its admin.
@@ -37,21 +40,25 @@ func (s *Store) AdminSession(ctx context.Context, idHash []byte, now time.Time) 
 
 // DeleteAdminSession revokes one session (logout).
 func (s *Store) DeleteAdminSession(ctx context.Context, idHash []byte) error {
-	return s.write(ctx).Where("id_hash = ?", idHash).Delete(&models.AdminSession{}).Error
+	_, err := s.write(ctx, func(db *gorm.DB) *gorm.DB { return db.Where("id_hash = ?", idHash).Delete(&models.AdminSession{}) })
+	return err
 }
 
 // SetAdminPassword replaces an admin's password hash.
 func (s *Store) SetAdminPassword(ctx context.Context, workspaceID, adminID int64, hash string) error {
-	res := s.write(ctx).Model(&models.Admin{}).Where("id = ? AND workspace_id = ?", adminID, workspaceID).Update("password_hash", hash)
-	if res.Error == nil && res.RowsAffected == 0 {
+	n, err := s.write(ctx, func(db *gorm.DB) *gorm.DB {
+		return db.Model(&models.Admin{}).Where("id = ? AND workspace_id = ?", adminID, workspaceID).Update("password_hash", hash)
+	})
+	if err == nil && n == 0 {
 		return models.ErrNotFound
 	}
-	return res.Error
+	return err
 }
 
 // DeleteAdminSessions revokes every session of an admin (password change).
 func (s *Store) DeleteAdminSessions(ctx context.Context, adminID int64) error {
-	return s.write(ctx).Where("admin_id = ?", adminID).Delete(&models.AdminSession{}).Error
+	_, err := s.write(ctx, func(db *gorm.DB) *gorm.DB { return db.Where("admin_id = ?", adminID).Delete(&models.AdminSession{}) })
+	return err
 }
 
 // loginFailure is one failed sign-in, counted per IP and per email.
@@ -67,7 +74,8 @@ func (s *Store) RecordLoginFailure(ctx context.Context, now time.Time, keys ...s
 	for i, k := range keys {
 		rows[i] = loginFailure{Key: k, CreatedAt: now.UTC()}
 	}
-	return s.write(ctx).Create(&rows).Error
+	_, err := s.write(ctx, func(db *gorm.DB) *gorm.DB { return db.Create(&rows) })
+	return err
 }
 
 // LoginFailuresSince lists the times of a key's failures after since, oldest first.
@@ -81,5 +89,8 @@ func (s *Store) LoginFailuresSince(ctx context.Context, key string, since time.T
 // ClearLoginFailures forgets a key's failures (after a successful sign-in)
 // and, in passing, every failure older than before.
 func (s *Store) ClearLoginFailures(ctx context.Context, key string, before time.Time) error {
-	return s.write(ctx).Where("key = ? OR created_at < ?", key, before.UTC()).Delete(&loginFailure{}).Error
+	_, err := s.write(ctx, func(db *gorm.DB) *gorm.DB {
+		return db.Where("key = ? OR created_at < ?", key, before.UTC()).Delete(&loginFailure{})
+	})
+	return err
 }

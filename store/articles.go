@@ -5,7 +5,6 @@ import (
 
 	"gorm.io/gorm"
 
-	"helpcenter/internal/markdown"
 	"helpcenter/models"
 )
 
@@ -66,7 +65,7 @@ func (s *Store) PublishedArticleBySlug(ctx context.Context, helpCenterID int64, 
 func (s *Store) CreateArticle(ctx context.Context, helpCenterID int64, a *models.Article) error {
 	now := s.now().UTC()
 	a.ID, a.HelpCenterID, a.CreatedAt, a.UpdatedAt = 0, helpCenterID, now, now
-	a.BodyText = markdown.Text(a.Body)
+	a.BodyText = s.plainText(a.Body)
 	if a.Status == models.StatusPublished {
 		a.PublishedAt = &now
 	}
@@ -95,7 +94,7 @@ func (s *Store) UpdateArticle(ctx context.Context, helpCenterID int64, a *models
 		if a.Status == models.StatusPublished && a.PublishedAt == nil {
 			a.PublishedAt = &now
 		}
-		a.BodyText = markdown.Text(a.Body)
+		a.BodyText = s.plainText(a.Body)
 		if err := s.prepareArticle(tx, helpCenterID, a); err != nil {
 			return err
 		}

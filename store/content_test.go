@@ -245,7 +245,7 @@ func TestSearch(t *testing.T) {
 	}
 	// Prefixes, accents and several words.
 	queries := map[string]int{"pass": 2, "CAFÉ opens": 1, "reset security": 1, "reset billing": 0}
-	if st.Dialect() == "sqlite" {
+	if st.Backend() == "sqlite" {
 		// FTS4's unicode61 tokenizer folds accents; PostgreSQL's "simple"
 		// configuration does not (that would need the unaccent extension).
 		queries["cafe"] = 1

@@ -66,9 +66,7 @@ func (s *Store) eventsQuery(helpCenterID int64, f EventFilter, after *EventCurso
 		var b strings.Builder
 		args := []any{helpCenterID}
 		b.WriteString("SELECT " + eventColumns + " FROM events")
-		if s.dialect == "sqlite" {
-			b.WriteString(" INDEXED BY " + index)
-		}
+		b.WriteString(s.d.indexedBy(index))
 		b.WriteString(" WHERE help_center_id = ?")
 		if f.Email != "" {
 			b.WriteString(" AND lower(email) = lower(?)")
@@ -155,10 +153,7 @@ func (s *Store) ReasonCounts(ctx context.Context, helpCenterID int64, reasons []
 	if len(reasons) == 0 {
 		return nil, nil
 	}
-	index := ""
-	if s.dialect == "sqlite" {
-		index = " INDEXED BY events_reason"
-	}
+	index := s.d.indexedBy("events_reason")
 	args := []any{dayStart.UTC(), helpCenterID}
 	for _, r := range reasons {
 		args = append(args, r)
@@ -179,51 +174,29 @@ func (s *Store) ReasonCounts(ctx context.Context, helpCenterID int64, reasons []
 // the Logs benchmark). Each event's HelpCenterID is set to helpCenterID;
 // a zero Count is stored as 1. It returns how many rows it wrote.
 func (s *Store) InsertEvents(ctx context.Context, helpCenterID int64, events iter.Seq[models.Event]) (int, error) {
-	db, err := s.w.DB()
-	if err != nil {
-		return 0, err
-	}
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, s.placeholders(`INSERT INTO events
-		(help_center_id, created_at, event, reason, detail, email, jti, ip, user_agent, count)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
-	if err != nil {
-		return 0, err
-	}
-	defer stmt.Close()
 	n := 0
-	for e := range events {
-		if e.Count == 0 {
-			e.Count = 1
+	err := s.update(ctx, func(q queries) error {
+		stmt, err := q.tx.PrepareContext(q.ctx, s.d.placeholders(`INSERT INTO events
+			(help_center_id, created_at, event, reason, detail, email, jti, ip, user_agent, count)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
+		if err != nil {
+			return err
 		}
-		if _, err := stmt.ExecContext(ctx, helpCenterID, e.CreatedAt.UTC(), e.Event, e.Reason, e.Detail,
-			e.Email, e.JTI, e.IP, e.UserAgent, e.Count); err != nil {
-			return n, err
-		}
-		n++
-	}
-	return n, tx.Commit()
-}
-
-// placeholders rewrites ? to $1, $2, … for PostgreSQL, for the statements
-// that bypass gorm (which does this itself).
-func (s *Store) placeholders(q string) string {
-	if s.dialect != "postgres" {
-		return q
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
+		defer stmt.Close()
+		for e := range events {
+			if e.Count == 0 {
+				e.Count = 1
+			}
+			if _, err := stmt.ExecContext(q.ctx, helpCenterID, e.CreatedAt.UTC(), e.Event, e.Reason, e.Detail,
+				e.Email, e.JTI, e.IP, e.UserAgent, e.Count); err != nil {
+				return err
+			}
 			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
 		}
-		b.WriteRune(r)
+		return nil
+	})
+	if err != nil {
+		return 0, err
 	}
-	return b.String()
+	return n, nil
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strconv"
 
+	"gorm.io/gorm"
+
 	"helpcenter/models"
 )
 
@@ -79,15 +81,16 @@ func (s *Store) UpdateGeneral(ctx context.Context, workspaceID, helpCenterID int
 			return &models.ConflictError{Field: "custom_domain"}
 		}
 	}
-	res := s.write(ctx).Model(&models.HelpCenter{}).
-		Where("id = ? AND workspace_id = ?", helpCenterID, workspaceID).Updates(updates)
-	if isUniqueViolation(res.Error) {
+	n, err := s.write(ctx, func(db *gorm.DB) *gorm.DB {
+		return db.Model(&models.HelpCenter{}).Where("id = ? AND workspace_id = ?", helpCenterID, workspaceID).Updates(updates)
+	})
+	if isUniqueViolation(err) {
 		return &models.ConflictError{Field: "custom_domain"}
 	}
-	if res.Error != nil {
-		return res.Error
+	if err != nil {
+		return err
 	}
-	if res.RowsAffected == 0 {
+	if n == 0 {
 		return models.ErrNotFound
 	}
 	return nil
@@ -100,11 +103,13 @@ func (s *Store) SetVisibility(ctx context.Context, helpCenterID int64, v models.
 	if passwordHash != "" {
 		updates["site_password_hash"] = passwordHash
 	}
-	res := s.write(ctx).Model(&models.HelpCenter{}).Where("id = ?", helpCenterID).Updates(updates)
-	if res.Error == nil && res.RowsAffected == 0 {
+	n, err := s.write(ctx, func(db *gorm.DB) *gorm.DB {
+		return db.Model(&models.HelpCenter{}).Where("id = ?", helpCenterID).Updates(updates)
+	})
+	if err == nil && n == 0 {
 		return models.ErrNotFound
 	}
-	return res.Error
+	return err
 }
 
 // secretAD binds a sealed secret to its help center, so a ciphertext copied
@@ -123,7 +128,7 @@ func (s *Store) JWTSecret(hc *models.HelpCenter) (string, error) {
 	if !hc.HasSecret() {
 		return "", errNoSecret
 	}
-	b, err := s.box.Open(hc.JWTSecretSealed, secretAD(hc.ID))
+	b, err := s.sealer.Open(hc.JWTSecretSealed, secretAD(hc.ID))
 	if err != nil {
 		return "", err
 	}

@@ -10,8 +10,9 @@ import (
 )
 
 // migration is one schema step. Steps are append-only: a released step is
-// never edited, a change is a new step. Each runs in its own transaction
-// together with the row that records it, so a failure leaves no half-step.
+// never edited, a change is a new step. All pending steps run in one
+// transaction together with the rows that record them, so a failure leaves
+// no half-step.
 type migration struct {
 	version int
 	name    string
@@ -19,17 +20,9 @@ type migration struct {
 }
 
 // A statement that begins with {{sqlite}} or {{postgres}} runs on that
-// database only: the search index is an FTS4 table on one and an
-// expression index on the other.
-var dialectOnly = []string{"sqlite", "postgres"}
-
-// ddl writes the few types that differ between SQLite and PostgreSQL as
-// placeholders, so one statement serves both.
-var ddl = map[string]*strings.Replacer{
-	"sqlite":   strings.NewReplacer("{{id}}", "INTEGER PRIMARY KEY AUTOINCREMENT", "{{blob}}", "BLOB", "{{time}}", "DATETIME"),
-	"postgres": strings.NewReplacer("{{id}}", "BIGSERIAL PRIMARY KEY", "{{blob}}", "BYTEA", "{{time}}", "TIMESTAMPTZ"),
-}
-
+// database only (the search index is an FTS4 table on one and an
+// expression index on the other); {{id}}, {{blob}} and {{time}} are the
+// column types that differ (dialect.go).
 var migrations = []migration{
 	{1, "workspaces, admins, help centers, admin sessions", `
 CREATE TABLE workspaces (
@@ -225,53 +218,55 @@ CREATE INDEX revoked_sessions_expiry ON revoked_sessions (expires_at);
 `},
 }
 
-// Migrate applies every migration not yet recorded, in order.
+// Migrate applies every migration not yet recorded, in order, in one
+// transaction: instances starting together on one database take turns
+// (PostgreSQL's advisory lock; SQLite's one writer), and each sees the
+// steps the one before it applied instead of applying them again.
 func (s *Store) Migrate(ctx context.Context) error {
-	db := s.write(ctx)
-	if err := db.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY,
-		name TEXT NOT NULL,
-		applied_at ` + ddl[s.dialect].Replace("{{time}}") + ` NOT NULL)`).Error; err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
-	}
-	for _, m := range migrations {
-		err := s.tx(ctx, func(tx *gorm.DB) error {
-			var n int64
-			if err := tx.Raw(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n).Error; err != nil {
-				return err
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		if s.d.migrationLock != "" {
+			if err := tx.Exec(s.d.migrationLock).Error; err != nil {
+				return fmt.Errorf("take the migration lock: %w", err)
 			}
-			if n > 0 {
-				return nil
-			}
-			for _, stmt := range strings.Split(ddl[s.dialect].Replace(m.sql), ";") {
-				stmt, ok := s.forDialect(stmt)
-				if !ok {
-					continue
-				}
-				if err := tx.Exec(stmt).Error; err != nil {
-					return fmt.Errorf("%w\n%s", err, strings.TrimSpace(stmt))
-				}
-			}
-			return tx.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-				m.version, m.name, s.now().UTC().Truncate(time.Microsecond)).Error
-		})
-		if err != nil {
-			return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
 		}
-	}
-	return nil
+		if err := tx.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+			version INTEGER PRIMARY KEY,
+			name TEXT NOT NULL,
+			applied_at ` + s.d.ddl.Replace("{{time}}") + ` NOT NULL)`).Error; err != nil {
+			return fmt.Errorf("create schema_migrations: %w", err)
+		}
+		var applied []int
+		if err := tx.Raw(`SELECT version FROM schema_migrations`).Scan(&applied).Error; err != nil {
+			return err
+		}
+		done := make(map[int]bool, len(applied))
+		for _, v := range applied {
+			done[v] = true
+		}
+		for _, m := range migrations {
+			if done[m.version] {
+				continue
+			}
+			if err := s.apply(tx, m); err != nil {
+				return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+			}
+		}
+		return nil
+	})
 }
 
-// forDialect trims stmt and says whether it runs on this database: blank
-// statements and those marked for the other dialect do not.
-func (s *Store) forDialect(stmt string) (string, bool) {
-	stmt = strings.TrimSpace(stmt)
-	for _, d := range dialectOnly {
-		if rest, ok := strings.CutPrefix(stmt, "{{"+d+"}}"); ok {
-			return strings.TrimSpace(rest), d == s.dialect
+func (s *Store) apply(tx *gorm.DB, m migration) error {
+	for _, stmt := range strings.Split(s.d.ddl.Replace(m.sql), ";") {
+		stmt, ok := s.d.statement(stmt)
+		if !ok {
+			continue
+		}
+		if err := tx.Exec(stmt).Error; err != nil {
+			return fmt.Errorf("%w\n%s", err, stmt)
 		}
 	}
-	return stmt, stmt != ""
+	return tx.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+		m.version, m.name, s.now().UTC().Truncate(time.Microsecond)).Error
 }
 
 // SchemaVersion is the newest applied migration, 0 for an empty database.

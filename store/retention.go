@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // purgeBatch is how many rows one purge statement deletes. Each batch is
@@ -55,13 +57,15 @@ func (s *Store) purgeTable(ctx context.Context, t purgeTarget, before time.Time)
 		if err := ctx.Err(); err != nil {
 			return total, err
 		}
-		res := s.write(ctx).Exec(`DELETE FROM `+t.table+` WHERE (`+t.key+`) IN
-			(SELECT `+t.key+` FROM `+t.table+` WHERE `+t.column+` < ? LIMIT ?)`, before.UTC(), purgeBatch)
-		if res.Error != nil {
-			return total, res.Error
+		n, err := s.write(ctx, func(db *gorm.DB) *gorm.DB {
+			return db.Exec(`DELETE FROM `+t.table+` WHERE (`+t.key+`) IN
+				(SELECT `+t.key+` FROM `+t.table+` WHERE `+t.column+` < ? LIMIT ?)`, before.UTC(), purgeBatch)
+		})
+		if err != nil {
+			return total, err
 		}
-		total += res.RowsAffected
-		if res.RowsAffected < purgeBatch {
+		total += n
+		if n < purgeBatch {
 			return total, nil
 		}
 	}

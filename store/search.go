@@ -81,7 +81,7 @@ func (s *Store) SearchArticles(ctx context.Context, helpCenterID int64, role mod
 	}
 	var rows []searchRow
 	var err error
-	if s.dialect == "postgres" {
+	if !s.d.searchTable {
 		rows, err = s.searchPostgres(ctx, helpCenterID, role, terms, limit)
 	} else {
 		rows, err = s.searchSQLite(ctx, helpCenterID, role, terms)
@@ -219,7 +219,7 @@ func fragments(snippet string) []models.Fragment {
 // index writes an article's entry in the SQLite search table (PostgreSQL
 // indexes the articles table itself).
 func (s *Store) index(tx *gorm.DB, a *models.Article) error {
-	if s.dialect != "sqlite" {
+	if !s.d.searchTable {
 		return nil
 	}
 	if err := s.unindex(tx, a.ID); err != nil {
@@ -231,7 +231,7 @@ func (s *Store) index(tx *gorm.DB, a *models.Article) error {
 
 // unindex removes an article's search entry.
 func (s *Store) unindex(tx *gorm.DB, articleID int64) error {
-	if s.dialect != "sqlite" {
+	if !s.d.searchTable {
 		return nil
 	}
 	return tx.Exec(`DELETE FROM article_search WHERE docid = ?`, articleID).Error

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"helpcenter/models"
-	"helpcenter/sso"
 )
 
 // SignIn is one /sso/jwt outcome's transaction: the jti it records, the
@@ -24,8 +23,11 @@ type SignIn struct {
 
 // InSignIn runs fn in one write transaction. Returning an error rolls it
 // back; a rejection is not an error — its jti and event row must commit.
-func (s *Store) InSignIn(ctx context.Context, fn func(*SignIn) error) error {
-	return s.sqlTx(ctx, func(q queries) error { return fn(&SignIn{q: q}) })
+// fn gets the transaction's context: passing it on makes a write started
+// outside tx by mistake fail with ErrNestedWrite instead of waiting forever
+// for the transaction it is inside.
+func (s *Store) InSignIn(ctx context.Context, fn func(ctx context.Context, tx *SignIn) error) error {
+	return s.update(ctx, func(q queries) error { return fn(q.ctx, &SignIn{q: q}) })
 }
 
 func hash(s string) []byte {
@@ -44,11 +46,11 @@ const (
 // primary key, so exactly one of any number of concurrent callers wins on
 // SQLite and PostgreSQL alike (read-then-write lets replays through).
 func (t *SignIn) RecordJTI(ctx context.Context, helpCenterID int64, jti string, keepUntil time.Time) (bool, error) {
-	return t.q.recordJTI(ctx, helpCenterID, jti, SurfaceRedirect, "", keepUntil)
+	return t.q.recordJTI(helpCenterID, jti, SurfaceRedirect, "", keepUntil)
 }
 
-func (q queries) recordJTI(ctx context.Context, helpCenterID int64, jti, surface, instance string, keepUntil time.Time) (bool, error) {
-	res, err := q.exec(ctx, `INSERT INTO used_jtis (help_center_id, jti_hash, surface, instance, expires_at, created_at)
+func (q queries) recordJTI(helpCenterID int64, jti, surface, instance string, keepUntil time.Time) (bool, error) {
+	res, err := q.exec(`INSERT INTO used_jtis (help_center_id, jti_hash, surface, instance, expires_at, created_at)
 		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		helpCenterID, hash(jti), surface, instance, keepUntil.UTC(), q.now().UTC())
 	if err != nil {
@@ -60,8 +62,8 @@ func (q queries) recordJTI(ctx context.Context, helpCenterID int64, jti, surface
 
 // savePendingKey stores a new pending key; only its hash is kept, so the
 // table is no list of live sign-in keys.
-func (q queries) savePendingKey(ctx context.Context, helpCenterID int64, k sso.PendingKey) error {
-	_, err := q.exec(ctx, `INSERT INTO pending_keys (help_center_id, key_hash, browser_hash, return_to, created_at, expires_at)
+func (q queries) savePendingKey(helpCenterID int64, k models.PendingKey) error {
+	_, err := q.exec(`INSERT INTO pending_keys (help_center_id, key_hash, browser_hash, return_to, created_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?)`,
 		helpCenterID, hash(k.Key), k.BrowserHash, k.ReturnTo, q.now().UTC(), k.ExpiresAt.UTC())
 	return err
@@ -70,7 +72,7 @@ func (q queries) savePendingKey(ctx context.Context, helpCenterID int64, k sso.P
 // ConsumePendingKey marks the key used with one conditional UPDATE: of
 // concurrent redemptions exactly one gets its row back.
 func (t *SignIn) ConsumePendingKey(ctx context.Context, helpCenterID int64, key, browserHash string, now time.Time) (string, bool, error) {
-	row, err := t.q.queryRow(ctx, `UPDATE pending_keys SET used_at = ?
+	row, err := t.q.queryRow(`UPDATE pending_keys SET used_at = ?
 		WHERE help_center_id = ? AND key_hash = ? AND browser_hash = ? AND used_at IS NULL AND expires_at > ?
 		RETURNING return_to`,
 		now.UTC(), helpCenterID, hash(key), browserHash, now.UTC())
@@ -90,7 +92,7 @@ func (t *SignIn) ConsumePendingKey(ctx context.Context, helpCenterID int64, key,
 // PendingKeyLive reports whether the key is unused and unexpired (for any
 // browser), which tells a key of another browser from an unknown one.
 func (t *SignIn) PendingKeyLive(ctx context.Context, helpCenterID int64, key string, now time.Time) (bool, error) {
-	row, err := t.q.queryRow(ctx, `SELECT COUNT(*) FROM pending_keys
+	row, err := t.q.queryRow(`SELECT COUNT(*) FROM pending_keys
 		WHERE help_center_id = ? AND key_hash = ? AND used_at IS NULL AND expires_at > ?`,
 		helpCenterID, hash(key), now.UTC())
 	if err != nil {
@@ -114,13 +116,13 @@ const userRefresh = `email = ?, email_lower = ?, name = ?, avatar_url = ?, lang 
 // email and no external_id (a user banned by email before their first
 // sign-in, or one created by tokens without external_id), so a ban cannot
 // be stepped around by adding an external_id. Banned stays banned.
-func (t *SignIn) ProvisionUser(ctx context.Context, helpCenterID int64, p sso.Profile, now time.Time) (sso.ProvisionedUser, error) {
+func (t *SignIn) ProvisionUser(ctx context.Context, helpCenterID int64, p models.Profile, now time.Time) (models.ProvisionedUser, error) {
 	now = now.UTC()
 	custom := string(p.CustomFields)
 	if custom == "" {
 		custom = "{}"
 	}
-	lower := sso.NormalizeEmail(p.Email)
+	lower := models.EmailKey(p.Email)
 	profile := []any{p.Email, lower, p.Name, p.AvatarURL, p.Lang, string(p.Role), custom, now, now}
 	args := func(extra ...any) []any { return append(append([]any{}, profile...), extra...) }
 
@@ -141,30 +143,30 @@ func (t *SignIn) ProvisionUser(ctx context.Context, helpCenterID int64, p sso.Pr
 			args(helpCenterID, lower)}}
 	}
 	for _, a := range attempts {
-		row, err := t.q.queryRow(ctx, a.query, a.args...)
+		row, err := t.q.queryRow(a.query, a.args...)
 		if err != nil {
-			return sso.ProvisionedUser{}, err
+			return models.ProvisionedUser{}, err
 		}
-		var u sso.ProvisionedUser
+		var u models.ProvisionedUser
 		switch err := row.Scan(&u.ID, &u.Banned); {
 		case err == nil:
 			return u, nil
 		case !errors.Is(err, sql.ErrNoRows):
-			return sso.ProvisionedUser{}, err
+			return models.ProvisionedUser{}, err
 		}
 	}
 	// A new user whose email is banned on this help center starts banned:
 	// a ban by email must hold against a token that brings a new
 	// external_id for it, not only against the row it was placed on.
-	row, err := t.q.queryRow(ctx, `INSERT INTO users (help_center_id, external_id, created_at, banned, `+
+	row, err := t.q.queryRow(`INSERT INTO users (help_center_id, external_id, created_at, banned, `+
 		`email, email_lower, name, avatar_url, lang, role, custom_fields, updated_at, last_sign_in_at)
 		VALUES (?, ?, ?, EXISTS (SELECT 1 FROM users WHERE help_center_id = ? AND email_lower = ? AND banned),
 		?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, banned`,
 		append([]any{helpCenterID, p.ExternalID, now, helpCenterID, lower}, profile...)...)
 	if err != nil {
-		return sso.ProvisionedUser{}, err
+		return models.ProvisionedUser{}, err
 	}
-	var u sso.ProvisionedUser
+	var u models.ProvisionedUser
 	return u, row.Scan(&u.ID, &u.Banned)
 }
 
@@ -178,11 +180,11 @@ type userUpdate struct {
 // (rotation: the old cookie never signs in again).
 func (t *SignIn) OpenSession(ctx context.Context, old []byte, sess *models.VisitorSession) error {
 	if len(old) > 0 {
-		if err := t.q.endSession(ctx, sess.HelpCenterID, old); err != nil {
+		if err := t.q.endSession(sess.HelpCenterID, old); err != nil {
 			return err
 		}
 	}
-	_, err := t.q.exec(ctx, `INSERT INTO visitor_sessions (id_hash, help_center_id, user_id, jti, return_to, created_at, expires_at)
+	_, err := t.q.exec(`INSERT INTO visitor_sessions (id_hash, help_center_id, user_id, jti, return_to, created_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		sess.IDHash, sess.HelpCenterID, sess.UserID, sess.JTI, sess.ReturnTo, sess.CreatedAt.UTC(), sess.ExpiresAt.UTC())
 	return err
@@ -190,8 +192,8 @@ func (t *SignIn) OpenSession(ctx context.Context, old []byte, sess *models.Visit
 
 // endSession deletes a session and records its revocation, so instances
 // that trust its cookie learn to refuse it.
-func (q queries) endSession(ctx context.Context, helpCenterID int64, idHash []byte) error {
-	row, err := q.queryRow(ctx, `DELETE FROM visitor_sessions WHERE id_hash = ? AND help_center_id = ? RETURNING expires_at`,
+func (q queries) endSession(helpCenterID int64, idHash []byte) error {
+	row, err := q.queryRow(`DELETE FROM visitor_sessions WHERE id_hash = ? AND help_center_id = ? RETURNING expires_at`,
 		idHash, helpCenterID)
 	if err != nil {
 		return err
@@ -203,7 +205,7 @@ func (q queries) endSession(ctx context.Context, helpCenterID int64, idHash []by
 	case err != nil:
 		return err
 	}
-	_, err = q.exec(ctx, `INSERT INTO revoked_sessions (id_hash, help_center_id, expires_at, created_at) VALUES (?, ?, ?, ?)`,
+	_, err = q.exec(`INSERT INTO revoked_sessions (id_hash, help_center_id, expires_at, created_at) VALUES (?, ?, ?, ?)`,
 		idHash, helpCenterID, expires.UTC(), q.now().UTC())
 	return err
 }
@@ -214,24 +216,24 @@ func (q queries) endSession(ctx context.Context, helpCenterID int64, idHash []by
 const RejectedCeiling = 600
 
 // LogEvent writes the event row of this outcome (see Store.LogEvent).
-func (t *SignIn) LogEvent(ctx context.Context, e *models.Event) error { return t.q.logEvent(ctx, e) }
+func (t *SignIn) LogEvent(ctx context.Context, e *models.Event) error { return t.q.logEvent(e) }
 
 // LogEvent writes one event row outside a sign-in transaction (a rejection
 // decided before any state was touched).
 func (s *Store) LogEvent(ctx context.Context, e *models.Event) error {
-	return s.sqlTx(ctx, func(q queries) error { return q.logEvent(ctx, e) })
+	return s.update(ctx, func(q queries) error { return q.logEvent(e) })
 }
 
 var summaryDetail = fmt.Sprintf("further rejections in this minute past the ceiling of %d, counted here instead of logged one by one; the latest: ", RejectedCeiling)
 
-func (q queries) logEvent(ctx context.Context, e *models.Event) error {
+func (q queries) logEvent(e *models.Event) error {
 	e.CreatedAt = e.CreatedAt.UTC()
 	if e.Count == 0 {
 		e.Count = 1
 	}
 	e.Email, e.Detail, e.UserAgent = clip(e.Email, 320), clip(e.Detail, 1000), clip(e.UserAgent, 500)
 	insert := func(e *models.Event) error {
-		_, err := q.exec(ctx, `INSERT INTO events (help_center_id, created_at, event, reason, detail, email, jti, ip, user_agent, count, summary)
+		_, err := q.exec(`INSERT INTO events (help_center_id, created_at, event, reason, detail, email, jti, ip, user_agent, count, summary)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			e.HelpCenterID, e.CreatedAt, e.Event, e.Reason, e.Detail, e.Email, e.JTI, e.IP, e.UserAgent, e.Count, e.Summary)
 		return err
@@ -242,7 +244,7 @@ func (q queries) logEvent(ctx context.Context, e *models.Event) error {
 	minute := e.CreatedAt.Truncate(time.Minute)
 	// Count at most the ceiling's worth of rows: the subquery's LIMIT keeps
 	// this cheap however large the flood.
-	row, err := q.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM events
+	row, err := q.queryRow(`SELECT COUNT(*) FROM (SELECT 1 FROM events
 		WHERE help_center_id = ? AND created_at >= ? AND reason <> '' AND NOT summary LIMIT ?) AS recent`,
 		e.HelpCenterID, minute, RejectedCeiling)
 	if err != nil {
@@ -255,7 +257,7 @@ func (q queries) logEvent(ctx context.Context, e *models.Event) error {
 	if n < RejectedCeiling {
 		return insert(e)
 	}
-	res, err := q.exec(ctx, `UPDATE events SET count = count + 1, detail = ?
+	res, err := q.exec(`UPDATE events SET count = count + 1, detail = ?
 		WHERE help_center_id = ? AND summary AND created_at = ?`, summaryDetail+e.Reason, e.HelpCenterID, minute)
 	if err != nil {
 		return err

@@ -40,7 +40,7 @@ func (s *Store) UpdateSSOSettings(ctx context.Context, workspaceID, helpCenterID
 		updates["sso_enabled"] = true
 	}
 	if u.NewSecret != "" {
-		sealed, err := s.box.Seal([]byte(u.NewSecret), secretAD(helpCenterID))
+		sealed, err := s.sealer.Seal([]byte(u.NewSecret), secretAD(helpCenterID))
 		if err != nil {
 			return err
 		}
@@ -60,7 +60,7 @@ func (s *Store) UpdateSSOSettings(ctx context.Context, workspaceID, helpCenterID
 // the next request on, in every process: JWTSecret reads the database.
 func (s *Store) ReplaceJWTSecret(ctx context.Context, workspaceID, helpCenterID int64, secret, actor string) error {
 	now := s.now().UTC()
-	sealed, err := s.box.Seal([]byte(secret), secretAD(helpCenterID))
+	sealed, err := s.sealer.Seal([]byte(secret), secretAD(helpCenterID))
 	if err != nil {
 		return err
 	}
@@ -132,9 +132,12 @@ func (s *Store) AuditLog(ctx context.Context, helpCenterID int64, limit int) ([]
 // RecordProviderWish remembers that the admin wants to hear when provider
 // ships. Recording it twice is the same as once.
 func (s *Store) RecordProviderWish(ctx context.Context, adminID, helpCenterID int64, provider string) error {
-	return s.write(ctx).Exec(`INSERT INTO provider_wishes (admin_id, provider, help_center_id, created_at)
-		VALUES (?, ?, ?, ?) ON CONFLICT (admin_id, provider) DO NOTHING`,
-		adminID, provider, helpCenterID, s.now().UTC()).Error
+	_, err := s.write(ctx, func(db *gorm.DB) *gorm.DB {
+		return db.Exec(`INSERT INTO provider_wishes (admin_id, provider, help_center_id, created_at)
+			VALUES (?, ?, ?, ?) ON CONFLICT (admin_id, provider) DO NOTHING`,
+			adminID, provider, helpCenterID, s.now().UTC())
+	})
+	return err
 }
 
 // ProviderWishes returns the providers the admin asked to hear about.

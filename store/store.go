@@ -1,5 +1,7 @@
 // Package store is the only place that talks to the database. Every method
-// takes a context and the tenant (workspace or help center) it is scoped to.
+// takes a context and the tenant (workspace or help center) it is scoped
+// to; every write goes through one transaction entry point (tx.go), which
+// behaves the same on SQLite and PostgreSQL.
 package store
 
 import (
@@ -12,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/driver/postgres"
@@ -19,17 +22,31 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
-	"helpcenter/internal/secrets"
 	"helpcenter/models"
 )
 
+// Sealer encrypts the values the store keeps at rest (shared JWT secrets)
+// and opens them again. The additional data binds a sealed value to its
+// row, so a ciphertext copied into another row does not open there. The
+// composition root passes the process's key box; the store never sees a
+// key.
+type Sealer interface {
+	Seal(plaintext, additional []byte) ([]byte, error)
+	Open(sealed, additional []byte) ([]byte, error)
+}
+
 // Options configure Open.
 type Options struct {
-	// Box seals shared secrets at rest. Required.
-	Box *secrets.Box
+	// Sealer seals shared secrets at rest. Required.
+	Sealer Sealer
+	// PlainText renders an article's Markdown body to the plain text that
+	// search indexes and snippets quote. Required: the store derives it on
+	// every write, so the index can never disagree with the body.
+	PlainText func(markdown string) string
 	// Now is the clock; gorm's automatic timestamps use it too.
 	Now func() time.Time
-	// Logger receives slow-query and error logs.
+	// Logger receives what the store cannot return to a caller (a statement
+	// that failed to prepare after its transaction committed).
 	Logger *slog.Logger
 	// NoGroupCommit makes each write transaction on SQLite commit on its
 	// own, as on PostgreSQL. The benchmark uses it to measure the
@@ -42,27 +59,36 @@ type Options struct {
 // handler, whose back-off produces multi-second tail latencies) and reads
 // through a separate pool that WAL lets run alongside the writer.
 type Store struct {
-	w, r    *gorm.DB
-	wdb     *sql.DB  // the writer's pool, for the sign-in path's prepared statements
-	stmts   sync.Map // query → *sql.Stmt prepared on wdb
-	box     *secrets.Box
-	now     func() time.Time
-	dialect string
-	stop    context.CancelFunc
-	commits chan commitReq // SQLite's group commit; nil on PostgreSQL
+	d         *dialect
+	w, r      *gorm.DB
+	wdb       *sql.DB  // the writer's pool, for the sign-in path's prepared statements
+	stmts     sync.Map // query → *sql.Stmt prepared on wdb
+	sealer    Sealer
+	plainText func(string) string
+	now       func() time.Time
+	log       *slog.Logger
+	writer    *writer // SQLite's group commit; nil on PostgreSQL
+	closed    atomic.Bool
 }
 
-// Dialect is "sqlite" or "postgres".
-func (s *Store) Dialect() string { return s.dialect }
+func (s *Store) isClosed() bool { return s.closed.Load() }
+
+// Backend names the database behind the store: "sqlite" or "postgres".
+func (s *Store) Backend() string { return s.d.name }
 
 // Open connects to the database named by dsn: "sqlite:PATH" or a
 // postgres:// URL. It does not migrate.
 func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
-	if opts.Box == nil {
-		return nil, errors.New("store: a secrets box is required")
-	}
-	if opts.Now == nil {
+	switch {
+	case opts.Sealer == nil:
+		return nil, errors.New("store: a sealer is required")
+	case opts.PlainText == nil:
+		return nil, errors.New("store: a plain-text renderer is required")
+	case opts.Now == nil:
 		return nil, errors.New("store: a clock is required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	cfg := func() *gorm.Config {
 		return &gorm.Config{
@@ -73,10 +99,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			TranslateError:         true,
 		}
 	}
-	s := &Store{box: opts.Box, now: opts.Now}
+	s := &Store{sealer: opts.Sealer, plainText: opts.PlainText, now: opts.Now, log: opts.Logger}
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
-		s.dialect = "sqlite"
+		s.d = sqliteDialect
 		path := strings.TrimPrefix(dsn, "sqlite:")
 		if dir := filepath.Dir(path); dir != "" {
 			if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -98,20 +124,16 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		wdb.SetConnMaxLifetime(0)
 		// Checkpoints move off the commit path: the writer no longer runs
 		// one when the WAL reaches 1000 pages (inside some visitor's
-		// sign-in); checkpointLoop runs them beside the writer instead.
-		rows, err := wdb.QueryContext(ctx, "PRAGMA wal_autocheckpoint = 0")
-		if err != nil {
+		// sign-in); Checkpoint runs them beside the writer instead.
+		if err := drain(wdb.QueryContext(ctx, "PRAGMA wal_autocheckpoint = 0")); err != nil {
 			return nil, err
 		}
-		for rows.Next() {
-		}
-		rows.Close()
 		rdb, _ := r.DB()
 		rdb.SetMaxOpenConns(8)
 		rdb.SetMaxIdleConns(8)
 		s.w, s.r = w, r
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		s.dialect = "postgres"
+		s.d = postgresDialect
 		db, err := gorm.Open(postgres.Open(dsn), cfg())
 		if err != nil {
 			return nil, fmt.Errorf("PostgreSQL is unreachable (check HELPCENTER_DATABASE and that the server is running): %w", err)
@@ -127,50 +149,46 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	s.wdb, _ = s.w.DB()
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
-		if s.dialect == "postgres" {
+		if s.d == postgresDialect {
 			return nil, fmt.Errorf("PostgreSQL is unreachable (check HELPCENTER_DATABASE and that the server is running): %w", err)
 		}
 		return nil, err
 	}
-	if s.dialect == "sqlite" {
-		var loopCtx context.Context
-		loopCtx, s.stop = context.WithCancel(context.Background())
-		if !opts.NoGroupCommit {
-			s.commits = make(chan commitReq, maxBatch)
-			go s.groupCommitLoop(loopCtx)
-		}
-		go s.checkpointLoop(loopCtx)
+	if s.d.singleWriter && !opts.NoGroupCommit {
+		s.writer = newWriter(s)
 	}
 	return s, nil
 }
 
-// checkpointLoop copies the WAL back into the database once a second
-// (PASSIVE: it never waits for, nor blocks, the writer or readers), so the
-// WAL stays small without a commit ever paying for a checkpoint.
-func (s *Store) checkpointLoop(ctx context.Context) {
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-			// Through the raw pool, rows read to the end: a statement left
-			// unfinished (as gorm's prepared-statement cache leaves a PRAGMA
-			// that returns a row) would pin its connection to an old snapshot.
-			rdb, err := s.r.DB()
-			if err != nil {
-				continue
-			}
-			rows, err := rdb.QueryContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
-			if err != nil {
-				continue
-			}
-			for rows.Next() {
-			}
-			rows.Close()
-		}
+// drain reads a statement's rows to the end and closes them: a statement
+// left unfinished (as a PRAGMA that returns a row would be) pins its
+// connection to an old snapshot.
+func drain(rows *sql.Rows, err error) error {
+	if err != nil {
+		return err
 	}
+	for rows.Next() {
+	}
+	if err := rows.Err(); err != nil {
+		rows.Close()
+		return err
+	}
+	return rows.Close()
+}
+
+// Checkpoint copies SQLite's write-ahead log back into the database
+// (PASSIVE: it never waits for, nor blocks, the writer or readers), so the
+// WAL stays small without a commit ever paying for a checkpoint. The
+// composition root runs it on a ticker; on PostgreSQL it does nothing.
+func (s *Store) Checkpoint(ctx context.Context) error {
+	if !s.d.singleWriter {
+		return nil
+	}
+	rdb, err := s.r.DB()
+	if err != nil {
+		return err
+	}
+	return drain(rdb.QueryContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)"))
 }
 
 // Ping checks that the database answers.
@@ -187,10 +205,13 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the connections.
+// Close fails every write still queued with ErrClosed, waits for the
+// writer to finish the batch it is running, and releases the connections.
+// Writes started after Close fail with ErrClosed.
 func (s *Store) Close() error {
-	if s.stop != nil {
-		s.stop()
+	s.closed.Store(true)
+	if s.writer != nil {
+		s.writer.close()
 	}
 	s.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
 	var errs []error
@@ -208,14 +229,8 @@ func (s *Store) Close() error {
 	return errors.Join(errs...)
 }
 
-// read and write pick the right pool for a query.
-func (s *Store) read(ctx context.Context) *gorm.DB  { return s.r.WithContext(ctx) }
-func (s *Store) write(ctx context.Context) *gorm.DB { return s.w.WithContext(ctx) }
-
-// tx runs fn in one write transaction (BEGIN IMMEDIATE on SQLite).
-func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.w.WithContext(ctx).Transaction(fn)
-}
+// read is the pool for queries outside a transaction.
+func (s *Store) read(ctx context.Context) *gorm.DB { return s.r.WithContext(ctx) }
 
 // notFound maps gorm's "no row" to the domain error.
 func notFound(err error) error {

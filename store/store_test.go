@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"helpcenter/internal/markdown"
 	"helpcenter/internal/secrets"
 	"helpcenter/internal/testdb"
 	"helpcenter/models"
@@ -27,7 +28,7 @@ func openStore(t testing.TB) *store.Store {
 	}
 	box, _ := secrets.NewBox(keys.AtRest)
 	st, err := store.Open(context.Background(), testdb.DSN(t),
-		store.Options{Box: box, Now: func() time.Time { return t0 }})
+		store.Options{Sealer: box, PlainText: markdown.Text, Now: func() time.Time { return t0 }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +193,7 @@ func TestOpenPostgresUnreachable(t *testing.T) {
 	box, _ := secrets.NewBox(keys.AtRest)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, err := store.Open(ctx, "postgres://nobody:x@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", store.Options{Box: box, Now: time.Now})
+	_, err := store.Open(ctx, "postgres://nobody:x@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", store.Options{Sealer: box, PlainText: markdown.Text, Now: time.Now})
 	if err == nil || !strings.Contains(err.Error(), "PostgreSQL is unreachable") {
 		t.Fatalf("unreachable PostgreSQL: %v", err)
 	}
@@ -203,10 +204,10 @@ func TestPurge(t *testing.T) {
 	ctx := context.Background()
 	_, hc, _, _ := st.CreateWorkspace(ctx, store.NewWorkspace{Name: "A", Subdomain: "aaa", AdminEmail: "a@a.test", PasswordHash: "x"})
 	for i, exp := range []time.Time{t0.Add(-time.Minute), t0.Add(time.Minute)} {
-		if err := st.SavePendingKey(ctx, hc.ID, sso.PendingKey{Key: "k" + string(rune('0'+i)), BrowserHash: "b", ReturnTo: "/", ExpiresAt: exp}); err != nil {
+		if err := st.SavePendingKey(ctx, hc.ID, models.PendingKey{Key: "k" + string(rune('0'+i)), BrowserHash: "b", ReturnTo: "/", ExpiresAt: exp}); err != nil {
 			t.Fatal(err)
 		}
-		st.InSignIn(ctx, func(tx *store.SignIn) error {
+		st.InSignIn(ctx, func(ctx context.Context, tx *store.SignIn) error {
 			_, err := tx.RecordJTI(ctx, hc.ID, "j"+string(rune('0'+i)), exp)
 			return err
 		})
@@ -216,7 +217,7 @@ func TestPurge(t *testing.T) {
 		t.Fatalf("purged %d, %v", n, err)
 	}
 	// The live jti is still taken.
-	st.InSignIn(ctx, func(tx *store.SignIn) error {
+	st.InSignIn(ctx, func(ctx context.Context, tx *store.SignIn) error {
 		first, err := tx.RecordJTI(ctx, hc.ID, "j1", t0.Add(time.Hour))
 		if err != nil || first {
 			t.Fatalf("live jti forgotten: %v %v", first, err)
@@ -237,7 +238,7 @@ func TestRecordJTIOneWinner(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := st.InSignIn(ctx, func(tx *store.SignIn) error {
+			err := st.InSignIn(ctx, func(ctx context.Context, tx *store.SignIn) error {
 				first, err := tx.RecordJTI(ctx, hc.ID, "the-same-jti", t0.Add(time.Hour))
 				if first {
 					mu.Lock()
@@ -273,7 +274,7 @@ func TestConsumePendingKeyOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			st.InSignIn(ctx, func(tx *store.SignIn) error {
+			st.InSignIn(ctx, func(ctx context.Context, tx *store.SignIn) error {
 				to, ok, err := tx.ConsumePendingKey(ctx, hc.ID, key.Key, key.BrowserHash, t0.Add(time.Minute))
 				if ok {
 					mu.Lock()
@@ -294,7 +295,7 @@ func TestConsumePendingKeyOnce(t *testing.T) {
 	// Another browser's hash or an expired key never consumes.
 	key2, _ := sso.NewPendingKey("browser-one", "/", t0)
 	st.SavePendingKey(ctx, hc.ID, key2)
-	st.InSignIn(ctx, func(tx *store.SignIn) error {
+	st.InSignIn(ctx, func(ctx context.Context, tx *store.SignIn) error {
 		if _, ok, _ := tx.ConsumePendingKey(ctx, hc.ID, key2.Key, sso.HashBrowserID("browser-two"), t0); ok {
 			t.Error("consumed for another browser")
 		}
@@ -313,7 +314,7 @@ func TestOpenSQLiteCreatesDirectory(t *testing.T) {
 	keys, _ := secrets.Derive("store-test-master-key-0123456789abcdef")
 	box, _ := secrets.NewBox(keys.AtRest)
 	path := t.TempDir() + "/nested/dir/helpcenter.db"
-	st, err := store.Open(context.Background(), "sqlite:"+path, store.Options{Box: box, Now: time.Now})
+	st, err := store.Open(context.Background(), "sqlite:"+path, store.Options{Sealer: box, PlainText: markdown.Text, Now: time.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,8 +322,8 @@ func TestOpenSQLiteCreatesDirectory(t *testing.T) {
 	if err := st.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if st.Dialect() != "sqlite" {
-		t.Fatalf("dialect %q", st.Dialect())
+	if st.Backend() != "sqlite" {
+		t.Fatalf("dialect %q", st.Backend())
 	}
 }
 
@@ -375,7 +376,7 @@ func TestCancelledCallerDoesNotInterruptTheWriter(t *testing.T) {
 	st := openStore(t)
 	_, hc, _, _ := st.CreateWorkspace(context.Background(), store.NewWorkspace{Name: "A", Subdomain: "aaa", AdminEmail: "a@a.test", PasswordHash: "x"})
 	ctx, cancel := context.WithCancel(context.Background())
-	err := st.InSignIn(ctx, func(tx *store.SignIn) error {
+	err := st.InSignIn(ctx, func(ctx context.Context, tx *store.SignIn) error {
 		cancel()
 		_, err := tx.RecordJTI(ctx, hc.ID, "after-cancel", t0.Add(time.Hour))
 		return err
@@ -386,7 +387,7 @@ func TestCancelledCallerDoesNotInterruptTheWriter(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a cancelled caller's statement failed in the batch: %v", err)
 	}
-	st.InSignIn(context.Background(), func(tx *store.SignIn) error {
+	st.InSignIn(context.Background(), func(ctx context.Context, tx *store.SignIn) error {
 		if first, _ := tx.RecordJTI(context.Background(), hc.ID, "after-cancel", t0.Add(time.Hour)); first {
 			t.Error("the jti was not recorded")
 		}

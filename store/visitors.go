@@ -9,12 +9,11 @@ import (
 	"gorm.io/gorm"
 
 	"helpcenter/models"
-	"helpcenter/sso"
 )
 
 // SavePendingKey stores the pending key the gate hands to the partner.
-func (s *Store) SavePendingKey(ctx context.Context, helpCenterID int64, k sso.PendingKey) error {
-	return s.queries().savePendingKey(ctx, helpCenterID, k)
+func (s *Store) SavePendingKey(ctx context.Context, helpCenterID int64, k models.PendingKey) error {
+	return s.update(ctx, func(q queries) error { return q.savePendingKey(helpCenterID, k) })
 }
 
 // VisitorSession returns the live session with this id hash on this help
@@ -47,7 +46,7 @@ func (s *Store) VisitorSession(ctx context.Context, helpCenterID int64, idHash [
 // EndVisitorSession ends a session on the server (logout) and records its
 // revocation.
 func (s *Store) EndVisitorSession(ctx context.Context, helpCenterID int64, idHash []byte) error {
-	return s.sqlTx(ctx, func(q queries) error { return q.endSession(ctx, helpCenterID, idHash) })
+	return s.update(ctx, func(q queries) error { return q.endSession(helpCenterID, idHash) })
 }
 
 // RevocationsSince lists the unexpired revocations recorded after the one
@@ -66,10 +65,10 @@ func (s *Store) RevocationsSince(ctx context.Context, afterID int64, recent, now
 // placeholder user, so their first sign-in is refused (created reports it).
 func (s *Store) SetUserBanned(ctx context.Context, helpCenterID int64, email string, banned bool) (affected int64, created bool, err error) {
 	email = strings.TrimSpace(email)
-	lower := sso.NormalizeEmail(email)
-	err = s.sqlTx(ctx, func(q queries) error {
+	lower := models.EmailKey(email)
+	err = s.update(ctx, func(q queries) error {
 		now := q.now().UTC()
-		res, err := q.exec(ctx, `UPDATE users SET banned = ?, updated_at = ? WHERE help_center_id = ? AND email_lower = ?`,
+		res, err := q.exec(`UPDATE users SET banned = ?, updated_at = ? WHERE help_center_id = ? AND email_lower = ?`,
 			banned, now, helpCenterID, lower)
 		if err != nil {
 			return err
@@ -79,12 +78,12 @@ func (s *Store) SetUserBanned(ctx context.Context, helpCenterID int64, email str
 		}
 		if affected > 0 && banned {
 			// A ban ends the user's sessions now, not when they expire.
-			ids, err := q.sessionsOf(ctx, helpCenterID, lower)
+			ids, err := q.sessionsOf(helpCenterID, lower)
 			if err != nil {
 				return err
 			}
 			for _, id := range ids {
-				if err := q.endSession(ctx, helpCenterID, id); err != nil {
+				if err := q.endSession(helpCenterID, id); err != nil {
 					return err
 				}
 			}
@@ -93,7 +92,7 @@ func (s *Store) SetUserBanned(ctx context.Context, helpCenterID int64, email str
 			return nil
 		}
 		created, affected = true, 1
-		_, err = q.exec(ctx, `INSERT INTO users (help_center_id, email, email_lower, role, custom_fields, banned, created_at, updated_at)
+		_, err = q.exec(`INSERT INTO users (help_center_id, email, email_lower, role, custom_fields, banned, created_at, updated_at)
 			VALUES (?, ?, ?, ?, '{}', ?, ?, ?)`, helpCenterID, email, lower, string(models.RoleViewer), true, now, now)
 		return err
 	})
@@ -101,13 +100,13 @@ func (s *Store) SetUserBanned(ctx context.Context, helpCenterID int64, email str
 }
 
 // sessionsOf lists the session id hashes of the users with this email.
-func (q queries) sessionsOf(ctx context.Context, helpCenterID int64, emailLower string) ([][]byte, error) {
-	st, err := q.stmt(ctx, `SELECT id_hash FROM visitor_sessions WHERE help_center_id = ? AND user_id IN
+func (q queries) sessionsOf(helpCenterID int64, emailLower string) ([][]byte, error) {
+	st, err := q.stmt(q.context(), `SELECT id_hash FROM visitor_sessions WHERE help_center_id = ? AND user_id IN
 		(SELECT id FROM users WHERE help_center_id = ? AND email_lower = ?)`)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := st.QueryContext(q.callCtx(ctx), helpCenterID, helpCenterID, emailLower)
+	rows, err := st.QueryContext(q.context(), helpCenterID, helpCenterID, emailLower)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +125,7 @@ func (q queries) sessionsOf(ctx context.Context, helpCenterID int64, emailLower 
 // UserByEmail returns a help center's user by email (case-insensitively).
 func (s *Store) UserByEmail(ctx context.Context, helpCenterID int64, email string) (*models.User, error) {
 	var u models.User
-	err := s.read(ctx).Where("help_center_id = ? AND email_lower = ?", helpCenterID, sso.NormalizeEmail(email)).Order("id").Take(&u).Error
+	err := s.read(ctx).Where("help_center_id = ? AND email_lower = ?", helpCenterID, models.EmailKey(email)).Order("id").Take(&u).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, models.ErrNotFound
 	}

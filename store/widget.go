@@ -9,7 +9,6 @@ import (
 	"gorm.io/gorm"
 
 	"helpcenter/models"
-	"helpcenter/sso"
 )
 
 // HelpCenterByPublicID finds the help center a widget's app_id names.
@@ -81,23 +80,23 @@ func (s *Store) WidgetOriginAllowed(ctx context.Context, helpCenterID int64, ori
 // that row's surface and instance read in the same transaction. The
 // instance id is stored hashed: with the token it would let a call pose
 // as that instance.
-func (t *SignIn) BindWidgetJTI(ctx context.Context, helpCenterID int64, jti, instance string, keepUntil time.Time) (sso.JTIHolder, error) {
+func (t *SignIn) BindWidgetJTI(ctx context.Context, helpCenterID int64, jti, instance string, keepUntil time.Time) (models.JTIHolder, error) {
 	instanceHash := hex.EncodeToString(hash(instance))
-	first, err := t.q.recordJTI(ctx, helpCenterID, jti, SurfaceWidget, instanceHash, keepUntil)
+	first, err := t.q.recordJTI(helpCenterID, jti, SurfaceWidget, instanceHash, keepUntil)
 	if err != nil || first {
-		return sso.JTIHolder{Widget: first, SameInstance: first}, err
+		return models.JTIHolder{Widget: first, SameInstance: first}, err
 	}
-	row, err := t.q.queryRow(ctx, `SELECT surface, instance FROM used_jtis WHERE help_center_id = ? AND jti_hash = ?`,
+	row, err := t.q.queryRow(`SELECT surface, instance FROM used_jtis WHERE help_center_id = ? AND jti_hash = ?`,
 		helpCenterID, hash(jti))
 	if err != nil {
-		return sso.JTIHolder{}, err
+		return models.JTIHolder{}, err
 	}
 	var surface, instanceSeen string
 	if err := row.Scan(&surface, &instanceSeen); err != nil {
-		return sso.JTIHolder{}, err
+		return models.JTIHolder{}, err
 	}
 	widget := surface == SurfaceWidget
-	return sso.JTIHolder{
+	return models.JTIHolder{
 		Widget:       widget,
 		SameInstance: widget && subtle.ConstantTimeCompare([]byte(instanceSeen), []byte(instanceHash)) == 1,
 	}, nil

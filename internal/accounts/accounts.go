@@ -34,7 +34,7 @@ type SignupInput struct {
 // "subdomain"; any other error is the database's.
 func (s *Service) Signup(ctx context.Context, in SignupInput) (*models.Admin, *models.HelpCenter, models.FieldErrors, error) {
 	errs := models.FieldErrors{}
-	email, err := models.NormalizeEmail(in.Email)
+	email, err := models.ParseEmail(in.Email)
 	if err != nil {
 		errs["email"] = err.Error()
 	}

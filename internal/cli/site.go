@@ -92,7 +92,7 @@ func userBan(banned bool) func(context.Context, Env, []string) error {
 		if *email == "" {
 			return usagef("--email is required")
 		}
-		if _, err := models.NormalizeEmail(*email); err != nil {
+		if _, err := models.ParseEmail(*email); err != nil {
 			return usagef("--email: %v", err)
 		}
 		hc, err := helpCenter(ctx, env, *sub)

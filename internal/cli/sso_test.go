@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"helpcenter/internal/accounts"
+	"helpcenter/internal/markdown"
 	"helpcenter/internal/secrets"
 	"helpcenter/models"
 	"helpcenter/store"
@@ -27,7 +28,7 @@ func cliEnv(t *testing.T) Env {
 		t.Fatal(err)
 	}
 	now := func() time.Time { return time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC) }
-	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "hc.db"), store.Options{Box: box, Now: now})
+	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "hc.db"), store.Options{Sealer: box, PlainText: markdown.Text, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

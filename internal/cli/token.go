@@ -33,7 +33,7 @@ func tokenMint(ctx context.Context, env Env, args []string) error {
 	case *ttl < 1 || *ttl > 3600:
 		return usagef("--ttl must be between 1 and 3600 seconds")
 	}
-	if _, err := models.NormalizeEmail(*email); err != nil {
+	if _, err := models.ParseEmail(*email); err != nil {
 		return usagef("--email: %v", err)
 	}
 	if *role != "" {

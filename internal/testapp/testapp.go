@@ -22,6 +22,7 @@ import (
 	"helpcenter/handlers"
 	"helpcenter/internal/accounts"
 	"helpcenter/internal/config"
+	"helpcenter/internal/markdown"
 	"helpcenter/internal/secrets"
 	"helpcenter/internal/testdb"
 	"helpcenter/store"
@@ -107,7 +108,7 @@ func New(t testing.TB, opts ...Options) *App {
 		t.Fatal(err)
 	}
 	clock := NewClock(Start)
-	st, err := store.Open(context.Background(), cfg.Database, store.Options{Box: box, Now: clock.Now})
+	st, err := store.Open(context.Background(), cfg.Database, store.Options{Sealer: box, PlainText: markdown.Text, Now: clock.Now})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
