@@ -28,9 +28,12 @@ test-postgres:
 generate:
 	$(GO) tool templ generate
 
-## lint: go vet, gofmt and templ fmt
+## lint: go vet, staticcheck, gofmt, templ fmt and the import-graph check
+## (which package may import which: internal/archcheck)
 lint:
 	$(GO) vet $(PKGS)
+	$(GO) tool staticcheck $(PKGS)
+	$(GO) run ./internal/archcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '_templ.go$$')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) tool templ fmt -fail views

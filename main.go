@@ -17,14 +17,11 @@ import (
 	"syscall"
 	"time"
 
-	"helpcenter/handlers"
-	"helpcenter/internal/accounts"
+	"helpcenter/internal/app"
 	"helpcenter/internal/cli"
 	"helpcenter/internal/config"
 	"helpcenter/internal/demo"
-	"helpcenter/internal/markdown"
 	"helpcenter/internal/secrets"
-	"helpcenter/store"
 )
 
 func main() {
@@ -77,22 +74,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		fmt.Fprintf(stderr, "helpcenter: %v\n", err)
 		return 1
 	}
-	box, err := secrets.NewBox(keys.AtRest)
+	a, err := app.Open(ctx, app.Options{Config: cfg, Keys: keys, Log: logger, Now: time.Now})
 	if err != nil {
 		fmt.Fprintf(stderr, "helpcenter: %v\n", err)
 		return 1
 	}
-	st, err := store.Open(ctx, cfg.Database, store.Options{Sealer: box, PlainText: markdown.Text, Now: time.Now, Logger: logger})
-	if err != nil {
-		fmt.Fprintf(stderr, "helpcenter: %v\n", err)
-		return 1
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		fmt.Fprintf(stderr, "helpcenter: %v\n", err)
-		return 1
-	}
-	acc := &accounts.Service{Store: st, Now: time.Now}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		if err := a.Stop(stopCtx); err != nil {
+			fmt.Fprintf(stderr, "helpcenter: shutdown: %v\n", err)
+		}
+	}()
+	st, acc := a.Store, a.Accounts
 
 	switch cmd {
 	case "migrate":
@@ -104,7 +98,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		fmt.Fprintf(stdout, "database is at schema version %d\n", v)
 		return 0
 	case "serve":
-		return serve(ctx, cfg, keys, st, acc, logger, stdout, stderr)
+		return serve(ctx, a, logger, stdout, stderr)
 	default:
 		return cli.Run(ctx, cli.Env{Store: st, Accounts: acc, Config: cfg, Now: time.Now,
 			Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: getenv}, cmd, rest)
@@ -130,10 +124,10 @@ func masterKeys(cfg *config.Config, logger *slog.Logger) (secrets.Keys, error) {
 	return secrets.Derive(master)
 }
 
-func serve(ctx context.Context, cfg *config.Config, keys secrets.Keys, st *store.Store, acc *accounts.Service,
-	logger *slog.Logger, stdout, stderr io.Writer) int {
+func serve(ctx context.Context, a *app.App, logger *slog.Logger, stdout, stderr io.Writer) int {
+	cfg := a.Config
 	if cfg.Demo {
-		res, err := demo.Seed(ctx, st, acc, cfg)
+		res, err := demo.Seed(ctx, a.Store, a.Accounts, cfg)
 		if err != nil {
 			fmt.Fprintf(stderr, "helpcenter: demo: %v\n", err)
 			return 1
@@ -143,10 +137,9 @@ func serve(ctx context.Context, cfg *config.Config, keys secrets.Keys, st *store
 				cfg.ConsoleURL(), res.AdminEmail, res.AdminPassword, res.HelpCenterURL)
 		}
 	}
-	h := handlers.New(handlers.Deps{Config: cfg, Store: st, Accounts: acc, Keys: keys, Log: logger, Now: time.Now})
 	srv := &http.Server{
 		Addr:              cfg.Addr,
-		Handler:           h,
+		Handler:           a.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -154,21 +147,12 @@ func serve(ctx context.Context, cfg *config.Config, keys secrets.Keys, st *store
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          log.New(stderr, "http: ", 0),
 	}
+	if err := a.Start(ctx); err != nil {
+		fmt.Fprintf(stderr, "helpcenter: %v\n", err)
+		return 1
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
-	go purgeLoop(ctx, st, cfg.EventRetention, logger)
-	go func() {
-		tick := time.NewTicker(time.Second)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				_ = st.Checkpoint(ctx)
-			}
-		}
-	}()
 	logger.Info("helpcenter is listening", "addr", cfg.Addr, "console", cfg.ConsoleURL(), "demo", cfg.Demo)
 
 	select {
@@ -185,25 +169,4 @@ func serve(ctx context.Context, cfg *config.Config, keys secrets.Keys, st *store
 		return 1
 	}
 	return 0
-}
-
-// purgeLoop deletes expired pending keys, spent jtis, expired sessions and
-// events past their retention every few minutes, in small batches, so
-// those tables stay the size of live traffic without blocking sign-ins.
-func purgeLoop(ctx context.Context, st *store.Store, retention time.Duration, logger *slog.Logger) {
-	tick := time.NewTicker(5 * time.Minute)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-tick.C:
-			n, err := st.Purge(ctx, now, now.Add(-retention))
-			if err != nil && ctx.Err() == nil {
-				logger.Error("purge expired rows", "err", err)
-			} else if n > 0 {
-				logger.Info("purged expired rows", "rows", n)
-			}
-		}
-	}
 }

@@ -21,10 +21,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"helpcenter/handlers"
 	"helpcenter/internal/accounts"
+	"helpcenter/internal/app"
 	"helpcenter/internal/config"
-	"helpcenter/internal/markdown"
 	"helpcenter/internal/secrets"
 	"helpcenter/models"
 	"helpcenter/sso"
@@ -34,7 +33,7 @@ import (
 func main() {
 	database := flag.String("database", "", "database to measure (default: SQLite in a temporary directory)")
 	logins := flag.Int("logins", 20000, "sign-ins per login measurement")
-	pageSeconds := flag.Duration("pages", 5*time.Second, "duration of each page measurement")
+	pageTime := flag.Duration("pages", 5*time.Second, "duration of each page measurement")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	logRows := flag.String("logs", "1000000,10000000", "event-table sizes for the Logs view measurement (comma-separated; empty to skip)")
 	flag.Parse()
@@ -47,7 +46,7 @@ func main() {
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*database, *logins, *pageSeconds, *logRows); err != nil {
+	if err := run(*database, *logins, *pageTime, *logRows); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
@@ -59,7 +58,7 @@ const secret = "bench-shared-secret-0123456789abcdefghijklmnopqrstuvwxyz"
 // row is one line of the results table.
 type row struct{ what, result, reference, ratio, target string }
 
-func run(database string, logins int, pageSeconds time.Duration, logRows string) error {
+func run(database string, logins int, pageTime time.Duration, logRows string) error {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "helpcenter-bench")
 	if err != nil {
@@ -83,16 +82,17 @@ func run(database string, logins int, pageSeconds time.Duration, logRows string)
 		return err
 	}
 	keys, _ := secrets.Derive(cfg.SecretKey)
-	box, _ := secrets.NewBox(keys.AtRest)
-	st, err := store.Open(ctx, cfg.Database, store.Options{Sealer: box, PlainText: markdown.Text, Now: time.Now})
+	// Request logs go nowhere: a terminal would measure itself.
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, err := app.Open(ctx, app.Options{Config: cfg, Keys: keys, Log: logger, Now: time.Now})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
+	if err := a.Start(ctx); err != nil {
 		return err
 	}
-	acc := &accounts.Service{Store: st, Now: time.Now}
+	defer a.Stop(context.Background())
+	st, acc := a.Store, a.Accounts
 	_, hc, fe, err := acc.Signup(ctx, accounts.SignupInput{Email: "owner@bench.test", Password: "bench password 1", Name: "Bench", Subdomain: "bench"})
 	if err != nil || fe.Any() {
 		return fmt.Errorf("signup: %v %v", err, fe)
@@ -103,10 +103,7 @@ func run(database string, logins int, pageSeconds time.Duration, logRows string)
 	if err := st.SetVisibility(ctx, hc.ID, models.VisibilityPrivate, ""); err != nil {
 		return err
 	}
-	// Request logs go nowhere: a terminal would measure itself.
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h := handlers.New(handlers.Deps{Config: cfg, Store: st, Accounts: acc, Keys: keys, Log: logger, Now: time.Now})
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
 	addr := ln.Addr().String()
@@ -125,15 +122,15 @@ func run(database string, logins int, pageSeconds time.Duration, logRows string)
 	}
 	ceilingSingle := 0.0
 	if st.Backend() == "sqlite" {
-		single, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, "single.db"), store.Options{Sealer: box, PlainText: markdown.Text, Now: time.Now, NoGroupCommit: true})
+		singleCfg := *cfg
+		singleCfg.Database = "sqlite:" + filepath.Join(dir, "single.db")
+		sa, err := app.Open(ctx, app.Options{Config: &singleCfg, Keys: keys, Log: logger, Now: time.Now, NoGroupCommit: true})
 		if err != nil {
 			return err
 		}
-		defer single.Close()
-		if err := single.Migrate(ctx); err != nil {
-			return err
-		}
-		_, shc, fe, err := (&accounts.Service{Store: single, Now: time.Now}).Signup(ctx, accounts.SignupInput{Email: "owner@bench.test", Password: "bench password 1", Name: "Bench", Subdomain: "bench"})
+		defer sa.Stop(context.Background())
+		single := sa.Store
+		_, shc, fe, err := sa.Accounts.Signup(ctx, accounts.SignupInput{Email: "owner@bench.test", Password: "bench password 1", Name: "Bench", Subdomain: "bench"})
 		if err != nil || fe.Any() {
 			return fmt.Errorf("signup: %v %v", err, fe)
 		}
@@ -175,12 +172,12 @@ func run(database string, logins int, pageSeconds time.Duration, logRows string)
 		return err
 	}
 	fmt.Fprintln(os.Stderr, "measuring pages…")
-	page := load(addr, 64, 1<<30, pageSeconds, func(i int) *http.Request {
+	page := load(addr, 64, 1<<30, pageTime, func(i int) *http.Request {
 		req, _ := http.NewRequest(http.MethodGet, siteURL+"/", nil)
 		req.Header.Set("Cookie", cookie)
 		return req
 	})
-	bare, err := bareEcho(pageSeconds)
+	bare, err := bareEcho(pageTime)
 	if err != nil {
 		return err
 	}
@@ -199,6 +196,10 @@ func run(database string, logins int, pageSeconds time.Duration, logRows string)
 		n, err := strconv.Atoi(f)
 		if err != nil {
 			return fmt.Errorf("-logs: %v", err)
+		}
+		box, err := secrets.NewBox(keys.AtRest)
+		if err != nil {
+			return err
 		}
 		first, filtered, err := measureLogs(ctx, box, n)
 		if err != nil {

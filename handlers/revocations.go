@@ -58,6 +58,13 @@ func (h *Handler) revoked(ctx context.Context, idHash []byte) bool {
 	return ok
 }
 
+// SyncRevocations brings the set of revoked sessions up to date; the
+// composition root runs it every revocationSyncEvery, so requests find the
+// set fresh and rarely query it themselves.
+func (h *Handler) SyncRevocations(ctx context.Context) error {
+	return h.syncRevocations(ctx, h.now())
+}
+
 // syncRevocations loads the revocations recorded since the last sync (one
 // query a second per process, however busy) and forgets expired ones.
 func (h *Handler) syncRevocations(ctx context.Context, now time.Time) error {

@@ -1,7 +1,6 @@
 package models
 
 import (
-	"fmt"
 	"net/mail"
 	"strings"
 	"unicode/utf8"
@@ -29,18 +28,18 @@ var reservedSubdomains = map[string]bool{
 // hyphen, and not a reserved name.
 func ValidateSubdomain(s string) error {
 	if n := len(s); n < 3 || n > 63 {
-		return fmt.Errorf("Use 3 to 63 characters.")
+		return Problem("Use 3 to 63 characters.")
 	}
 	for _, r := range s {
 		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
-			return fmt.Errorf("Use only lowercase letters, digits and hyphens.")
+			return Problem("Use only lowercase letters, digits and hyphens.")
 		}
 	}
 	if s[0] == '-' || s[len(s)-1] == '-' {
-		return fmt.Errorf("A subdomain cannot start or end with a hyphen.")
+		return Problem("A subdomain cannot start or end with a hyphen.")
 	}
 	if reservedSubdomains[s] {
-		return fmt.Errorf("%q is reserved; please choose another subdomain.", s)
+		return Problemf("%q is reserved; please choose another subdomain.", s)
 	}
 	return nil
 }
@@ -51,10 +50,10 @@ const MinPasswordLength = 10
 // ValidatePassword checks an admin password's length.
 func ValidatePassword(p string) error {
 	if utf8.RuneCountInString(p) < MinPasswordLength {
-		return fmt.Errorf("Use at least %d characters.", MinPasswordLength)
+		return Problemf("Use at least %d characters.", MinPasswordLength)
 	}
 	if len(p) > 1024 {
-		return fmt.Errorf("Use at most 1024 characters.")
+		return Problem("Use at most 1024 characters.")
 	}
 	return nil
 }
@@ -64,11 +63,11 @@ func ValidatePassword(p string) error {
 func ParseEmail(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return "", fmt.Errorf("Enter an email address.")
+		return "", Problem("Enter an email address.")
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || !strings.Contains(s, "@") || len(s) > 254 {
-		return "", fmt.Errorf("Enter an email address like name@example.com.")
+		return "", Problem("Enter an email address like name@example.com.")
 	}
 	return EmailKey(s), nil
 }
@@ -83,10 +82,10 @@ func EmailKey(email string) string {
 // ValidateName checks a display name (help center or workspace).
 func ValidateName(s string) error {
 	if strings.TrimSpace(s) == "" {
-		return fmt.Errorf("Enter a name.")
+		return Problem("Enter a name.")
 	}
 	if utf8.RuneCountInString(s) > 100 {
-		return fmt.Errorf("Use at most 100 characters.")
+		return Problem("Use at most 100 characters.")
 	}
 	return nil
 }

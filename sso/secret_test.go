@@ -47,9 +47,3 @@ func TestValidateSecret(t *testing.T) {
 		}
 	}
 }
-
-func TestFixedClock(t *testing.T) {
-	if got := FixedClock(testNow).Now(); !got.Equal(testNow) {
-		t.Errorf("got %s", got)
-	}
-}

@@ -85,7 +85,7 @@ const (
 
 // ErrBadCredentials is the one answer for an unknown email and a wrong
 // password, so the form does not reveal which emails have accounts.
-var ErrBadCredentials = errors.New("The email or password is incorrect.")
+var ErrBadCredentials = models.Problem("The email or password is incorrect.")
 
 // ThrottledError says sign-in is refused until RetryAt.
 type ThrottledError struct{ RetryAt time.Time }

@@ -1,7 +1,6 @@
 package ssoconfig
 
 import (
-	"fmt"
 	"net"
 	"net/url"
 	"strconv"
@@ -27,24 +26,24 @@ const MaxWidgetOrigins = 50
 // can be read by anyone on the network path.
 func NormalizeOrigin(raw string) (string, error) {
 	if len(raw) > 300 {
-		return "", fmt.Errorf("Use at most 300 characters.")
+		return "", models.Problem("Use at most 300 characters.")
 	}
 	if strings.IndexFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
-		return "", fmt.Errorf("An origin cannot contain spaces or control characters.")
+		return "", models.Problem("An origin cannot contain spaces or control characters.")
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" || u.Host == "" || u.Opaque != "" {
-		return "", fmt.Errorf("Enter an origin like https://app.example.com (scheme and host, optionally a port).")
+		return "", models.Problem("Enter an origin like https://app.example.com (scheme and host, optionally a port).")
 	}
 	if u.User != nil {
-		return "", fmt.Errorf("Leave the user name and password out of the origin.")
+		return "", models.Problem("Leave the user name and password out of the origin.")
 	}
 	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.ForceQuery || strings.Contains(raw, "#") {
-		return "", fmt.Errorf("An origin has no path, query or #fragment: enter only scheme://host[:port].")
+		return "", models.Problem("An origin has no path, query or #fragment: enter only scheme://host[:port].")
 	}
 	scheme := strings.ToLower(u.Scheme)
 	if scheme != "https" && scheme != "http" {
-		return "", fmt.Errorf("Use an https:// origin.")
+		return "", models.Problem("Use an https:// origin.")
 	}
 	host := strings.ToLower(u.Hostname())
 	ip := net.ParseIP(host)
@@ -54,16 +53,16 @@ func NormalizeOrigin(raw string) (string, error) {
 	case ip != nil:
 		host = ip.String()
 	case models.NormalizeHost(host) == "" || strings.HasSuffix(host, "."):
-		return "", fmt.Errorf("The host is not a valid name; use letters, digits, hyphens and dots (punycode for international names), no wildcards.")
+		return "", models.Problem("The host is not a valid name; use letters, digits, hyphens and dots (punycode for international names), no wildcards.")
 	}
 	if scheme == "http" && !isLoopback(strings.Trim(host, "[]")) {
-		return "", fmt.Errorf("Use https://; plain http is accepted only for localhost.")
+		return "", models.Problem("Use https://; plain http is accepted only for localhost.")
 	}
 	origin := scheme + "://" + host
 	if port := u.Port(); port != "" {
 		n, err := strconv.Atoi(port)
 		if err != nil || n < 1 || n > 65535 {
-			return "", fmt.Errorf("The port is not valid; use a number from 1 to 65535.")
+			return "", models.Problem("The port is not valid; use a number from 1 to 65535.")
 		}
 		if !(scheme == "https" && n == 443 || scheme == "http" && n == 80) {
 			origin += ":" + strconv.Itoa(n)

@@ -93,7 +93,7 @@ func Validate(s models.SSOSettings, newSecret string, secretSaved bool) models.F
 func ParseTTL(s string) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(s))
 	if err != nil {
-		return 0, fmt.Errorf("Enter the Token TTL as a whole number of seconds, between %d and %d.", MinTokenTTL, MaxTokenTTL)
+		return 0, models.Problemf("Enter the Token TTL as a whole number of seconds, between %d and %d.", MinTokenTTL, MaxTokenTTL)
 	}
 	return n, nil
 }
@@ -107,28 +107,28 @@ func ParseTTL(s string) (int, error) {
 // reaches the partner's server, and it could only hide part of the address.
 func ValidateURL(raw string) error {
 	if len(raw) > maxURLLength {
-		return fmt.Errorf("Use a URL of at most %d characters.", maxURLLength)
+		return models.Problemf("Use a URL of at most %d characters.", maxURLLength)
 	}
 	if strings.IndexFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
-		return fmt.Errorf("A URL cannot contain spaces or control characters.")
+		return models.Problem("A URL cannot contain spaces or control characters.")
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" || u.Host == "" || u.Opaque != "" {
-		return fmt.Errorf("Enter a full URL, like https://app.example.com/help-center/login.")
+		return models.Problem("Enter a full URL, like https://app.example.com/help-center/login.")
 	}
 	if u.User != nil {
-		return fmt.Errorf("Leave the user name and password out of the URL.")
+		return models.Problem("Leave the user name and password out of the URL.")
 	}
 	if u.Fragment != "" || strings.Contains(raw, "#") {
-		return fmt.Errorf("Leave the #fragment out of the URL: it never reaches your server.")
+		return models.Problem("Leave the #fragment out of the URL: it never reaches your server.")
 	}
 	host := strings.ToLower(u.Hostname())
 	if host == "" {
-		return fmt.Errorf("Enter a full URL, like https://app.example.com/help-center/login.")
+		return models.Problem("Enter a full URL, like https://app.example.com/help-center/login.")
 	}
 	if port := u.Port(); port != "" {
 		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			return fmt.Errorf("The port in the URL is not valid.")
+			return models.Problem("The port in the URL is not valid.")
 		}
 	}
 	switch strings.ToLower(u.Scheme) {
@@ -138,9 +138,9 @@ func ValidateURL(raw string) error {
 		if isLoopback(host) {
 			return nil
 		}
-		return fmt.Errorf("Use an https:// URL; plain http is accepted only for localhost.")
+		return models.Problem("Use an https:// URL; plain http is accepted only for localhost.")
 	default:
-		return fmt.Errorf("Use an https:// URL.")
+		return models.Problem("Use an https:// URL.")
 	}
 }
 
@@ -159,10 +159,10 @@ func isLoopback(host string) bool {
 // exactly with a token's claim, so a control character could never match.
 func validateClaimValue(label, v string) error {
 	if utf8.RuneCountInString(v) > maxClaimValue {
-		return fmt.Errorf("Use at most %d characters for the %s.", maxClaimValue, label)
+		return models.Problemf("Use at most %d characters for the %s.", maxClaimValue, label)
 	}
 	if strings.IndexFunc(v, unicode.IsControl) >= 0 {
-		return fmt.Errorf("The %s cannot contain control characters.", label)
+		return models.Problemf("The %s cannot contain control characters.", label)
 	}
 	return nil
 }

@@ -19,10 +19,9 @@ import (
 	"testing"
 	"time"
 
-	"helpcenter/handlers"
 	"helpcenter/internal/accounts"
+	"helpcenter/internal/app"
 	"helpcenter/internal/config"
-	"helpcenter/internal/markdown"
 	"helpcenter/internal/secrets"
 	"helpcenter/internal/testdb"
 	"helpcenter/store"
@@ -54,7 +53,7 @@ type App struct {
 	Config   *config.Config
 	Store    *store.Store
 	Accounts *accounts.Service
-	Handler  *handlers.Handler
+	Handler  http.Handler
 	Clock    *Clock
 	Server   *httptest.Server
 	// Port is the server's port; BaseURL is http://localhost:<Port>.
@@ -103,29 +102,28 @@ func New(t testing.TB, opts ...Options) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	box, err := secrets.NewBox(keys.AtRest)
+	clock := NewClock(Start)
+	logs := &LogBuffer{}
+	a, err := app.Open(context.Background(), app.Options{
+		Config: cfg, Keys: keys, Log: slog.New(slog.NewTextHandler(logs, nil)), Now: clock.Now,
+		Intervals: app.Intervals{Purge: time.Hour, Checkpoint: 100 * time.Millisecond, RevocationSync: 100 * time.Millisecond},
+	})
 	if err != nil {
+		t.Fatalf("open the app: %v", err)
+	}
+	if err := a.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	clock := NewClock(Start)
-	st, err := store.Open(context.Background(), cfg.Database, store.Options{Sealer: box, PlainText: markdown.Text, Now: clock.Now})
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	if err := st.Migrate(context.Background()); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	logs := &LogBuffer{}
-	logger := slog.New(slog.NewTextHandler(logs, nil))
-	acc := &accounts.Service{Store: st, Now: clock.Now}
-	h := handlers.New(handlers.Deps{Config: cfg, Store: st, Accounts: acc, Keys: keys, Log: logger, Now: clock.Now})
+	st, acc, h := a.Store, a.Accounts, a.Handler
 	srv := httptest.NewUnstartedServer(h)
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
-		st.Close()
+		if err := a.Stop(context.Background()); err != nil {
+			t.Errorf("stop the app: %v", err)
+		}
 	})
 	return &App{Config: cfg, Store: st, Accounts: acc, Handler: h, Clock: clock, Server: srv,
 		Port: port, BaseURL: "http://localhost:" + port, Logs: logs}

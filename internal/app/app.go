@@ -1,0 +1,158 @@
+// Package app is the composition root: the one place that builds the
+// store, the services and the HTTP handler from the configuration, and
+// owns the background jobs. main, the test harness and the benchmark all
+// start the product through it, so none of them can wire it differently.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"helpcenter/handlers"
+	"helpcenter/internal/accounts"
+	"helpcenter/internal/config"
+	"helpcenter/internal/markdown"
+	"helpcenter/internal/secrets"
+	"helpcenter/store"
+)
+
+// Intervals say how often each background job runs. Tests pass their own.
+type Intervals struct {
+	// Purge deletes expired pending keys, spent jtis, expired sessions and
+	// events past their retention, in small batches.
+	Purge time.Duration
+	// Checkpoint copies SQLite's write-ahead log back into the database
+	// beside the writer, so commits never pay for it.
+	Checkpoint time.Duration
+	// RevocationSync brings this process's set of ended visitor sessions up
+	// to date, so a request finds it fresh instead of querying itself.
+	RevocationSync time.Duration
+}
+
+// DefaultIntervals are the server's.
+var DefaultIntervals = Intervals{Purge: 5 * time.Minute, Checkpoint: time.Second, RevocationSync: time.Second}
+
+// Options configure Open.
+type Options struct {
+	Config *config.Config
+	Keys   secrets.Keys
+	Log    *slog.Logger
+	Now    func() time.Time
+	// Intervals of the background jobs; the zero value means DefaultIntervals.
+	Intervals Intervals
+	// NoGroupCommit: see store.Options (the benchmark's one-commit ceiling).
+	NoGroupCommit bool
+}
+
+// App is the product, built and migrated.
+type App struct {
+	Config   *config.Config
+	Store    *store.Store
+	Accounts *accounts.Service
+	Handler  *handlers.Handler
+
+	log       *slog.Logger
+	now       func() time.Time
+	intervals Intervals
+
+	mu      sync.Mutex
+	cancel  context.CancelFunc
+	running sync.WaitGroup
+}
+
+// Open builds the product on the configured database and migrates it.
+// Background jobs run only once Start is called: a CLI command needs the
+// store, not a purge.
+func Open(ctx context.Context, o Options) (*App, error) {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Intervals == (Intervals{}) {
+		o.Intervals = DefaultIntervals
+	}
+	box, err := secrets.NewBox(o.Keys.AtRest)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, o.Config.Database, store.Options{
+		Sealer: box, PlainText: markdown.Text, Now: o.Now, Logger: o.Log, NoGroupCommit: o.NoGroupCommit,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	acc := &accounts.Service{Store: st, Now: o.Now}
+	h := handlers.New(handlers.Deps{Config: o.Config, Store: st, Accounts: acc, Keys: o.Keys, Log: o.Log, Now: o.Now})
+	return &App{Config: o.Config, Store: st, Accounts: acc, Handler: h, log: o.Log, now: o.Now, intervals: o.Intervals}, nil
+}
+
+// Start runs the background jobs until Stop. Calling it twice is an error.
+func (a *App) Start(ctx context.Context) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.cancel != nil {
+		return errors.New("app: already started")
+	}
+	ctx, a.cancel = context.WithCancel(ctx)
+	retention := a.Config.EventRetention
+	a.every(ctx, a.intervals.Purge, "purge expired rows", func(ctx context.Context) error {
+		now := a.now()
+		n, err := a.Store.Purge(ctx, now, now.Add(-retention))
+		if n > 0 {
+			a.log.Info("purged expired rows", "rows", n)
+		}
+		return err
+	})
+	a.every(ctx, a.intervals.Checkpoint, "checkpoint the write-ahead log", a.Store.Checkpoint)
+	a.every(ctx, a.intervals.RevocationSync, "sync revoked sessions", a.Handler.SyncRevocations)
+	return nil
+}
+
+// every runs job each interval until ctx ends. A failure is logged and the
+// job runs again next time: none of them is worth stopping the server for.
+func (a *App) every(ctx context.Context, interval time.Duration, what string, job func(context.Context) error) {
+	a.running.Add(1)
+	go func() {
+		defer a.running.Done()
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				if err := job(ctx); err != nil && ctx.Err() == nil {
+					a.log.Error(what, "err", err)
+				}
+			}
+		}
+	}()
+}
+
+// Stop ends the background jobs, waits for them (at most until ctx ends),
+// then closes the store: queued writes fail with store.ErrClosed and the
+// writer finishes the batch it is running.
+func (a *App) Stop(ctx context.Context) error {
+	a.mu.Lock()
+	if a.cancel != nil {
+		a.cancel()
+	}
+	a.mu.Unlock()
+	done := make(chan struct{})
+	go func() { a.running.Wait(); close(done) }()
+	var errs []error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		errs = append(errs, fmt.Errorf("background jobs still running at shutdown: %w", ctx.Err()))
+	}
+	errs = append(errs, a.Store.Close())
+	return errors.Join(errs...)
+}
