@@ -19,6 +19,7 @@ import (
 	"helpcenter/internal/ratelimit"
 	"helpcenter/internal/secrets"
 	"helpcenter/models"
+	"helpcenter/sso"
 	"helpcenter/store"
 )
 
@@ -26,6 +27,7 @@ import (
 type Deps struct {
 	Config   *config.Config
 	Store    *store.Store
+	SignIns  sso.Store
 	Accounts *accounts.Service
 	Keys     secrets.Keys
 	Log      *slog.Logger
@@ -38,6 +40,7 @@ type Deps struct {
 type Handler struct {
 	cfg      *config.Config
 	store    *store.Store
+	signIns  sso.Store
 	accounts *accounts.Service
 	log      *slog.Logger
 	now      func() time.Time
@@ -61,6 +64,7 @@ func New(d Deps) *Handler {
 	h := &Handler{
 		cfg:      d.Config,
 		store:    d.Store,
+		signIns:  d.SignIns,
 		accounts: d.Accounts,
 		log:      d.Log,
 		now:      d.Now,

@@ -73,43 +73,33 @@ func (h *Handler) startSignIn(c echo.Context, returnTo string) error {
 	if err != nil {
 		return err
 	}
-	settings, err := h.ssoSettings(hc)
+	center, err := h.ssoHelpCenter(hc)
 	if err != nil {
 		return err
 	}
-	now := h.now()
-	if rej := sso.CheckConfigured(settings); rej != nil || hc.LoginURL == "" {
-		if rej == nil {
-			rej = &sso.Rejection{Reason: sso.ReasonSSONotConfigured, Detail: "no Login URL is saved"}
-		}
-		if err := h.store.LogEvent(c.Request().Context(), h.event(c, now, rej.Reason, rej.Detail, "", "")); err != nil {
-			return err
-		}
-		return h.rejectionPage(c, rej, returnTo)
-	}
 	browserID := h.browserID(c)
-	if browserID == "" {
+	newBrowser := browserID == ""
+	if newBrowser {
 		if browserID, err = sso.NewBrowserID(); err != nil {
 			return err
 		}
+	}
+	out, err := sso.StartSignIn(c.Request().Context(), h.signIns, center, h.browser(c, browserID), returnTo, h.now())
+	if err != nil {
+		return err
+	}
+	if out.Rejection != nil {
+		return h.rejectionPage(c, out.Rejection, returnTo)
+	}
+	if newBrowser {
 		h.setCookie(c, browserIDCookie, browserID, int(browserIDTTL.Seconds()))
 	}
-	key, err := sso.NewPendingKey(browserID, returnTo, now)
-	if err != nil {
-		return err
-	}
-	if err := h.store.SavePendingKey(c.Request().Context(), hc.ID, key); err != nil {
-		return err
-	}
-	login, err := url.Parse(hc.LoginURL)
-	if err != nil {
-		return err
-	}
-	q := login.Query()
-	q.Set("subdomain", hc.Subdomain)
-	q.Set("key", key.Key)
-	login.RawQuery = q.Encode()
-	return c.Redirect(http.StatusFound, login.String())
+	return c.Redirect(http.StatusFound, out.RedirectTo)
+}
+
+// browser is who asks, as sso sees them.
+func (h *Handler) browser(c echo.Context, browserID string) sso.Browser {
+	return sso.Browser{ID: browserID, IP: c.RealIP(), UserAgent: c.Request().UserAgent()}
 }
 
 // browserID is this browser's id cookie, or "".
@@ -120,9 +110,16 @@ func (h *Handler) browserID(c echo.Context) string {
 	return ""
 }
 
-// ssoSettings is the help center's JWT configuration for sso.Verify. The
+// ssoHelpCenter is the help center as the sign-in flow needs it. The
 // secret is opened from the database on every request, so a regenerated
 // secret takes effect at once in every process.
+func (h *Handler) ssoHelpCenter(hc *models.HelpCenter) (sso.HelpCenter, error) {
+	settings, err := h.ssoSettings(hc)
+	return sso.HelpCenter{ID: hc.ID, Subdomain: hc.Subdomain, LoginURL: hc.LoginURL,
+		AllowUnsolicited: hc.AllowUnsolicited, Settings: settings}, err
+}
+
+// ssoSettings is the help center's JWT configuration for sso.Verify.
 func (h *Handler) ssoSettings(hc *models.HelpCenter) (sso.Settings, error) {
 	s := sso.Settings{Enabled: hc.SSOEnabled, Issuer: hc.Issuer, Audience: hc.Audience, TTL: time.Duration(hc.TokenTTL) * time.Second}
 	if hc.HasSecret() {
@@ -154,19 +151,6 @@ func (h *Handler) rateLimited(c echo.Context, retry time.Duration) error {
 	secs := setRetryAfter(c, retry)
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return render(c, http.StatusTooManyRequests, site.RateLimited(site.RateLimitedPage{Chrome: h.siteChrome(c, "Too many attempts"), RetryAfter: secs}))
-}
-
-// event starts an event row for this request.
-func (h *Handler) event(c echo.Context, now time.Time, reason sso.ReasonCode, detail, email, jti string) *models.Event {
-	hc, _ := tenantFrom(c)
-	name := models.EventRedirectSucceeded
-	if reason != "" {
-		name = models.EventRedirectRejected
-	}
-	return &models.Event{
-		HelpCenterID: hc.ID, CreatedAt: now, Event: name, Reason: string(reason), Detail: detail,
-		Email: email, JTI: jti, IP: c.RealIP(), UserAgent: c.Request().UserAgent(),
-	}
 }
 
 // passwordPage shows the shared-password form.

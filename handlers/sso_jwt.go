@@ -1,17 +1,13 @@
 package handlers
 
 import (
-	"context"
-	"crypto/rand"
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"helpcenter/models"
 	"helpcenter/sso"
-	"helpcenter/store"
 	"helpcenter/views/site"
 )
 
@@ -46,108 +42,37 @@ func (h *Handler) ssoJWT(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	now := h.now()
-	settings, err := h.ssoSettings(hc)
+	center, err := h.ssoHelpCenter(hc)
 	if err != nil {
 		return err
 	}
-	claims, rej := sso.Verify(token, settings, now)
-	if rej != nil {
-		if err := h.store.LogEvent(ctx, h.event(c, now, rej.Reason, rej.Detail, rej.Email, rej.JTI)); err != nil {
-			return err
-		}
-		return h.rejectionPage(c, rej, "/")
-	}
-
+	b := h.browser(c, browserID)
 	// The browser's current session, read from the database: the repeat
 	// rule needs the jti that opened it and where it went.
-	var origin *sso.SessionOrigin
-	var current *models.VisitorSession
 	if sess, ok := visitorSessionFrom(c); ok {
-		current, _, err = h.store.VisitorSession(ctx, hc.ID, sess.IDHash, now)
-		switch {
-		case errors.Is(err, models.ErrNotFound):
-			current = nil
-		case err != nil:
+		b.Current, _, err = h.store.VisitorSession(ctx, hc.ID, sess.IDHash, now)
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
 			return err
-		default:
-			origin = &sso.SessionOrigin{JTI: current.JTI, OpenedAt: current.CreatedAt}
 		}
 	}
-	var (
-		outcome    *sso.Rejection
-		repeat     string
-		to         string
-		newSession *visitorClaims
-	)
-	err = h.store.InSignIn(ctx, func(ctx context.Context, tx *store.SignIn) error {
-		var err error
-		// Step 11 commits even when a later step rejects: a jti is taken
-		// once, whatever happens after.
-		if repeat, outcome, err = sso.CheckReplay(ctx, tx, hc.ID, claims, origin, now); err != nil {
-			return err
-		}
-		switch {
-		case outcome != nil:
-		case repeat != "":
-			to = current.ReturnTo
-		default:
-			var red sso.KeyRedemption
-			if red, outcome, err = sso.RedeemPendingKey(ctx, tx, hc.ID, claims, browserID, hc.AllowUnsolicited, now); err != nil || outcome != nil {
-				break
-			}
-			to = red.ReturnTo
-			if red.Unsolicited {
-				to = sso.CleanReturnTo(returnTo)
-			}
-			var user models.ProvisionedUser
-			if user, outcome, err = sso.Provision(ctx, tx, hc.ID, claims, now); err != nil || outcome != nil {
-				break
-			}
-			v := visitorClaims{HelpCenterID: hc.ID, UserID: user.ID, OpenedAt: now.UTC(), ExpiresAt: now.Add(visitorTTL).UTC(),
-				Role: claims.Role, Name: claims.Name}
-			if _, err = rand.Read(v.ID[:]); err != nil {
-				break
-			}
-			var old []byte
-			if current != nil {
-				old = current.IDHash
-			}
-			newSession = &v
-			err = tx.OpenSession(ctx, old, &models.VisitorSession{IDHash: v.idHash(), HelpCenterID: hc.ID, UserID: user.ID,
-				JTI: claims.JTI, ReturnTo: to, CreatedAt: v.OpenedAt, ExpiresAt: v.ExpiresAt})
-		}
-		if err != nil {
-			return err
-		}
-		if outcome != nil {
-			return tx.LogEvent(ctx, h.event(c, now, outcome.Reason, outcome.Detail, claims.Email, claims.JTI))
-		}
-		detail := "signed in and sent to " + to
-		if repeat != "" {
-			detail = repeat + "; sent on to " + to + " again"
-		}
-		return tx.LogEvent(ctx, h.event(c, now, "", detail, claims.Email, claims.JTI))
-	})
+	out, err := sso.SignIn(ctx, h.signIns, center, b, token, returnTo, now)
 	if err != nil {
 		// Fail closed: no session, and the visitor sees a server error.
-		return errors.Join(errors.New("sso/jwt: the sign-in transaction failed"), err)
+		return err
 	}
-	if outcome != nil {
-		return h.rejectionPage(c, outcome, "/")
+	if out.Rejection != nil {
+		return h.rejectionPage(c, out.Rejection, "/")
 	}
-	if newSession != nil {
-		if current != nil {
-			h.revocations.add(current.IDHash, current.ExpiresAt)
+	if out.Opened != nil {
+		if out.Ended != nil {
+			h.revocations.add(out.Ended.IDHash, out.Ended.ExpiresAt)
 		}
-		if err := h.setVisitorCookie(c, *newSession); err != nil {
+		if err := h.setVisitorCookie(c, visitorClaimsOf(hc.ID, out.Opened)); err != nil {
 			return err
 		}
 		h.clearCookie(c, signedOutCookie)
 	}
-	if !strings.HasPrefix(to, "/") {
-		to = "/"
-	}
-	return c.Redirect(http.StatusSeeOther, to)
+	return c.Redirect(http.StatusSeeOther, out.RedirectTo)
 }
 
 // ssoJWTHead refuses HEAD: a link checker's HEAD must consume nothing.

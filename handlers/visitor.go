@@ -16,7 +16,6 @@ const (
 	browserIDCookie   = "hc_bid"
 	signedOutCookie   = "hc_signed_out"
 	sitePassCookie    = "hc_site_pass"
-	visitorTTL        = 12 * time.Hour
 	browserIDTTL      = 30 * 24 * time.Hour
 	signedOutTTL      = 5 * time.Minute
 	sitePasswordTTL   = 12 * time.Hour

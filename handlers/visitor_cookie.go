@@ -1,13 +1,13 @@
 package handlers
 
 import (
-	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"time"
 	"unicode/utf8"
 
 	"helpcenter/models"
+	"helpcenter/sso"
 )
 
 // A visitor session lives in its cookie, encrypted and signed with keys
@@ -31,10 +31,7 @@ type visitorClaims struct {
 	Name         string
 }
 
-func (v visitorClaims) idHash() []byte {
-	sum := sha256.Sum256(v.ID[:])
-	return sum[:]
-}
+func (v visitorClaims) idHash() []byte { return sso.SessionIDHash(v.ID) }
 
 var roleByte = map[models.Role]byte{models.RoleViewer: 1, models.RoleEditor: 2, models.RoleAdmin: 3}
 var byteRole = map[byte]models.Role{1: models.RoleViewer, 2: models.RoleEditor, 3: models.RoleAdmin}
@@ -82,4 +79,10 @@ func unmarshalVisitor(b []byte) (visitorClaims, error) {
 	}
 	v.Role, v.Name = role, string(b[visitorHeader:])
 	return v, nil
+}
+
+// visitorClaimsOf is the cookie of a session a sign-in opened.
+func visitorClaimsOf(helpCenterID int64, s *sso.OpenedSession) visitorClaims {
+	return visitorClaims{ID: s.ID, HelpCenterID: helpCenterID, UserID: s.UserID, OpenedAt: s.OpenedAt,
+		ExpiresAt: s.ExpiresAt, Role: s.Role, Name: s.Name}
 }

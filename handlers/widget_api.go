@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -15,7 +14,6 @@ import (
 	"helpcenter/internal/markdown"
 	"helpcenter/models"
 	"helpcenter/sso"
-	"helpcenter/store"
 )
 
 // The widget API (SPEC section 8) answers the embedded widget on the
@@ -118,12 +116,9 @@ func (h *Handler) widgetRateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// widgetAuth checks the partner's token on every call: checks 0–10 by
-// sso.Verify, the instance id, step 11 bound to the widget instance and
-// step 14 after provisioning (SPEC sections 4, 5 and 8). Every rejection
-// is 401 with WWW-Authenticate: Bearer error="invalid_token", the reason
-// as JSON, and a widget_jwt.rejected row. Accepted calls write no row: a
-// widget makes many, and the rows are for what went wrong.
+// widgetAuth checks the partner's token on every call (sso.WidgetCall).
+// Every rejection is 401 with WWW-Authenticate: Bearer
+// error="invalid_token" and the reason as JSON.
 func (h *Handler) widgetAuth(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		call, _ := widgetCallFrom(c)
@@ -138,50 +133,19 @@ func (h *Handler) widgetAuth(next echo.HandlerFunc) echo.HandlerFunc {
 			return widgetFail(c, http.StatusUnauthorized, "missing_token",
 				"send the partner's JWT in an Authorization: Bearer header")
 		}
-		ctx := req.Context()
-		now := h.now()
-		settings, err := h.ssoSettings(hc)
+		center, err := h.ssoHelpCenter(hc)
 		if err != nil {
 			return err
 		}
-		instance := req.Header.Get(widgetInstanceHeader)
-		claims, rej := sso.Verify(token, settings, now)
-		if rej == nil {
-			// Judged after checks 0–10, so a bad token reports its own
-			// reason first, and before step 11, which needs the instance.
-			rej = sso.CheckInstanceID(claims, instance)
-		}
-		if rej != nil {
-			if err := h.store.LogEvent(ctx, h.widgetEvent(c, hc, now, rej)); err != nil {
-				return err
-			}
-			return widgetReject(c, rej)
-		}
-		err = h.store.InSignIn(ctx, func(ctx context.Context, tx *store.SignIn) error {
-			var err error
-			// The binding commits even when step 14 then rejects: a jti
-			// is taken once, whatever happens after.
-			if rej, err = sso.CheckWidgetReplay(ctx, tx, hc.ID, claims, instance); err != nil {
-				return err
-			}
-			if rej == nil {
-				if _, rej, err = sso.Provision(ctx, tx, hc.ID, claims, now); err != nil {
-					return err
-				}
-			}
-			if rej != nil {
-				return tx.LogEvent(ctx, h.widgetEvent(c, hc, now, rej))
-			}
-			return nil
-		})
+		out, err := sso.WidgetCall(req.Context(), h.signIns, center, h.browser(c, ""), token, req.Header.Get(widgetInstanceHeader), h.now())
 		if err != nil {
 			// Fail closed: no answer but a server error.
-			return errors.Join(errors.New("widget api: the sign-in transaction failed"), err)
+			return err
 		}
-		if rej != nil {
-			return widgetReject(c, rej)
+		if out.Rejection != nil {
+			return widgetReject(c, out.Rejection)
 		}
-		call.Role = claims.Role
+		call.Role = out.Role
 		return next(c)
 	}
 }
@@ -203,15 +167,6 @@ func bearerToken(header string) (string, bool) {
 func widgetReject(c echo.Context, rej *sso.Rejection) error {
 	c.Response().Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 	return widgetFail(c, http.StatusUnauthorized, string(rej.Reason), rej.Detail)
-}
-
-// widgetEvent is the widget_jwt.rejected row of a rejection. Email and jti
-// are set by sso only from a token whose signature verified.
-func (h *Handler) widgetEvent(c echo.Context, hc *models.HelpCenter, now time.Time, rej *sso.Rejection) *models.Event {
-	return &models.Event{
-		HelpCenterID: hc.ID, CreatedAt: now, Event: models.EventWidgetRejected, Reason: string(rej.Reason),
-		Detail: rej.Detail, Email: rej.Email, JTI: rej.JTI, IP: c.RealIP(), UserAgent: c.Request().UserAgent(),
-	}
 }
 
 // widgetCategory is a category as the widget shows it.

@@ -1,0 +1,288 @@
+package sso
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"helpcenter/models"
+)
+
+// This file is the sign-in itself, read top to bottom: StartSignIn hands
+// the browser to the partner (SPEC section 3, steps 1–3), SignIn judges
+// the token that comes back (checks 0–14, provisioning, the session and
+// where the visitor goes), WidgetCall judges the widget's token on every
+// call (section 8). Each returns one Outcome and writes exactly one event
+// row for it, in the transaction that carries the outcome. The HTTP layer
+// binds the request, calls one of them, and renders the Outcome.
+
+// SessionLifetime is how long a visitor session opened by a sign-in lasts.
+const SessionLifetime = 12 * time.Hour
+
+// SignInTx is one sign-in's transaction: the jti it takes, the key it
+// consumes, the user it provisions, the session it opens and the event
+// row all commit together or not at all.
+type SignInTx interface {
+	JTIRecorder
+	WidgetJTIBinder
+	PendingKeyStore
+	UserProvisioner
+	// OpenSession saves sess, ending the browser's previous session (old
+	// is its id hash, nil when none) and recording that revocation.
+	OpenSession(ctx context.Context, old []byte, sess *models.VisitorSession) error
+	LogEvent(ctx context.Context, e *models.Event) error
+}
+
+// Store is what signing in needs of storage.
+type Store interface {
+	// InSignIn runs fn in one write transaction; fn's error rolls it back.
+	// fn must pass on the ctx it is given.
+	InSignIn(ctx context.Context, fn func(ctx context.Context, tx SignInTx) error) error
+	// LogEvent writes one row outside a transaction: a rejection decided
+	// before anything was touched.
+	LogEvent(ctx context.Context, e *models.Event) error
+	// SavePendingKey keeps the key the gate hands to the partner.
+	SavePendingKey(ctx context.Context, helpCenterID int64, k models.PendingKey) error
+}
+
+// HelpCenter is what a sign-in needs to know of the help center.
+type HelpCenter struct {
+	ID        int64
+	Subdomain string
+	LoginURL  string
+	// AllowUnsolicited accepts tokens no pending key asked for (sign-ins
+	// started from the partner's app).
+	AllowUnsolicited bool
+	Settings         Settings
+}
+
+// Browser is who is asking, as the request shows it.
+type Browser struct {
+	// ID is the raw browser-id cookie, "" when the request had none.
+	ID        string
+	IP        string
+	UserAgent string
+	// Current is the browser's current session as the store holds it
+	// (the jti that opened it, where it went); nil when it has none.
+	Current *models.VisitorSession
+}
+
+// Outcome is what came of one attempt. Rejection is nil when it was
+// accepted.
+type Outcome struct {
+	Rejection *Rejection
+	// Email and JTI are the verified token's, "" before its signature
+	// verified.
+	Email, JTI string
+	// Role is the verified token's role (what the visitor may read).
+	Role models.Role
+	// RedirectTo is where the visitor goes next: a path on the help
+	// center for SignIn, the partner's Login URL for StartSignIn.
+	RedirectTo string
+	// PendingKey is the key StartSignIn handed out.
+	PendingKey *models.PendingKey
+	// Opened is the session SignIn opened; nil for a rejection or a
+	// harmless repeat, which keeps the browser's session.
+	Opened *OpenedSession
+	// Ended is the browser's previous session, ended by the rotation.
+	Ended *models.VisitorSession
+}
+
+// OpenedSession is a visitor session a sign-in opened. The cookie carries
+// ID; the store keeps only IDHash, so a database read cannot mint cookies.
+type OpenedSession struct {
+	ID        [32]byte
+	UserID    int64
+	OpenedAt  time.Time
+	ExpiresAt time.Time
+	Role      models.Role
+	Name      string
+}
+
+// IDHash names the session in the store and in revocations.
+func (s *OpenedSession) IDHash() []byte { return SessionIDHash(s.ID) }
+
+// SessionIDHash is the stored form of a session id.
+func SessionIDHash(id [32]byte) []byte {
+	sum := sha256.Sum256(id[:])
+	return sum[:]
+}
+
+// StartSignIn is steps 1–3: when the help center can sign anyone in, it
+// saves a pending key bound to the browser (browserID, which the caller
+// creates when the browser has none) and returnTo, and sends the browser
+// to the Login URL with the key. Otherwise it writes the
+// sso_not_configured row and returns that rejection.
+func StartSignIn(ctx context.Context, st Store, hc HelpCenter, b Browser, returnTo string, now time.Time) (Outcome, error) {
+	rej := CheckConfigured(hc.Settings)
+	if rej == nil && hc.LoginURL == "" {
+		rej = &Rejection{Reason: ReasonSSONotConfigured, Detail: "no Login URL is saved"}
+	}
+	if rej != nil {
+		out := Outcome{Rejection: rej}
+		return out, st.LogEvent(ctx, redirectFlow.event(hc.ID, b, now, out, ""))
+	}
+	login, err := url.Parse(hc.LoginURL)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("the saved Login URL does not parse: %w", err)
+	}
+	key, err := NewPendingKey(b.ID, returnTo, now)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if err := st.SavePendingKey(ctx, hc.ID, key); err != nil {
+		return Outcome{}, fmt.Errorf("save the pending key: %w", err)
+	}
+	q := login.Query()
+	q.Set("subdomain", hc.Subdomain)
+	q.Set("key", key.Key)
+	login.RawQuery = q.Encode()
+	return Outcome{RedirectTo: login.String(), PendingKey: &key}, nil
+}
+
+// SignIn judges the token a browser brought back to /sso/jwt: checks 0–10
+// (Verify), 11 (a jti is taken once; a harmless repeat sends the visitor
+// on), 12–13 (the pending key), provisioning and 14 (bans), then opens a
+// session in place of the browser's current one. returnTo is the
+// request's own return_to, used only by an unsolicited sign-in. A storage
+// error is returned as an error: the caller fails closed.
+func SignIn(ctx context.Context, st Store, hc HelpCenter, b Browser, token, returnTo string, now time.Time) (Outcome, error) {
+	claims, rej := Verify(token, hc.Settings, now)
+	if rej != nil {
+		out := Outcome{Rejection: rej, Email: rej.Email, JTI: rej.JTI}
+		return out, st.LogEvent(ctx, redirectFlow.event(hc.ID, b, now, out, ""))
+	}
+	var origin *SessionOrigin
+	if cur := b.Current; cur != nil {
+		origin = &SessionOrigin{JTI: cur.JTI, OpenedAt: cur.CreatedAt}
+	}
+	var out Outcome
+	err := st.InSignIn(ctx, func(ctx context.Context, tx SignInTx) error {
+		// Set afresh on every run: a transaction may be retried.
+		out = Outcome{Email: claims.Email, JTI: claims.JTI, Role: claims.Role}
+		// Step 11 commits even when a later step rejects: a jti is taken
+		// once, whatever happens after.
+		repeat, rej, err := CheckReplay(ctx, tx, hc.ID, claims, origin, now)
+		if err != nil {
+			return err
+		}
+		if rej == nil && repeat != "" {
+			out.RedirectTo = b.Current.ReturnTo
+			return tx.LogEvent(ctx, redirectFlow.event(hc.ID, b, now, out, repeat+"; sent on to "+out.RedirectTo+" again"))
+		}
+		if rej == nil {
+			rej, err = openSession(ctx, tx, hc, b, claims, returnTo, now, &out)
+			if err != nil {
+				return err
+			}
+		}
+		out.Rejection = rej
+		return tx.LogEvent(ctx, redirectFlow.event(hc.ID, b, now, out, "signed in and sent to "+out.RedirectTo))
+	})
+	if err != nil {
+		return Outcome{}, fmt.Errorf("the sign-in transaction failed: %w", err)
+	}
+	if !strings.HasPrefix(out.RedirectTo, "/") {
+		out.RedirectTo = "/"
+	}
+	return out, nil
+}
+
+// openSession is steps 12–14 and the session rotation of an accepted
+// token that is not a repeat.
+func openSession(ctx context.Context, tx SignInTx, hc HelpCenter, b Browser, claims *Claims, returnTo string, now time.Time, out *Outcome) (*Rejection, error) {
+	red, rej, err := RedeemPendingKey(ctx, tx, hc.ID, claims, b.ID, hc.AllowUnsolicited, now)
+	if err != nil || rej != nil {
+		return rej, err
+	}
+	out.RedirectTo = red.ReturnTo
+	if red.Unsolicited {
+		out.RedirectTo = CleanReturnTo(returnTo)
+	}
+	user, rej, err := Provision(ctx, tx, hc.ID, claims, now)
+	if err != nil || rej != nil {
+		return rej, err
+	}
+	s := &OpenedSession{UserID: user.ID, OpenedAt: now.UTC(), ExpiresAt: now.Add(SessionLifetime).UTC(),
+		Role: claims.Role, Name: claims.Name}
+	if _, err := rand.Read(s.ID[:]); err != nil {
+		return nil, err
+	}
+	var old []byte
+	if b.Current != nil {
+		old = b.Current.IDHash
+	}
+	err = tx.OpenSession(ctx, old, &models.VisitorSession{IDHash: s.IDHash(), HelpCenterID: hc.ID, UserID: user.ID,
+		JTI: claims.JTI, ReturnTo: out.RedirectTo, CreatedAt: s.OpenedAt, ExpiresAt: s.ExpiresAt})
+	if err != nil {
+		return nil, err
+	}
+	out.Opened, out.Ended = s, b.Current
+	return nil, nil
+}
+
+// WidgetCall judges the token of one widget API call (SPEC section 8):
+// checks 0–10, the instance id, step 11 bound to the widget instance,
+// provisioning and step 14. A rejection writes a widget_jwt.rejected row;
+// an accepted call writes none (a widget makes many calls, and the rows
+// are for what went wrong).
+func WidgetCall(ctx context.Context, st Store, hc HelpCenter, b Browser, token, instance string, now time.Time) (Outcome, error) {
+	claims, rej := Verify(token, hc.Settings, now)
+	if rej == nil {
+		// Judged after checks 0–10, so a bad token reports its own reason
+		// first, and before step 11, which needs the instance.
+		rej = CheckInstanceID(claims, instance)
+	}
+	if rej != nil {
+		out := Outcome{Rejection: rej, Email: rej.Email, JTI: rej.JTI}
+		return out, st.LogEvent(ctx, widgetAPI.event(hc.ID, b, now, out, ""))
+	}
+	out := Outcome{Email: claims.Email, JTI: claims.JTI, Role: claims.Role}
+	err := st.InSignIn(ctx, func(ctx context.Context, tx SignInTx) error {
+		// The binding commits even when step 14 then rejects: a jti is
+		// taken once, whatever happens after.
+		rej, err := CheckWidgetReplay(ctx, tx, hc.ID, claims, instance)
+		if err != nil {
+			return err
+		}
+		if rej == nil {
+			if _, rej, err = Provision(ctx, tx, hc.ID, claims, now); err != nil {
+				return err
+			}
+		}
+		if out.Rejection = rej; rej != nil {
+			return tx.LogEvent(ctx, widgetAPI.event(hc.ID, b, now, out, ""))
+		}
+		return nil
+	})
+	if err != nil {
+		return Outcome{}, fmt.Errorf("the widget sign-in transaction failed: %w", err)
+	}
+	return out, nil
+}
+
+// surface names the event rows of one way in (SPEC section 6).
+type surface struct{ succeeded, rejected string }
+
+var (
+	redirectFlow = surface{succeeded: models.EventRedirectSucceeded, rejected: models.EventRedirectRejected}
+	// The widget logs rejections only: a widget makes many calls, and the
+	// rows are for what went wrong.
+	widgetAPI = surface{rejected: models.EventWidgetRejected}
+)
+
+// event is the one row of an outcome: rejected with its reason and
+// detail, or succeeded with detail. Email and jti are set only from a
+// token whose signature verified.
+func (s surface) event(helpCenterID int64, b Browser, now time.Time, out Outcome, detail string) *models.Event {
+	e := &models.Event{HelpCenterID: helpCenterID, CreatedAt: now, Event: s.succeeded,
+		Detail: detail, Email: out.Email, JTI: out.JTI, IP: b.IP, UserAgent: b.UserAgent}
+	if out.Rejection != nil {
+		e.Event, e.Reason, e.Detail = s.rejected, string(out.Rejection.Reason), out.Rejection.Detail
+	}
+	return e
+}
