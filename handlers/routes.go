@@ -4,92 +4,101 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"helpcenter/handlers/console"
+	"helpcenter/handlers/site"
+	"helpcenter/handlers/web"
 )
 
 // consoleRoutes lists every route of the console (the base host).
 func (h *Handler) consoleRoutes(e *echo.Echo) {
-	h.staticRoutes(e)
+	staticRoutes(e)
+	e.GET("/robots.txt", site.Robots)
 	e.GET("/healthz", h.healthz)
 
 	// The embedded widget and its API are called from partners' pages on
 	// other origins and authenticated by the partner's JWT, never by a
 	// cookie: outside the CSRF and admin-session group.
-	e.GET("/js/init.js", h.widgetInit)
-	api := e.Group("/api/widget/v1", h.widgetCORS, h.widgetRateLimit, h.widgetAuth)
-	// OPTIONS beside each GET so that widgetCORS answers its preflight.
+	w := h.widget
+	e.GET("/js/init.js", w.Script)
+	api := e.Group("/api/widget/v1", w.CORS, w.RateLimit, w.Auth)
+	// OPTIONS beside each GET so that CORS answers its preflight.
 	for path, handler := range map[string]echo.HandlerFunc{
-		"/articles": h.widgetArticles, "/articles/:slug": h.widgetArticle, "/search": h.widgetSearch,
+		"/articles": w.Articles, "/articles/:slug": w.Article, "/search": w.Search,
 	} {
 		api.Match([]string{http.MethodGet, http.MethodOptions}, path, handler)
 	}
 
-	app := e.Group("", h.csrfMiddleware(nil), h.loadAdmin)
-	app.GET("/", h.consoleHome)
-	app.GET("/signup", h.signupShow)
-	app.POST("/signup", h.signupCreate)
-	app.GET("/login", h.loginShow)
-	app.POST("/login", h.loginCreate)
-	app.POST("/logout", h.logout)
+	c := h.console
+	app := e.Group("", web.CSRF(h.cfg.Secure(), nil), c.LoadAdmin)
+	app.GET("/", c.Home)
+	app.GET("/signup", c.SignupShow)
+	app.POST("/signup", c.SignupCreate)
+	app.GET("/login", c.LoginShow)
+	app.POST("/login", c.LoginCreate)
+	app.POST("/logout", c.Logout)
 	if h.cfg.Demo {
-		app.GET("/demo/partner/login", h.demoPartnerShow)
-		app.POST("/demo/partner/login", h.demoPartnerSubmit)
+		app.GET("/demo/partner/login", h.demo.Show)
+		app.POST("/demo/partner/login", h.demo.Submit)
 	}
 
-	admin := app.Group("", requireAdmin, h.forgetAfterWrite)
-	admin.GET("/settings/account", h.accountShow)
-	admin.POST("/settings/account/password", h.accountPassword)
-	admin.GET("/settings/general", h.settingsGeneralShow)
-	admin.POST("/settings/general", h.settingsGeneralSave)
-	admin.GET("/articles", h.articlesList)
-	admin.GET("/articles/new", h.articleNew)
-	admin.POST("/articles", h.articleCreate)
-	admin.POST("/articles/preview", h.articlePreview)
-	admin.GET("/articles/:id", h.articleEdit)
-	admin.POST("/articles/:id", h.articleUpdate)
-	admin.POST("/articles/:id/publish", h.articlePublish)
-	admin.POST("/articles/:id/unpublish", h.articleUnpublish)
-	admin.POST("/articles/:id/delete", h.articleDelete)
-	admin.GET("/categories", h.categoriesList)
-	admin.POST("/categories", h.categoryCreate)
-	admin.GET("/categories/:id", h.categoryEdit)
-	admin.POST("/categories/:id", h.categoryUpdate)
-	admin.POST("/categories/:id/delete", h.categoryDelete)
-	admin.GET("/settings/security/sso", h.ssoSettingsShow)
-	admin.POST("/settings/security/sso/enabled", h.ssoSwitchSave)
-	admin.POST("/settings/security/sso/notify", h.ssoNotifyMe)
-	admin.GET("/settings/security/sso/jwt", h.jwtSettingsShow)
-	admin.POST("/settings/security/sso/jwt", h.jwtSettingsApply)
-	admin.POST("/settings/security/sso/jwt/generate", h.jwtSecretGenerate)
-	admin.POST("/settings/security/sso/jwt/regenerate", h.jwtSecretRegenerate)
-	admin.GET("/settings/security/sso/tester", h.ssoTesterShow)
-	admin.POST("/settings/security/sso/tester", h.ssoTesterRun)
-	admin.GET("/settings/logs", h.logsShow)
-	admin.GET("/settings/logs.csv", h.logsCSV)
-	admin.GET("/settings/widget", h.settingsWidgetShow)
-	admin.POST("/settings/widget", h.settingsWidgetSave)
-	admin.POST("/settings/widget/preview-token", h.settingsWidgetPreviewToken)
+	admin := app.Group("", console.RequireAdmin, c.ForgetAfterWrite)
+	admin.GET("/settings/account", c.AccountShow)
+	admin.POST("/settings/account/password", c.AccountPassword)
+	admin.GET("/settings/general", c.SettingsGeneralShow)
+	admin.POST("/settings/general", c.SettingsGeneralSave)
+	admin.GET("/articles", c.ArticlesList)
+	admin.GET("/articles/new", c.ArticleNew)
+	admin.POST("/articles", c.ArticleCreate)
+	admin.POST("/articles/preview", c.ArticlePreview)
+	admin.GET("/articles/:id", c.ArticleEdit)
+	admin.POST("/articles/:id", c.ArticleUpdate)
+	admin.POST("/articles/:id/publish", c.ArticlePublish)
+	admin.POST("/articles/:id/unpublish", c.ArticleUnpublish)
+	admin.POST("/articles/:id/delete", c.ArticleDelete)
+	admin.GET("/categories", c.CategoriesList)
+	admin.POST("/categories", c.CategoryCreate)
+	admin.GET("/categories/:id", c.CategoryEdit)
+	admin.POST("/categories/:id", c.CategoryUpdate)
+	admin.POST("/categories/:id/delete", c.CategoryDelete)
+	admin.GET("/settings/security/sso", c.SSOSettingsShow)
+	admin.POST("/settings/security/sso/enabled", c.SSOSwitchSave)
+	admin.POST("/settings/security/sso/notify", c.SSONotifyMe)
+	admin.GET("/settings/security/sso/jwt", c.JWTSettingsShow)
+	admin.POST("/settings/security/sso/jwt", c.JWTSettingsApply)
+	admin.POST("/settings/security/sso/jwt/generate", c.JWTSecretGenerate)
+	admin.POST("/settings/security/sso/jwt/regenerate", c.JWTSecretRegenerate)
+	admin.GET("/settings/security/sso/tester", c.SSOTesterShow)
+	admin.POST("/settings/security/sso/tester", c.SSOTesterRun)
+	admin.GET("/settings/logs", c.LogsShow)
+	admin.GET("/settings/logs.csv", c.LogsCSV)
+	admin.GET("/settings/widget", c.SettingsWidgetShow)
+	admin.POST("/settings/widget", c.SettingsWidgetSave)
+	admin.POST("/settings/widget/preview-token", c.SettingsWidgetPreviewToken)
 }
 
 // siteRoutes lists every route of a help center (its subdomain or custom
 // domain); the tenant is already resolved from the host.
 func (h *Handler) siteRoutes(e *echo.Echo) {
-	h.staticRoutes(e)
+	staticRoutes(e)
+	e.GET("/robots.txt", site.Robots)
 
+	s := h.site
 	// /sso/jwt and /logout take no CSRF token: the partner's redirect and
 	// a plain "Sign out" link must work (SPEC section 7).
 	skipCSRF := func(c echo.Context) bool { p := c.Path(); return p == "/sso/jwt" || p == "/logout" }
-	s := e.Group("", h.csrfMiddleware(skipCSRF), h.loadVisitor)
-	s.GET("/sso/jwt", h.ssoJWT)
-	s.POST("/sso/jwt", h.ssoJWT)
-	s.HEAD("/sso/jwt", h.ssoJWTHead)
-	s.GET("/sso/login", h.ssoLogin)
-	s.GET("/logout", h.siteLogout)
-	s.POST("/logout", h.siteLogout)
-	s.POST("/password", h.passwordSubmit)
+	g := e.Group("", web.CSRF(h.cfg.Secure(), skipCSRF), s.LoadVisitor)
+	g.GET("/sso/jwt", s.SignIn)
+	g.POST("/sso/jwt", s.SignIn)
+	g.HEAD("/sso/jwt", s.SignInHead)
+	g.GET("/sso/login", s.Login)
+	g.GET("/logout", s.Logout)
+	g.POST("/logout", s.Logout)
+	g.POST("/password", s.PasswordSubmit)
 
-	pages := s.Group("", h.gate)
-	pages.GET("/", h.siteHome)
-	pages.GET("/categories/:slug", h.siteCategory)
-	pages.GET("/articles/:slug", h.siteArticle)
-	pages.GET("/search", h.siteSearch)
+	pages := g.Group("", s.Gate)
+	pages.GET("/", s.Home)
+	pages.GET("/categories/:slug", s.Category)
+	pages.GET("/articles/:slug", s.Article)
+	pages.GET("/search", s.Search)
 }

@@ -5,12 +5,11 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"helpcenter/models"
 	"helpcenter/static"
 )
 
 // staticRoutes are served on every host and never gated (SPEC section 3).
-func (h *Handler) staticRoutes(e *echo.Echo) {
+func staticRoutes(e *echo.Echo) {
 	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler()))
 	e.GET("/favicon.ico", func(c echo.Context) error {
 		b, err := static.File("favicon.svg")
@@ -19,12 +18,5 @@ func (h *Handler) staticRoutes(e *echo.Echo) {
 		}
 		c.Response().Header().Set("Cache-Control", "public, max-age=86400")
 		return c.Blob(http.StatusOK, "image/svg+xml", b)
-	})
-	e.GET("/robots.txt", func(c echo.Context) error {
-		body := "User-agent: *\nDisallow: /\n"
-		if hc, ok := tenantFrom(c); ok && hc.Visibility == models.VisibilityPublic {
-			body = "User-agent: *\nAllow: /\n"
-		}
-		return c.String(http.StatusOK, body)
 	})
 }

@@ -1,4 +1,4 @@
-package handlers
+package console
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"helpcenter/handlers/web"
 	"helpcenter/internal/ssoconfig"
 	"helpcenter/models"
 	"helpcenter/sso"
@@ -16,19 +17,19 @@ import (
 
 // widgetPage is Settings → Widget for the signed-in admin's help center.
 func (h *Handler) widgetPage(c echo.Context) (console.WidgetPage, error) {
-	a, _ := adminFrom(c)
+	a, _ := theAdmin.Get(c)
 	hc := a.HelpCenter
 	p := console.WidgetPage{
 		Chrome: h.chrome(c, "Widget", "widget"),
-		AppID:  hc.PublicID, BaseURL: h.cfg.ConsoleURL(),
+		AppID:  hc.PublicID, BaseURL: h.Config.ConsoleURL(),
 		PreviewEmail: sso.PreviewEmail(hc.Subdomain),
 	}
-	origins, err := h.store.WidgetOrigins(c.Request().Context(), hc.ID)
+	origins, err := h.Store.WidgetOrigins(c.Request().Context(), hc.ID)
 	if err != nil {
 		return p, err
 	}
 	p.Origins = strings.Join(origins, "\n")
-	settings, err := h.ssoSettings(hc)
+	settings, err := web.SSOSettings(h.Store, hc)
 	if err != nil {
 		return p, err
 	}
@@ -36,17 +37,17 @@ func (h *Handler) widgetPage(c echo.Context) (console.WidgetPage, error) {
 	return p, nil
 }
 
-func (h *Handler) settingsWidgetShow(c echo.Context) error {
+func (h *Handler) SettingsWidgetShow(c echo.Context) error {
 	p, err := h.widgetPage(c)
 	if err != nil {
 		return err
 	}
 	p.Saved = c.QueryParam("saved") == "1"
-	return render(c, http.StatusOK, console.Widget(p))
+	return web.Render(c, http.StatusOK, console.Widget(p))
 }
 
-func (h *Handler) settingsWidgetSave(c echo.Context) error {
-	a, _ := adminFrom(c)
+func (h *Handler) SettingsWidgetSave(c echo.Context) error {
+	a, _ := theAdmin.Get(c)
 	p, err := h.widgetPage(c)
 	if err != nil {
 		return err
@@ -55,13 +56,13 @@ func (h *Handler) settingsWidgetSave(c echo.Context) error {
 	origins, msg := parseWidgetOrigins(p.Origins)
 	if msg != "" {
 		p.Errors = models.FieldErrors{"origins": msg}
-		return render(c, http.StatusUnprocessableEntity, console.Widget(p))
+		return web.Render(c, http.StatusUnprocessableEntity, console.Widget(p))
 	}
-	err = h.store.SetWidgetOrigins(c.Request().Context(), a.HelpCenter.WorkspaceID, a.HelpCenter.ID, origins)
+	err = h.Store.SetWidgetOrigins(c.Request().Context(), a.HelpCenter.WorkspaceID, a.HelpCenter.ID, origins)
 	if err != nil {
 		return err
 	}
-	return redirect(c, "/settings/widget?saved=1")
+	return web.Redirect(c, "/settings/widget?saved=1")
 }
 
 // parseWidgetOrigins reads the "Allowed widget origins" textarea: one
@@ -108,21 +109,21 @@ type previewToken struct {
 	JWT string `json:"jwt"`
 }
 
-// settingsWidgetPreviewToken signs a short-lived viewer token for the
+// SettingsWidgetPreviewToken signs a short-lived viewer token for the
 // widget preview on Settings → Widget (see sso.PreviewToken for why this
 // is safe). It is a POST with the CSRF header, so another site cannot make
 // an admin's browser fetch one, and no-store, so no cache keeps it.
-func (h *Handler) settingsWidgetPreviewToken(c echo.Context) error {
-	a, _ := adminFrom(c)
+func (h *Handler) SettingsWidgetPreviewToken(c echo.Context) error {
+	a, _ := theAdmin.Get(c)
 	c.Response().Header().Set("Cache-Control", "no-store")
-	settings, err := h.ssoSettings(a.HelpCenter)
+	settings, err := web.SSOSettings(h.Store, a.HelpCenter)
 	if err != nil {
 		return err
 	}
 	if rej := sso.CheckConfigured(settings); rej != nil {
-		return c.JSON(http.StatusConflict, widgetError{Error: string(rej.Reason), Detail: rej.Detail})
+		return c.JSON(http.StatusConflict, web.APIError{Error: string(rej.Reason), Detail: rej.Detail})
 	}
-	tok, err := sso.PreviewToken(settings, a.HelpCenter.Subdomain, h.now())
+	tok, err := sso.PreviewToken(settings, a.HelpCenter.Subdomain, h.Now())
 	if err != nil {
 		return errors.Join(errors.New("sign a preview token"), err)
 	}

@@ -1,17 +1,37 @@
-package handlers
+// Package demopartner is the demo partner app of HELPCENTER_DEMO: the
+// partner's sign-in page that signs a token for the demo help center, so a
+// newcomer can walk the whole redirect flow without writing a line.
+package demopartner
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"helpcenter/handlers/web"
 	"helpcenter/internal/demo"
 	"helpcenter/models"
 	"helpcenter/sso"
 	"helpcenter/views/console"
 )
+
+// Store is what the demo partner reads.
+type Store interface {
+	HelpCenterBySubdomain(ctx context.Context, subdomain string) (*models.HelpCenter, error)
+	JWTSecret(hc *models.HelpCenter) (string, error)
+}
+
+// Handler is the demo partner app.
+type Handler struct {
+	Store Store
+	Now   func() time.Time
+	// HelpCenterURL is the address of a help center by its subdomain.
+	HelpCenterURL func(subdomain string) string
+}
 
 // demoSamples are the demo partner app's sample users, one per role.
 var demoSamples = []console.DemoUser{
@@ -20,11 +40,11 @@ var demoSamples = []console.DemoUser{
 	{Name: "Ada Admin", Email: "ada@acme.test", Role: "admin"},
 }
 
-// demoPartnerShow is the demo partner app's sign-in page. It exists only
+// Show is the demo partner app's sign-in page. It exists only
 // with HELPCENTER_DEMO on (the route is not registered otherwise).
-func (h *Handler) demoPartnerShow(c echo.Context) error {
+func (h *Handler) Show(c echo.Context) error {
 	p := console.DemoPartnerPage{
-		CSRF: csrfToken(c), Subdomain: c.QueryParam("subdomain"), Key: c.QueryParam("key"),
+		CSRF: web.CSRFToken(c), Subdomain: c.QueryParam("subdomain"), Key: c.QueryParam("key"),
 		User: demoSamples[0], Samples: demoSamples,
 	}
 	for _, u := range demoSamples {
@@ -33,15 +53,15 @@ func (h *Handler) demoPartnerShow(c echo.Context) error {
 		}
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render(c, http.StatusOK, console.DemoPartner(p))
+	return web.Render(c, http.StatusOK, console.DemoPartner(p))
 }
 
-// demoPartnerSubmit signs a token for the demo help center — and only for
+// Submit signs a token for the demo help center — and only for
 // it: signing for any subdomain would make this page an oracle for every
 // tenant's secret — and sends the visitor to its /sso/jwt.
-func (h *Handler) demoPartnerSubmit(c echo.Context) error {
+func (h *Handler) Submit(c echo.Context) error {
 	ctx := c.Request().Context()
-	hc, err := h.store.HelpCenterBySubdomain(ctx, demo.Subdomain)
+	hc, err := h.Store.HelpCenterBySubdomain(ctx, demo.Subdomain)
 	if err != nil {
 		return echo.NewHTTPError(http.StatusNotFound)
 	}
@@ -58,11 +78,11 @@ func (h *Handler) demoPartnerSubmit(c echo.Context) error {
 	}
 	key := c.FormValue("key")
 	if errs.Any() {
-		return render(c, http.StatusUnprocessableEntity, console.DemoPartner(console.DemoPartnerPage{
-			CSRF: csrfToken(c), Subdomain: demo.Subdomain, Key: key, User: user, Samples: demoSamples, Errors: errs,
+		return web.Render(c, http.StatusUnprocessableEntity, console.DemoPartner(console.DemoPartnerPage{
+			CSRF: web.CSRFToken(c), Subdomain: demo.Subdomain, Key: key, User: user, Samples: demoSamples, Errors: errs,
 		}))
 	}
-	secret, err := h.store.JWTSecret(hc)
+	secret, err := h.Store.JWTSecret(hc)
 	if err != nil {
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "The demo help center has no shared secret yet: apply JWT settings in the console first.")
 	}
@@ -72,7 +92,7 @@ func (h *Handler) demoPartnerSubmit(c echo.Context) error {
 			return err
 		}
 	}
-	now := h.now().Unix()
+	now := h.Now().Unix()
 	claims := map[string]any{
 		"jti": jti, "iss": demo.Issuer, "iat": now, "exp": now + 120,
 		"email": user.Email, "name": user.Name, "role": user.Role, "external_id": "demo-" + user.Email,
@@ -89,5 +109,5 @@ func (h *Handler) demoPartnerSubmit(c echo.Context) error {
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	c.Response().Header().Set("Referrer-Policy", "no-referrer")
-	return c.Redirect(http.StatusFound, h.cfg.HelpCenterURL(hc.Subdomain)+"/sso/jwt?"+url.Values{"jwt": {token}}.Encode())
+	return c.Redirect(http.StatusFound, h.HelpCenterURL(hc.Subdomain)+"/sso/jwt?"+url.Values{"jwt": {token}}.Encode())
 }

@@ -1,4 +1,4 @@
-package handlers
+package site
 
 import (
 	"net/http"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"helpcenter/handlers/web"
 	"helpcenter/internal/markdown"
 	"helpcenter/models"
 	"helpcenter/views/site"
@@ -21,51 +22,51 @@ const (
 // relatedLimit is how many other articles of its category an article lists.
 const relatedLimit = 5
 
-func (h *Handler) siteCategory(c echo.Context) error {
-	hc, _ := tenantFrom(c)
+func (h *Handler) Category(c echo.Context) error {
+	hc, _ := web.Tenant.Get(c)
 	ctx := c.Request().Context()
-	cat, err := h.store.CategoryBySlug(ctx, hc.ID, c.Param("slug"))
+	cat, err := h.Store.CategoryBySlug(ctx, hc.ID, c.Param("slug"))
 	if err != nil {
 		return err
 	}
-	articles, err := h.store.PublishedArticles(ctx, hc.ID, visitorRole(c), &cat.ID)
+	articles, err := h.Store.PublishedArticles(ctx, hc.ID, visitorRole(c), &cat.ID)
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, site.Category(site.CategoryPage{
+	return web.Render(c, http.StatusOK, site.Category(site.CategoryPage{
 		Chrome: h.siteChrome(c, cat.Name), Name: cat.Name, Description: cat.Description,
 		Articles: articleLinks(articles, 0, 0),
 	}))
 }
 
-// siteArticle shows an article the visitor may read. A draft, or one
+// Article shows an article the visitor may read. A draft, or one
 // beyond the visitor's role, is a 404 like a missing one (not a 403), so
 // its existence does not leak.
-func (h *Handler) siteArticle(c echo.Context) error {
-	hc, _ := tenantFrom(c)
+func (h *Handler) Article(c echo.Context) error {
+	hc, _ := web.Tenant.Get(c)
 	ctx := c.Request().Context()
 	role := visitorRole(c)
-	art, err := h.store.PublishedArticleBySlug(ctx, hc.ID, role, c.Param("slug"))
+	art, err := h.Store.PublishedArticleBySlug(ctx, hc.ID, role, c.Param("slug"))
 	if err != nil {
 		return err
 	}
 	p := site.ArticlePage{
 		Chrome: h.siteChrome(c, art.Title), Title: art.Title,
-		Updated: art.UpdatedAt.Format(dateFormat), Body: markdown.HTML(art.Body),
+		Updated: art.UpdatedAt.Format(web.DateFormat), Body: markdown.HTML(art.Body),
 	}
 	if art.CategoryID != nil {
-		cat, err := h.store.Category(ctx, hc.ID, *art.CategoryID)
+		cat, err := h.Store.Category(ctx, hc.ID, *art.CategoryID)
 		if err != nil {
 			return err
 		}
 		p.CategoryName, p.CategoryURL = cat.Name, "/categories/"+cat.Slug
-		siblings, err := h.store.PublishedArticles(ctx, hc.ID, role, &cat.ID)
+		siblings, err := h.Store.PublishedArticles(ctx, hc.ID, role, &cat.ID)
 		if err != nil {
 			return err
 		}
 		p.Related = articleLinks(siblings, art.ID, relatedLimit)
 	}
-	return render(c, http.StatusOK, site.Article(p))
+	return web.Render(c, http.StatusOK, site.Article(p))
 }
 
 // articleLinks lists articles as links, leaving out skipID, at most limit
@@ -84,10 +85,10 @@ func articleLinks(articles []models.Article, skipID int64, limit int) []site.Art
 	return links
 }
 
-// siteSearch searches the articles the visitor may read; without a query
+// Search searches the articles the visitor may read; without a query
 // it shows the search form.
-func (h *Handler) siteSearch(c echo.Context) error {
-	hc, _ := tenantFrom(c)
+func (h *Handler) Search(c echo.Context) error {
+	hc, _ := web.Tenant.Get(c)
 	q := strings.TrimSpace(c.QueryParam("q"))
 	if utf8.RuneCountInString(q) > maxQueryLength {
 		q = string([]rune(q)[:maxQueryLength])
@@ -96,7 +97,7 @@ func (h *Handler) siteSearch(c echo.Context) error {
 	p.Chrome.Query = q
 	if q != "" {
 		p.Chrome.Title = "Search: " + q
-		results, err := h.store.SearchArticles(c.Request().Context(), hc.ID, visitorRole(c), q, searchLimit)
+		results, err := h.Store.SearchArticles(c.Request().Context(), hc.ID, visitorRole(c), q, searchLimit)
 		if err != nil {
 			return err
 		}
@@ -106,5 +107,5 @@ func (h *Handler) siteSearch(c echo.Context) error {
 			})
 		}
 	}
-	return render(c, http.StatusOK, site.Search(p))
+	return web.Render(c, http.StatusOK, site.Search(p))
 }

@@ -1,10 +1,11 @@
-package handlers
+package console
 
 import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
+	"helpcenter/handlers/web"
 	"helpcenter/models"
 	"helpcenter/views/console"
 )
@@ -20,29 +21,29 @@ var upcomingProviders = []struct{ key, name, description string }{
 
 // ssoEndpoint is where partner apps send tokens for this help center.
 func (h *Handler) ssoEndpoint(hc *models.HelpCenter) string {
-	return h.cfg.HelpCenterURL(hc.Subdomain) + "/sso/jwt"
+	return h.Config.HelpCenterURL(hc.Subdomain) + "/sso/jwt"
 }
 
-func (h *Handler) ssoSettingsShow(c echo.Context) error {
-	a, _ := adminFrom(c)
+func (h *Handler) SSOSettingsShow(c echo.Context) error {
+	a, _ := theAdmin.Get(c)
 	hc := a.HelpCenter
-	wishes, err := h.store.ProviderWishes(c.Request().Context(), a.Admin.ID)
+	wishes, err := h.Store.ProviderWishes(c.Request().Context(), a.Admin.ID)
 	if err != nil {
 		return err
 	}
 	p := console.SSOPage{
 		Chrome:        h.chrome(c, "Single sign-on", "sso"),
-		Switch:        console.SSOSwitch{CSRF: csrfToken(c), Enabled: hc.SSOEnabled, HasSecret: hc.HasSecret()},
-		HelpCenterURL: h.cfg.HelpCenterURL(hc.Subdomain),
+		Switch:        console.SSOSwitch{CSRF: web.CSRFToken(c), Enabled: hc.SSOEnabled, HasSecret: hc.HasSecret()},
+		HelpCenterURL: h.Config.HelpCenterURL(hc.Subdomain),
 		Endpoint:      h.ssoEndpoint(hc),
 		JWTStatus:     jwtStatus(hc),
 	}
 	for _, pr := range upcomingProviders {
 		p.Providers = append(p.Providers, console.ProviderCard{
-			CSRF: csrfToken(c), Key: pr.key, Name: pr.name, Description: pr.description, Wished: wishes[pr.key],
+			CSRF: web.CSRFToken(c), Key: pr.key, Name: pr.name, Description: pr.description, Wished: wishes[pr.key],
 		})
 	}
-	return render(c, http.StatusOK, console.SSO(p))
+	return web.Render(c, http.StatusOK, console.SSO(p))
 }
 
 func jwtStatus(hc *models.HelpCenter) string {
@@ -56,11 +57,11 @@ func jwtStatus(hc *models.HelpCenter) string {
 	}
 }
 
-// ssoSwitchSave turns single sign-on on or off. The form says which
+// SSOSwitchSave turns single sign-on on or off. The form says which
 // ("enabled" is 1 or 0) rather than flipping the saved value, so a double
 // submission cannot undo itself.
-func (h *Handler) ssoSwitchSave(c echo.Context) error {
-	a, _ := adminFrom(c)
+func (h *Handler) SSOSwitchSave(c echo.Context) error {
+	a, _ := theAdmin.Get(c)
 	hc := a.HelpCenter
 	var on bool
 	switch c.FormValue("enabled") {
@@ -70,31 +71,31 @@ func (h *Handler) ssoSwitchSave(c echo.Context) error {
 	default:
 		return echo.NewHTTPError(http.StatusBadRequest, "Choose on or off for single sign-on.")
 	}
-	if err := h.store.SetSSOEnabled(c.Request().Context(), hc.WorkspaceID, hc.ID, on, a.Admin.Email); err != nil {
+	if err := h.Store.SetSSOEnabled(c.Request().Context(), hc.WorkspaceID, hc.ID, on, a.Admin.Email); err != nil {
 		return err
 	}
 	if !isHTMX(c) {
-		return redirect(c, "/settings/security/sso")
+		return web.Redirect(c, "/settings/security/sso")
 	}
-	return render(c, http.StatusOK, console.SSOSwitchForm(console.SSOSwitch{CSRF: csrfToken(c), Enabled: on, HasSecret: hc.HasSecret()}))
+	return web.Render(c, http.StatusOK, console.SSOSwitchForm(console.SSOSwitch{CSRF: web.CSRFToken(c), Enabled: on, HasSecret: hc.HasSecret()}))
 }
 
-// ssoNotifyMe records that this admin wants to hear when a provider ships.
-func (h *Handler) ssoNotifyMe(c echo.Context) error {
-	a, _ := adminFrom(c)
+// SSONotifyMe records that this admin wants to hear when a provider ships.
+func (h *Handler) SSONotifyMe(c echo.Context) error {
+	a, _ := theAdmin.Get(c)
 	key := c.FormValue("provider")
 	for _, pr := range upcomingProviders {
 		if pr.key != key {
 			continue
 		}
-		if err := h.store.RecordProviderWish(c.Request().Context(), a.Admin.ID, a.HelpCenter.ID, key); err != nil {
+		if err := h.Store.RecordProviderWish(c.Request().Context(), a.Admin.ID, a.HelpCenter.ID, key); err != nil {
 			return err
 		}
 		if !isHTMX(c) {
-			return redirect(c, "/settings/security/sso#provider-"+key)
+			return web.Redirect(c, "/settings/security/sso#provider-"+key)
 		}
-		return render(c, http.StatusOK, console.ProviderCardView(console.ProviderCard{
-			CSRF: csrfToken(c), Key: key, Name: pr.name, Description: pr.description, Wished: true,
+		return web.Render(c, http.StatusOK, console.ProviderCardView(console.ProviderCard{
+			CSRF: web.CSRFToken(c), Key: key, Name: pr.name, Description: pr.description, Wished: true,
 		}))
 	}
 	return echo.NewHTTPError(http.StatusBadRequest, "There is no upcoming provider by that name.")

@@ -1,4 +1,4 @@
-package handlers
+package console
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"helpcenter/handlers/web"
 	"helpcenter/internal/accounts"
 	"helpcenter/models"
 	"helpcenter/store"
@@ -17,36 +18,36 @@ import (
 
 // chrome is the console frame for the signed-in admin.
 func (h *Handler) chrome(c echo.Context, title, active string) layout.ConsoleChrome {
-	a, _ := adminFrom(c)
+	a, _ := theAdmin.Get(c)
 	return layout.ConsoleChrome{
-		Title: title, Active: active, CSRF: csrfToken(c),
+		Title: title, Active: active, CSRF: web.CSRFToken(c),
 		AdminEmail: a.Admin.Email, HelpCenterName: a.HelpCenter.Name,
-		HelpCenterURL: h.cfg.HelpCenterURL(a.HelpCenter.Subdomain),
+		HelpCenterURL: h.Config.HelpCenterURL(a.HelpCenter.Subdomain),
 	}
 }
 
 func (h *Handler) generalPage(c echo.Context) console.GeneralPage {
-	a, _ := adminFrom(c)
+	a, _ := theAdmin.Get(c)
 	hc := a.HelpCenter
 	return console.GeneralPage{
 		Chrome: h.chrome(c, "General", "general"),
 		Name:   hc.Name, CustomDomain: hc.CustomDomain, Visibility: string(hc.Visibility),
 		HasSitePassword: hc.SitePasswordHash != "",
-		Subdomain:       hc.Subdomain, HelpCenterURL: h.cfg.HelpCenterURL(hc.Subdomain),
+		Subdomain:       hc.Subdomain, HelpCenterURL: h.Config.HelpCenterURL(hc.Subdomain),
 	}
 }
 
-func (h *Handler) settingsGeneralShow(c echo.Context) error {
+func (h *Handler) SettingsGeneralShow(c echo.Context) error {
 	p := h.generalPage(c)
 	p.Saved = c.QueryParam("saved") == "1"
-	return render(c, http.StatusOK, console.General(p))
+	return web.Render(c, http.StatusOK, console.General(p))
 }
 
 // minSitePassword is the shortest shared site password accepted.
 const minSitePassword = 8
 
-func (h *Handler) settingsGeneralSave(c echo.Context) error {
-	a, _ := adminFrom(c)
+func (h *Handler) SettingsGeneralSave(c echo.Context) error {
+	a, _ := theAdmin.Get(c)
 	p := h.generalPage(c)
 	p.Name = strings.TrimSpace(c.FormValue("name"))
 	p.CustomDomain = strings.TrimSpace(c.FormValue("custom_domain"))
@@ -63,7 +64,7 @@ func (h *Handler) settingsGeneralSave(c echo.Context) error {
 		switch {
 		case domain == "" || !strings.Contains(domain, "."):
 			errs["custom_domain"] = "Enter a host name like help.example.com, without https:// or a path."
-		case domain == h.cfg.BaseHost() || strings.HasSuffix(domain, "."+h.cfg.BaseHost()):
+		case domain == h.Config.BaseHost() || strings.HasSuffix(domain, "."+h.Config.BaseHost()):
 			errs["custom_domain"] = "Use a domain of your own, not one of ours."
 		}
 	}
@@ -79,7 +80,7 @@ func (h *Handler) settingsGeneralSave(c echo.Context) error {
 	}
 	if errs.Any() {
 		p.Errors = errs
-		return render(c, http.StatusUnprocessableEntity, console.General(p))
+		return web.Render(c, http.StatusUnprocessableEntity, console.General(p))
 	}
 
 	upd := store.GeneralSettings{Name: p.Name, CustomDomain: domain, Visibility: vis}
@@ -90,14 +91,14 @@ func (h *Handler) settingsGeneralSave(c echo.Context) error {
 		}
 		upd.SitePasswordHash = hash
 	}
-	err := h.store.UpdateGeneral(c.Request().Context(), a.HelpCenter.WorkspaceID, a.HelpCenter.ID, upd)
+	err := h.Store.UpdateGeneral(c.Request().Context(), a.HelpCenter.WorkspaceID, a.HelpCenter.ID, upd)
 	var conflict *models.ConflictError
 	if errors.As(err, &conflict) {
 		p.Errors = models.FieldErrors{"custom_domain": "Another help center already uses this domain."}
-		return render(c, http.StatusUnprocessableEntity, console.General(p))
+		return web.Render(c, http.StatusUnprocessableEntity, console.General(p))
 	}
 	if err != nil {
 		return err
 	}
-	return redirect(c, "/settings/general?saved=1")
+	return web.Redirect(c, "/settings/general?saved=1")
 }

@@ -1,6 +1,11 @@
-package handlers
+// Package widgetapi is the widget surface (SPEC section 8): /js/init.js and
+// the JSON API the embedded widget calls from partners' pages,
+// cross-origin, authenticated by the partner's JWT on every call and never
+// by a cookie.
+package widgetapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -11,16 +16,43 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"helpcenter/handlers/web"
 	"helpcenter/internal/markdown"
+	"helpcenter/internal/ratelimit"
 	"helpcenter/models"
 	"helpcenter/sso"
 )
 
+// Store is what the widget API reads.
+type Store interface {
+	web.SecretOpener
+	HelpCenterByPublicID(ctx context.Context, publicID string) (*models.HelpCenter, error)
+	WidgetOriginAllowed(ctx context.Context, helpCenterID int64, origin string) (bool, error)
+	PublishedArticles(ctx context.Context, helpCenterID int64, role models.Role, categoryID *int64) ([]models.Article, error)
+	PublishedArticleBySlug(ctx context.Context, helpCenterID int64, role models.Role, slug string) (*models.Article, error)
+	SearchArticles(ctx context.Context, helpCenterID int64, role models.Role, query string, limit int) ([]models.SearchResult, error)
+	Categories(ctx context.Context, helpCenterID int64) ([]models.Category, error)
+	CategoryBySlug(ctx context.Context, helpCenterID int64, slug string) (*models.Category, error)
+	Category(ctx context.Context, helpCenterID, id int64) (*models.Category, error)
+}
+
+// Handler serves the widget surface.
+type Handler struct {
+	Store   Store
+	SignIns sso.Store
+	Now     func() time.Time
+	// Limiter is the per-IP limit of the API: a widget calls on every
+	// list, search pause and article.
+	Limiter *ratelimit.Limiter
+	// HelpCenterURL is the address of a help center by its subdomain.
+	HelpCenterURL func(subdomain string) string
+}
+
 // The widget API (SPEC section 8) answers the embedded widget on the
 // partner's pages: cross-origin, authenticated by the partner's JWT on
 // every call, never by a cookie. Its middleware runs in this order:
-// widgetCORS (resolve app_id, CORS headers, preflights), widgetRateLimit,
-// widgetAuth (checks 0–11 and 14).
+// CORS (resolve app_id, CORS headers, preflights), RateLimit,
+// Auth (checks 0–11 and 14).
 
 const (
 	// widgetInstanceHeader carries the widget's random id per page load.
@@ -33,16 +65,8 @@ const (
 	widgetMaxQuery = 200
 )
 
-// widgetError is the JSON body of every error of the widget API. Error is a
-// reason code of SPEC section 4 for a rejected token, or a code of this
-// API (missing_token, unknown_app_id, not_found, rate_limited…).
-type widgetError struct {
-	Error  string `json:"error"`
-	Detail string `json:"detail"`
-}
-
 func widgetFail(c echo.Context, status int, code, detail string) error {
-	return c.JSON(status, widgetError{Error: code, Detail: detail})
+	return c.JSON(status, web.APIError{Error: code, Detail: detail})
 }
 
 // widgetCall is what the middleware established about a widget call.
@@ -52,28 +76,22 @@ type widgetCall struct {
 	Role models.Role
 }
 
-const widgetCallKey = "widget_call"
+// theCall holds the call's help center and, after Auth, the visitor's role.
+var theCall = web.NewKey[*widgetCall]("widget_call")
 
-// widgetCallFrom returns the call's help center and, after widgetAuth, the
-// visitor's role.
-func widgetCallFrom(c echo.Context) (*widgetCall, bool) {
-	w, ok := c.Get(widgetCallKey).(*widgetCall)
-	return w, ok
-}
-
-// widgetCORS resolves app_id to its help center and applies that help
+// CORS resolves app_id to its help center and applies that help
 // center's CORS policy to every answer, errors included: an allowed
 // origin (exact match) is echoed in Access-Control-Allow-Origin, any other
 // origin gets no CORS header at all, so the browser keeps the answer from
 // the page. No Access-Control-Allow-Credentials: the API never reads a
 // cookie. A preflight is answered here and goes no further.
-func (h *Handler) widgetCORS(next echo.HandlerFunc) echo.HandlerFunc {
+func (h *Handler) CORS(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req, hdr := c.Request(), c.Response().Header()
 		hdr.Set("Cache-Control", "no-store")
 		hdr.Add("Vary", "Origin")
 		ctx := req.Context()
-		hc, err := h.store.HelpCenterByPublicID(ctx, c.QueryParam("app_id"))
+		hc, err := h.Store.HelpCenterByPublicID(ctx, c.QueryParam("app_id"))
 		if errors.Is(err, models.ErrNotFound) {
 			return widgetFail(c, http.StatusNotFound, "unknown_app_id",
 				"no help center has this app_id; copy the snippet from Settings → Widget in the console")
@@ -83,7 +101,7 @@ func (h *Handler) widgetCORS(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		allowed := false
 		if origin := req.Header.Get("Origin"); origin != "" {
-			if allowed, err = h.store.WidgetOriginAllowed(ctx, hc.ID, origin); err != nil {
+			if allowed, err = h.Store.WidgetOriginAllowed(ctx, hc.ID, origin); err != nil {
 				return err
 			}
 			if allowed {
@@ -98,17 +116,17 @@ func (h *Handler) widgetCORS(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return c.NoContent(http.StatusNoContent)
 		}
-		c.Set(widgetCallKey, &widgetCall{HelpCenter: hc})
+		theCall.Set(c, &widgetCall{HelpCenter: hc})
 		return next(c)
 	}
 }
 
-// widgetRateLimit allows each IP a generous number of calls: a widget makes
+// RateLimit allows each IP a generous number of calls: a widget makes
 // one per list, search keystroke pause or article.
-func (h *Handler) widgetRateLimit(next echo.HandlerFunc) echo.HandlerFunc {
+func (h *Handler) RateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if ok, retry := h.widgetLimiter.Allow(c.RealIP()); !ok {
-			secs := setRetryAfter(c, retry)
+		if ok, retry := h.Limiter.Allow(c.RealIP()); !ok {
+			secs := web.SetRetryAfter(c, retry)
 			return widgetFail(c, http.StatusTooManyRequests, "rate_limited",
 				"too many calls from this address; try again in "+strconv.Itoa(secs)+" s")
 		}
@@ -116,12 +134,12 @@ func (h *Handler) widgetRateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// widgetAuth checks the partner's token on every call (sso.WidgetCall).
+// Auth checks the partner's token on every call (sso.WidgetCall).
 // Every rejection is 401 with WWW-Authenticate: Bearer
 // error="invalid_token" and the reason as JSON.
-func (h *Handler) widgetAuth(next echo.HandlerFunc) echo.HandlerFunc {
+func (h *Handler) Auth(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		call, _ := widgetCallFrom(c)
+		call, _ := theCall.Get(c)
 		hc := call.HelpCenter
 		req := c.Request()
 		token, ok := bearerToken(req.Header.Get("Authorization"))
@@ -133,11 +151,11 @@ func (h *Handler) widgetAuth(next echo.HandlerFunc) echo.HandlerFunc {
 			return widgetFail(c, http.StatusUnauthorized, "missing_token",
 				"send the partner's JWT in an Authorization: Bearer header")
 		}
-		center, err := h.ssoHelpCenter(hc)
+		center, err := web.SignInCenter(h.Store, hc)
 		if err != nil {
 			return err
 		}
-		out, err := sso.WidgetCall(req.Context(), h.signIns, center, h.browser(c, ""), token, req.Header.Get(widgetInstanceHeader), h.now())
+		out, err := sso.WidgetCall(req.Context(), h.SignIns, center, web.Browser(c, ""), token, req.Header.Get(widgetInstanceHeader), h.Now())
 		if err != nil {
 			// Fail closed: no answer but a server error.
 			return err
@@ -193,13 +211,13 @@ type widgetArticleList struct {
 	Articles   []widgetArticleSummary `json:"articles"`
 }
 
-// widgetArticles lists the articles the visitor may read, optionally of one
+// Articles lists the articles the visitor may read, optionally of one
 // category (?category=<slug>); an unknown category is a 404.
-func (h *Handler) widgetArticles(c echo.Context) error {
-	call, _ := widgetCallFrom(c)
+func (h *Handler) Articles(c echo.Context) error {
+	call, _ := theCall.Get(c)
 	ctx := c.Request().Context()
 	hcID := call.HelpCenter.ID
-	articles, err := h.store.PublishedArticles(ctx, hcID, call.Role, nil)
+	articles, err := h.Store.PublishedArticles(ctx, hcID, call.Role, nil)
 	if err != nil {
 		return err
 	}
@@ -209,7 +227,7 @@ func (h *Handler) widgetArticles(c echo.Context) error {
 	}
 	var only *int64
 	if slug := c.QueryParam("category"); slug != "" {
-		cat, err := h.store.CategoryBySlug(ctx, hcID, slug)
+		cat, err := h.Store.CategoryBySlug(ctx, hcID, slug)
 		if errors.Is(err, models.ErrNotFound) {
 			return widgetFail(c, http.StatusNotFound, "not_found", "this help center has no category with that slug")
 		}
@@ -247,7 +265,7 @@ type categoryIndex struct {
 }
 
 func (h *Handler) categoryIndex(c echo.Context, helpCenterID int64) (categoryIndex, error) {
-	list, err := h.store.Categories(c.Request().Context(), helpCenterID)
+	list, err := h.Store.Categories(c.Request().Context(), helpCenterID)
 	idx := categoryIndex{list: list, byID: map[int64]*models.Category{}}
 	for i := range list {
 		idx.byID[list[i].ID] = &list[i]
@@ -283,16 +301,16 @@ type widgetSearchResults struct {
 	Results []widgetSearchHit `json:"results"`
 }
 
-// widgetSearch searches the articles the visitor may read (?q=).
-func (h *Handler) widgetSearch(c echo.Context) error {
-	call, _ := widgetCallFrom(c)
+// Search searches the articles the visitor may read (?q=).
+func (h *Handler) Search(c echo.Context) error {
+	call, _ := theCall.Get(c)
 	q := strings.TrimSpace(c.QueryParam("q"))
 	if utf8.RuneCountInString(q) > widgetMaxQuery {
 		q = string([]rune(q)[:widgetMaxQuery])
 	}
 	out := widgetSearchResults{Query: q, Results: []widgetSearchHit{}}
 	if q != "" {
-		results, err := h.store.SearchArticles(c.Request().Context(), call.HelpCenter.ID, call.Role, q, widgetSearchLimit)
+		results, err := h.Store.SearchArticles(c.Request().Context(), call.HelpCenter.ID, call.Role, q, widgetSearchLimit)
 		if err != nil {
 			return err
 		}
@@ -320,13 +338,13 @@ type widgetArticleBody struct {
 	URL string `json:"url"`
 }
 
-// widgetArticle returns one article. A draft, or one beyond the visitor's
+// Article returns one article. A draft, or one beyond the visitor's
 // role, is a 404 like a missing one, so its existence does not leak.
-func (h *Handler) widgetArticle(c echo.Context) error {
-	call, _ := widgetCallFrom(c)
+func (h *Handler) Article(c echo.Context) error {
+	call, _ := theCall.Get(c)
 	ctx := c.Request().Context()
 	hcID := call.HelpCenter.ID
-	a, err := h.store.PublishedArticleBySlug(ctx, hcID, call.Role, c.Param("slug"))
+	a, err := h.Store.PublishedArticleBySlug(ctx, hcID, call.Role, c.Param("slug"))
 	if errors.Is(err, models.ErrNotFound) {
 		return widgetFail(c, http.StatusNotFound, "not_found", "no article with this slug that you may read")
 	}
@@ -334,9 +352,9 @@ func (h *Handler) widgetArticle(c echo.Context) error {
 		return err
 	}
 	out := widgetArticleBody{Slug: a.Slug, Title: a.Title, UpdatedAt: a.UpdatedAt.UTC(), HTML: string(markdown.HTML(a.Body)),
-		URL: h.cfg.HelpCenterURL(call.HelpCenter.Subdomain) + "/articles/" + url.PathEscape(a.Slug)}
+		URL: h.HelpCenterURL(call.HelpCenter.Subdomain) + "/articles/" + url.PathEscape(a.Slug)}
 	if a.CategoryID != nil {
-		cat, err := h.store.Category(ctx, hcID, *a.CategoryID)
+		cat, err := h.Store.Category(ctx, hcID, *a.CategoryID)
 		if err != nil && !errors.Is(err, models.ErrNotFound) {
 			return err
 		}
@@ -345,4 +363,22 @@ func (h *Handler) widgetArticle(c echo.Context) error {
 		}
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// Error answers an error of a widget API call in the API's JSON, for the
+// integrators who read it, and reports whether c was one.
+func Error(c echo.Context, status int, message string) bool {
+	if !strings.HasPrefix(c.Request().URL.Path, "/api/widget/") {
+		return false
+	}
+	code := "server_error"
+	switch {
+	case status == http.StatusNotFound:
+		code, message = "not_found", "the widget API has no such endpoint"
+	case status < 500:
+		code = "bad_request"
+	}
+	web.NoStore(c)
+	_ = widgetFail(c, status, code, message)
+	return true
 }

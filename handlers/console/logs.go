@@ -1,4 +1,4 @@
-package handlers
+package console
 
 import (
 	"encoding/csv"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"helpcenter/handlers/web"
 	"helpcenter/models"
 	"helpcenter/sso"
 	"helpcenter/store"
@@ -108,11 +109,11 @@ func (q logsQuery) url(path string, extra ...string) string {
 	return path + "?" + v.Encode()
 }
 
-func (h *Handler) logsShow(c echo.Context) error {
-	a, _ := adminFrom(c)
+func (h *Handler) LogsShow(c echo.Context) error {
+	a, _ := theAdmin.Get(c)
 	hc := a.HelpCenter
 	ctx := c.Request().Context()
-	now := h.now()
+	now := h.Now()
 	q := parseLogsQuery(c)
 
 	status := http.StatusOK
@@ -121,7 +122,7 @@ func (h *Handler) logsShow(c echo.Context) error {
 		status = http.StatusBadRequest
 		table.Empty = "Fix the filter to see events."
 	} else {
-		events, err := h.store.Events(ctx, hc.ID, q.store, q.after, logsPageSize+1)
+		events, err := h.Store.Events(ctx, hc.ID, q.store, q.after, logsPageSize+1)
 		if err != nil {
 			return err
 		}
@@ -140,7 +141,7 @@ func (h *Handler) logsShow(c echo.Context) error {
 		table.Empty = emptyLogsText(q)
 	}
 	if isHTMX(c) {
-		return render(c, status, console.LogTableView(table))
+		return web.Render(c, status, console.LogTableView(table))
 	}
 
 	chart, err := h.reasonChart(c, hc.ID, now)
@@ -169,7 +170,7 @@ func (h *Handler) logsShow(c echo.Context) error {
 	for _, r := range logReasons() {
 		p.Reasons = append(p.Reasons, console.Option{Value: string(r.Code), Label: string(r.Code) + " — " + r.Title, Selected: q.filter.Reason == string(r.Code)})
 	}
-	return render(c, status, console.Logs(p))
+	return web.Render(c, status, console.Logs(p))
 }
 
 func emptyLogsText(q logsQuery) string {
@@ -226,7 +227,7 @@ func (h *Handler) reasonChart(c echo.Context, helpCenterID int64, now time.Time)
 	for _, r := range logReasons() {
 		codes = append(codes, string(r.Code))
 	}
-	counts, err := h.store.ReasonCounts(c.Request().Context(), helpCenterID, codes, now.Add(-24*time.Hour), now.Add(-7*24*time.Hour))
+	counts, err := h.Store.ReasonCounts(c.Request().Context(), helpCenterID, codes, now.Add(-24*time.Hour), now.Add(-7*24*time.Hour))
 	if err != nil {
 		return console.ReasonChart{}, err
 	}
@@ -265,7 +266,7 @@ func (h *Handler) reasonChart(c echo.Context, helpCenterID int64, now time.Time)
 // csvHeader is the export's header row (SPEC section 6).
 var csvHeader = []string{"time", "event", "reason", "detail", "email", "jti", "ip", "user_agent"}
 
-// logsCSV streams every event matching the filter, newest first, in
+// LogsCSV streams every event matching the filter, newest first, in
 // batches: memory stays flat however many rows match.
 //
 // Values are written as stored, so the export is the data itself, with one
@@ -274,8 +275,8 @@ var csvHeader = []string{"time", "event", "reason", "detail", "email", "jti", "i
 // leading apostrophe when they start with = + - @ or a tab or carriage
 // return. Identifiers (email, jti) are never altered, so they still match
 // the events they name.
-func (h *Handler) logsCSV(c echo.Context) error {
-	a, _ := adminFrom(c)
+func (h *Handler) LogsCSV(c echo.Context) error {
+	a, _ := theAdmin.Get(c)
 	hc := a.HelpCenter
 	q := parseLogsQuery(c)
 	q.after = nil
@@ -286,7 +287,7 @@ func (h *Handler) logsCSV(c echo.Context) error {
 	}
 	res := c.Response()
 	res.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="sso-events-`+hc.Subdomain+"-"+h.now().UTC().Format("20060102-150405")+`.csv"`)
+	res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="sso-events-`+hc.Subdomain+"-"+h.Now().UTC().Format("20060102-150405")+`.csv"`)
 	res.Header().Set("Cache-Control", "no-store")
 	res.WriteHeader(http.StatusOK)
 	w := csv.NewWriter(res)
@@ -294,7 +295,7 @@ func (h *Handler) logsCSV(c echo.Context) error {
 		return err
 	}
 	n := 0
-	err := h.store.EachEvent(c.Request().Context(), hc.ID, q.store, csvBatch, func(e models.Event) error {
+	err := h.Store.EachEvent(c.Request().Context(), hc.ID, q.store, csvBatch, func(e models.Event) error {
 		if err := w.Write([]string{
 			e.CreatedAt.UTC().Format(time.RFC3339), e.Event, e.Reason, defuseFormula(e.Detail),
 			e.Email, e.JTI, e.IP, defuseFormula(e.UserAgent),
@@ -311,7 +312,7 @@ func (h *Handler) logsCSV(c echo.Context) error {
 	if err != nil {
 		// The status line is sent: all that is left is to log and end
 		// the download early.
-		h.log.Error("CSV export", "err", err, "help_center", hc.ID)
+		h.Log.Error("CSV export", "err", err, "help_center", hc.ID)
 		return nil
 	}
 	return w.Error()

@@ -1,4 +1,4 @@
-package handlers
+package site
 
 import (
 	"context"
@@ -6,30 +6,20 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"helpcenter/handlers/web"
 	"helpcenter/models"
-	"helpcenter/views/layout"
 	"helpcenter/views/site"
 )
-
-// siteChrome is the help-center frame for this request's visitor.
-func (h *Handler) siteChrome(c echo.Context, title string) layout.SiteChrome {
-	hc, _ := tenantFrom(c)
-	chrome := layout.SiteChrome{Title: title, HelpCenterName: hc.Name}
-	if u, ok := visitorFrom(c); ok {
-		chrome.VisitorName = u.Name
-	}
-	return chrome
-}
 
 // homeArticlesPerCategory is how many articles a category card lists
 // before "See all".
 const homeArticlesPerCategory = 6
 
-// siteHome lists the categories with the articles this visitor may read.
+// Home lists the categories with the articles this visitor may read.
 // A category with none of them is left out, so an admins-only category
 // does not show up empty for everyone else.
-func (h *Handler) siteHome(c echo.Context) error {
-	hc, _ := tenantFrom(c)
+func (h *Handler) Home(c echo.Context) error {
+	hc, _ := web.Tenant.Get(c)
 	listing, err := h.homeListing(c.Request().Context(), hc.ID, visitorRole(c))
 	if err != nil {
 		return err
@@ -54,11 +44,11 @@ func (h *Handler) siteHome(c echo.Context) error {
 	if len(other) > 0 {
 		p.Sections = append(p.Sections, section("Other articles", "", "", other))
 	}
-	return render(c, http.StatusOK, site.Home(p))
+	return web.Render(c, http.StatusOK, site.Home(p))
 }
 
 // homeKey and homeListing cache what the home page lists for a role, for
-// pageCacheTTL: the busiest page of a help center then costs no query.
+// web.PageCacheTTL: the busiest page of a help center then costs no query.
 type homeKey struct {
 	helpCenterID int64
 	role         models.Role
@@ -71,19 +61,19 @@ type homeListing struct {
 
 func (h *Handler) homeListing(ctx context.Context, helpCenterID int64, role models.Role) (homeListing, error) {
 	k := homeKey{helpCenterID, role}
-	if l, ok := h.homes.get(k); ok {
+	if l, ok := h.homes.Get(k); ok {
 		return l, nil
 	}
-	cats, err := h.store.Categories(ctx, helpCenterID)
+	cats, err := h.Store.Categories(ctx, helpCenterID)
 	if err != nil {
 		return homeListing{}, err
 	}
-	articles, err := h.store.PublishedArticles(ctx, helpCenterID, role, nil)
+	articles, err := h.Store.PublishedArticles(ctx, helpCenterID, role, nil)
 	if err != nil {
 		return homeListing{}, err
 	}
 	l := homeListing{categories: cats, articles: articles}
-	h.homes.put(k, l)
+	h.homes.Put(k, l)
 	return l, nil
 }
 

@@ -1,4 +1,4 @@
-package handlers
+package console
 
 import (
 	"net/http"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"helpcenter/handlers/web"
 	"helpcenter/models"
 	"helpcenter/views/console"
 )
@@ -17,14 +18,14 @@ const maxDescriptionLength = 300
 
 // categoriesPage is the list with an empty new-category form.
 func (h *Handler) categoriesPage(c echo.Context) (console.CategoriesPage, error) {
-	a, _ := adminFrom(c)
+	a, _ := theAdmin.Get(c)
 	ctx := c.Request().Context()
 	p := console.CategoriesPage{Chrome: h.chrome(c, "Categories", "articles")}
-	cats, err := h.store.Categories(ctx, a.HelpCenter.ID)
+	cats, err := h.Store.Categories(ctx, a.HelpCenter.ID)
 	if err != nil {
 		return p, err
 	}
-	counts, err := h.store.CategoryArticleCounts(ctx, a.HelpCenter.ID)
+	counts, err := h.Store.CategoryArticleCounts(ctx, a.HelpCenter.ID)
 	if err != nil {
 		return p, err
 	}
@@ -36,7 +37,7 @@ func (h *Handler) categoriesPage(c echo.Context) (console.CategoriesPage, error)
 	return p, nil
 }
 
-func (h *Handler) categoriesList(c echo.Context) error {
+func (h *Handler) CategoriesList(c echo.Context) error {
 	p, err := h.categoriesPage(c)
 	if err != nil {
 		return err
@@ -47,7 +48,7 @@ func (h *Handler) categoriesList(c echo.Context) error {
 	case c.QueryParam("deleted") == "1":
 		p.Notice = "Category deleted. Its articles are now uncategorized."
 	}
-	return render(c, http.StatusOK, console.Categories(p))
+	return web.Render(c, http.StatusOK, console.Categories(p))
 }
 
 // categoryInput reads and checks the fields both category forms share.
@@ -64,8 +65,8 @@ func categoryInput(c echo.Context) (name, description string, errs models.FieldE
 	return name, description, errs
 }
 
-func (h *Handler) categoryCreate(c echo.Context) error {
-	a, _ := adminFrom(c)
+func (h *Handler) CategoryCreate(c echo.Context) error {
+	a, _ := theAdmin.Get(c)
 	name, description, errs := categoryInput(c)
 	if errs.Any() {
 		p, err := h.categoriesPage(c)
@@ -73,40 +74,40 @@ func (h *Handler) categoryCreate(c echo.Context) error {
 			return err
 		}
 		p.Name, p.Description, p.Errors = name, description, errs
-		return render(c, http.StatusUnprocessableEntity, console.Categories(p))
+		return web.Render(c, http.StatusUnprocessableEntity, console.Categories(p))
 	}
 	cat := &models.Category{Name: name, Description: description}
-	if err := h.store.CreateCategory(c.Request().Context(), a.HelpCenter.ID, cat); err != nil {
+	if err := h.Store.CreateCategory(c.Request().Context(), a.HelpCenter.ID, cat); err != nil {
 		return err
 	}
-	return redirect(c, "/categories?saved=1")
+	return web.Redirect(c, "/categories?saved=1")
 }
 
 // adminCategory loads the :id category of the admin's own help center;
 // any other id is a 404.
 func (h *Handler) adminCategory(c echo.Context) (*models.Category, error) {
-	a, _ := adminFrom(c)
+	a, _ := theAdmin.Get(c)
 	id, err := idParam(c)
 	if err != nil {
 		return nil, err
 	}
-	return h.store.Category(c.Request().Context(), a.HelpCenter.ID, id)
+	return h.Store.Category(c.Request().Context(), a.HelpCenter.ID, id)
 }
 
-func (h *Handler) categoryEdit(c echo.Context) error {
+func (h *Handler) CategoryEdit(c echo.Context) error {
 	cat, err := h.adminCategory(c)
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, console.CategoryEdit(console.CategoryEditPage{
+	return web.Render(c, http.StatusOK, console.CategoryEdit(console.CategoryEditPage{
 		Chrome: h.chrome(c, cat.Name, "articles"),
 		ID:     cat.ID, Name: cat.Name, Slug: cat.Slug, Description: cat.Description,
 		Position: strconv.Itoa(cat.Position),
 	}))
 }
 
-func (h *Handler) categoryUpdate(c echo.Context) error {
-	a, _ := adminFrom(c)
+func (h *Handler) CategoryUpdate(c echo.Context) error {
+	a, _ := theAdmin.Get(c)
 	cat, err := h.adminCategory(c)
 	if err != nil {
 		return err
@@ -118,26 +119,26 @@ func (h *Handler) categoryUpdate(c echo.Context) error {
 		errs["position"] = "Enter a whole number from 0 to 10000."
 	}
 	if errs.Any() {
-		return render(c, http.StatusUnprocessableEntity, console.CategoryEdit(console.CategoryEditPage{
+		return web.Render(c, http.StatusUnprocessableEntity, console.CategoryEdit(console.CategoryEditPage{
 			Chrome: h.chrome(c, cat.Name, "articles"),
 			ID:     cat.ID, Name: name, Slug: cat.Slug, Description: description, Position: positionIn, Errors: errs,
 		}))
 	}
 	cat.Name, cat.Description, cat.Position = name, description, position
-	if err := h.store.UpdateCategory(c.Request().Context(), a.HelpCenter.ID, cat); err != nil {
+	if err := h.Store.UpdateCategory(c.Request().Context(), a.HelpCenter.ID, cat); err != nil {
 		return err
 	}
-	return redirect(c, "/categories?saved=1")
+	return web.Redirect(c, "/categories?saved=1")
 }
 
-func (h *Handler) categoryDelete(c echo.Context) error {
-	a, _ := adminFrom(c)
+func (h *Handler) CategoryDelete(c echo.Context) error {
+	a, _ := theAdmin.Get(c)
 	id, err := idParam(c)
 	if err != nil {
 		return err
 	}
-	if err := h.store.DeleteCategory(c.Request().Context(), a.HelpCenter.ID, id); err != nil {
+	if err := h.Store.DeleteCategory(c.Request().Context(), a.HelpCenter.ID, id); err != nil {
 		return err
 	}
-	return redirect(c, "/categories?deleted=1")
+	return web.Redirect(c, "/categories?deleted=1")
 }

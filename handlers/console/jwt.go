@@ -1,4 +1,4 @@
-package handlers
+package console
 
 import (
 	"crypto/subtle"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"helpcenter/handlers/web"
 	"helpcenter/internal/ssoconfig"
 	"helpcenter/models"
 	"helpcenter/sso"
@@ -22,14 +23,14 @@ const auditShown = 20
 // jwtPage builds the JWT page around form, with the help center's history
 // and integration snippets.
 func (h *Handler) jwtPage(c echo.Context, form console.JWTForm) (console.JWTPage, error) {
-	a, _ := adminFrom(c)
+	a, _ := theAdmin.Get(c)
 	hc := a.HelpCenter
-	now := h.now()
+	now := h.Now()
 	form.SecretSaved = hc.HasSecret()
 	if hc.SecretUpdatedAt != nil {
 		form.SecretSavedAgo = relativeTime(*hc.SecretUpdatedAt, now)
 	}
-	entries, err := h.store.AuditLog(c.Request().Context(), hc.ID, auditShown)
+	entries, err := h.Store.AuditLog(c.Request().Context(), hc.ID, auditShown)
 	if err != nil {
 		return console.JWTPage{}, err
 	}
@@ -43,7 +44,7 @@ func (h *Handler) jwtPage(c echo.Context, form console.JWTForm) (console.JWTPage
 		Chrome:        h.chrome(c, "JWT single sign-on", "sso"),
 		Form:          form,
 		Endpoint:      h.ssoEndpoint(hc),
-		HelpCenterURL: h.cfg.HelpCenterURL(hc.Subdomain),
+		HelpCenterURL: h.Config.HelpCenterURL(hc.Subdomain),
 		SSOEnabled:    hc.SSOEnabled,
 		Audit:         audit,
 		// The snippets show what is saved, not what is being typed: they
@@ -74,8 +75,8 @@ func postedForm(c echo.Context) console.JWTForm {
 	}
 }
 
-func (h *Handler) jwtSettingsShow(c echo.Context) error {
-	a, _ := adminFrom(c)
+func (h *Handler) JWTSettingsShow(c echo.Context) error {
+	a, _ := theAdmin.Get(c)
 	p, err := h.jwtPage(c, savedForm(a.HelpCenter))
 	if err != nil {
 		return err
@@ -84,14 +85,14 @@ func (h *Handler) jwtSettingsShow(c echo.Context) error {
 	if c.QueryParam("saved") == "1" {
 		p.Notice = "JWT settings applied."
 	}
-	return render(c, http.StatusOK, console.JWT(p))
+	return web.Render(c, http.StatusOK, console.JWT(p))
 }
 
-// jwtSettingsApply validates and saves the form. A blank Shared Secret
+// JWTSettingsApply validates and saves the form. A blank Shared Secret
 // keeps the saved one; so does the saved secret itself, sent back from the
 // page that showed it once.
-func (h *Handler) jwtSettingsApply(c echo.Context) error {
-	a, _ := adminFrom(c)
+func (h *Handler) JWTSettingsApply(c echo.Context) error {
+	a, _ := theAdmin.Get(c)
 	hc := a.HelpCenter
 	form := postedForm(c)
 	settings := ssoconfig.Normalize(models.SSOSettings{
@@ -100,7 +101,7 @@ func (h *Handler) jwtSettingsApply(c echo.Context) error {
 	})
 	newSecret := form.Secret
 	if newSecret != "" && hc.HasSecret() {
-		saved, err := h.store.JWTSecret(hc)
+		saved, err := h.Store.JWTSecret(hc)
 		if err != nil {
 			return err
 		}
@@ -125,22 +126,22 @@ func (h *Handler) jwtSettingsApply(c echo.Context) error {
 			return err
 		}
 		noStore(c)
-		return render(c, http.StatusUnprocessableEntity, console.JWT(p))
+		return web.Render(c, http.StatusUnprocessableEntity, console.JWT(p))
 	}
 	changes := ssoconfig.Changes(hc.SSOSettings(), settings, newSecret != "")
-	err := h.store.UpdateSSOSettings(c.Request().Context(), hc.WorkspaceID, hc.ID, store.SSOUpdate{
+	err := h.Store.UpdateSSOSettings(c.Request().Context(), hc.WorkspaceID, hc.ID, store.SSOUpdate{
 		Settings: settings, NewSecret: newSecret, Actor: a.Admin.Email, Action: strings.Join(changes, "; "),
 	})
 	if err != nil {
 		return err
 	}
-	return redirect(c, "/settings/security/sso/jwt?saved=1")
+	return web.Redirect(c, "/settings/security/sso/jwt?saved=1")
 }
 
-// jwtSecretGenerate fills the Shared Secret with a fresh secret without
+// JWTSecretGenerate fills the Shared Secret with a fresh secret without
 // saving anything: the form comes back with every field as typed, so the
 // admin can copy the secret into the app and then apply.
-func (h *Handler) jwtSecretGenerate(c echo.Context) error {
+func (h *Handler) JWTSecretGenerate(c echo.Context) error {
 	form := postedForm(c)
 	secret, err := sso.GenerateSecret()
 	if err != nil {
@@ -153,24 +154,24 @@ func (h *Handler) jwtSecretGenerate(c echo.Context) error {
 	}
 	p.Notice = "A new secret is in the Shared Secret field. Copy it into your app, then Apply JWT Settings to save it."
 	noStore(c)
-	return render(c, http.StatusOK, console.JWT(p))
+	return web.Render(c, http.StatusOK, console.JWT(p))
 }
 
-// jwtSecretRegenerate replaces the saved secret at once (the dialog has
+// JWTSecretRegenerate replaces the saved secret at once (the dialog has
 // warned that old tokens stop working) and shows the new one this once.
 // The answer is not cached and no later page holds the secret.
-func (h *Handler) jwtSecretRegenerate(c echo.Context) error {
-	a, _ := adminFrom(c)
+func (h *Handler) JWTSecretRegenerate(c echo.Context) error {
+	a, _ := theAdmin.Get(c)
 	hc := a.HelpCenter
 	secret, err := sso.GenerateSecret()
 	if err != nil {
 		return err
 	}
-	if err := h.store.ReplaceJWTSecret(c.Request().Context(), hc.WorkspaceID, hc.ID, secret, a.Admin.Email); err != nil {
+	if err := h.Store.ReplaceJWTSecret(c.Request().Context(), hc.WorkspaceID, hc.ID, secret, a.Admin.Email); err != nil {
 		return err
 	}
 	// Read the help center again, so the page shows the new save time.
-	if a.HelpCenter, err = h.store.HelpCenterOfWorkspace(c.Request().Context(), hc.WorkspaceID); err != nil {
+	if a.HelpCenter, err = h.Store.HelpCenterOfWorkspace(c.Request().Context(), hc.WorkspaceID); err != nil {
 		return err
 	}
 	form := savedForm(a.HelpCenter)
@@ -181,7 +182,7 @@ func (h *Handler) jwtSecretRegenerate(c echo.Context) error {
 	}
 	p.Notice = "New secret saved. Tokens signed with the old secret no longer work."
 	noStore(c)
-	return render(c, http.StatusOK, console.JWT(p))
+	return web.Render(c, http.StatusOK, console.JWT(p))
 }
 
 // noStore keeps a page holding a secret or a token out of every cache.

@@ -1,4 +1,4 @@
-package handlers
+package console
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"helpcenter/handlers/web"
 	"helpcenter/internal/markdown"
 	"helpcenter/models"
 	"helpcenter/views/components"
@@ -31,9 +32,6 @@ func audienceLabel(r models.Role) string {
 	return string(r)
 }
 
-// dateFormat is how the console and the help centers show dates.
-const dateFormat = "January 2, 2006"
-
 // idParam reads the :id of a console URL. A malformed id is a 404 like an
 // unknown one.
 func idParam(c echo.Context) (int64, error) {
@@ -44,10 +42,10 @@ func idParam(c echo.Context) (int64, error) {
 	return id, nil
 }
 
-func (h *Handler) articlesList(c echo.Context) error {
-	a, _ := adminFrom(c)
+func (h *Handler) ArticlesList(c echo.Context) error {
+	a, _ := theAdmin.Get(c)
 	ctx := c.Request().Context()
-	articles, err := h.store.Articles(ctx, a.HelpCenter.ID)
+	articles, err := h.Store.Articles(ctx, a.HelpCenter.ID)
 	if err != nil {
 		return err
 	}
@@ -63,16 +61,16 @@ func (h *Handler) articlesList(c echo.Context) error {
 		p.Articles = append(p.Articles, console.ArticleRow{
 			ID: art.ID, Title: art.Title, Category: categoryName(names, art.CategoryID),
 			Audience: audienceLabel(art.MinRole), Published: art.Status == models.StatusPublished,
-			Updated: art.UpdatedAt.Format(dateFormat),
+			Updated: art.UpdatedAt.Format(web.DateFormat),
 		})
 	}
-	return render(c, http.StatusOK, console.Articles(p))
+	return web.Render(c, http.StatusOK, console.Articles(p))
 }
 
 // categoryNames maps the admin's category ids to names.
 func (h *Handler) categoryNames(c echo.Context) (map[int64]string, error) {
-	a, _ := adminFrom(c)
-	cats, err := h.store.Categories(c.Request().Context(), a.HelpCenter.ID)
+	a, _ := theAdmin.Get(c)
+	cats, err := h.Store.Categories(c.Request().Context(), a.HelpCenter.ID)
 	names := make(map[int64]string, len(cats))
 	for _, cat := range cats {
 		names[cat.ID] = cat.Name
@@ -89,7 +87,7 @@ func categoryName(names map[int64]string, id *int64) string {
 
 // articleForm is the form page for art (empty for a new article).
 func (h *Handler) articleForm(c echo.Context, art *models.Article) (console.ArticleFormPage, error) {
-	a, _ := adminFrom(c)
+	a, _ := theAdmin.Get(c)
 	title := "New article"
 	if art.ID != 0 {
 		title = art.Title
@@ -106,19 +104,19 @@ func (h *Handler) articleForm(c echo.Context, art *models.Article) (console.Arti
 	}
 	if art.ID != 0 {
 		p.Published = art.Status == models.StatusPublished
-		p.Updated = art.UpdatedAt.Format(dateFormat)
+		p.Updated = art.UpdatedAt.Format(web.DateFormat)
 		if p.Published {
-			p.PublicURL = h.cfg.HelpCenterURL(a.HelpCenter.Subdomain) + "/articles/" + art.Slug
+			p.PublicURL = h.Config.HelpCenterURL(a.HelpCenter.Subdomain) + "/articles/" + art.Slug
 		}
 	}
-	cats, err := h.store.Categories(c.Request().Context(), a.HelpCenter.ID)
+	cats, err := h.Store.Categories(c.Request().Context(), a.HelpCenter.ID)
 	for _, cat := range cats {
 		p.Categories = append(p.Categories, components.Option{Value: strconv.FormatInt(cat.ID, 10), Label: cat.Name})
 	}
 	return p, err
 }
 
-func (h *Handler) articleNew(c echo.Context) error {
+func (h *Handler) ArticleNew(c echo.Context) error {
 	p, err := h.articleForm(c, &models.Article{MinRole: models.RoleViewer, Status: models.StatusDraft})
 	if err != nil {
 		return err
@@ -126,10 +124,10 @@ func (h *Handler) articleNew(c echo.Context) error {
 	if id := c.QueryParam("category"); id != "" {
 		p.CategoryID = id
 	}
-	return render(c, http.StatusOK, console.ArticleForm(p))
+	return web.Render(c, http.StatusOK, console.ArticleForm(p))
 }
 
-func (h *Handler) articleEdit(c echo.Context) error {
+func (h *Handler) ArticleEdit(c echo.Context) error {
 	art, err := h.adminArticle(c)
 	if err != nil {
 		return err
@@ -139,25 +137,25 @@ func (h *Handler) articleEdit(c echo.Context) error {
 		return err
 	}
 	p.Saved = c.QueryParam("saved") == "1"
-	return render(c, http.StatusOK, console.ArticleForm(p))
+	return web.Render(c, http.StatusOK, console.ArticleForm(p))
 }
 
 // adminArticle loads the :id article of the admin's own help center; any
 // other id, another workspace's included, is a 404.
 func (h *Handler) adminArticle(c echo.Context) (*models.Article, error) {
-	a, _ := adminFrom(c)
+	a, _ := theAdmin.Get(c)
 	id, err := idParam(c)
 	if err != nil {
 		return nil, err
 	}
-	return h.store.Article(c.Request().Context(), a.HelpCenter.ID, id)
+	return h.Store.Article(c.Request().Context(), a.HelpCenter.ID, id)
 }
 
-func (h *Handler) articleCreate(c echo.Context) error {
+func (h *Handler) ArticleCreate(c echo.Context) error {
 	return h.articleSave(c, &models.Article{})
 }
 
-func (h *Handler) articleUpdate(c echo.Context) error {
+func (h *Handler) ArticleUpdate(c echo.Context) error {
 	art, err := h.adminArticle(c)
 	if err != nil {
 		return err
@@ -168,7 +166,7 @@ func (h *Handler) articleUpdate(c echo.Context) error {
 // articleSave validates the form into art and saves it, or shows the form
 // again with the input kept and each error beside its field.
 func (h *Handler) articleSave(c echo.Context, art *models.Article) error {
-	a, _ := adminFrom(c)
+	a, _ := theAdmin.Get(c)
 	ctx := c.Request().Context()
 	p, err := h.articleForm(c, art)
 	if err != nil {
@@ -201,7 +199,7 @@ func (h *Handler) articleSave(c echo.Context, art *models.Article) error {
 	if p.CategoryID != "" {
 		id, err := strconv.ParseInt(p.CategoryID, 10, 64)
 		if err == nil {
-			_, err = h.store.Category(ctx, a.HelpCenter.ID, id)
+			_, err = h.Store.Category(ctx, a.HelpCenter.ID, id)
 		}
 		switch {
 		case err == nil:
@@ -225,68 +223,68 @@ func (h *Handler) articleSave(c echo.Context, art *models.Article) error {
 	}
 	if errs.Any() {
 		p.Errors = errs
-		return render(c, http.StatusUnprocessableEntity, console.ArticleForm(p))
+		return web.Render(c, http.StatusUnprocessableEntity, console.ArticleForm(p))
 	}
 
 	art.Title, art.Slug, art.CategoryID, art.Body, art.MinRole, art.Status = p.Title, slug, categoryID, p.Body, role, status
 	if art.ID == 0 {
-		err = h.store.CreateArticle(ctx, a.HelpCenter.ID, art)
+		err = h.Store.CreateArticle(ctx, a.HelpCenter.ID, art)
 	} else {
-		err = h.store.UpdateArticle(ctx, a.HelpCenter.ID, art)
+		err = h.Store.UpdateArticle(ctx, a.HelpCenter.ID, art)
 	}
 	var conflict *models.ConflictError
 	switch {
 	case errors.As(err, &conflict):
 		p.Errors = models.FieldErrors{"slug": "Another article already uses this slug. Choose another, or leave it blank."}
-		return render(c, http.StatusUnprocessableEntity, console.ArticleForm(p))
+		return web.Render(c, http.StatusUnprocessableEntity, console.ArticleForm(p))
 	case errors.Is(err, models.ErrNotFound) && categoryID != nil:
 		// The category was deleted between the check above and the save.
 		p.Errors = models.FieldErrors{"category": "This category no longer exists. Choose another."}
-		return render(c, http.StatusUnprocessableEntity, console.ArticleForm(p))
+		return web.Render(c, http.StatusUnprocessableEntity, console.ArticleForm(p))
 	case err != nil:
 		return err
 	}
-	return redirect(c, "/articles/"+strconv.FormatInt(art.ID, 10)+"?saved=1")
+	return web.Redirect(c, "/articles/"+strconv.FormatInt(art.ID, 10)+"?saved=1")
 }
 
-func (h *Handler) articlePublish(c echo.Context) error {
+func (h *Handler) ArticlePublish(c echo.Context) error {
 	return h.articleSetStatus(c, models.StatusPublished)
 }
 
-func (h *Handler) articleUnpublish(c echo.Context) error {
+func (h *Handler) ArticleUnpublish(c echo.Context) error {
 	return h.articleSetStatus(c, models.StatusDraft)
 }
 
 func (h *Handler) articleSetStatus(c echo.Context, status models.ArticleStatus) error {
-	a, _ := adminFrom(c)
+	a, _ := theAdmin.Get(c)
 	id, err := idParam(c)
 	if err != nil {
 		return err
 	}
-	if err := h.store.SetArticleStatus(c.Request().Context(), a.HelpCenter.ID, id, status); err != nil {
+	if err := h.Store.SetArticleStatus(c.Request().Context(), a.HelpCenter.ID, id, status); err != nil {
 		return err
 	}
-	return redirect(c, "/articles/"+strconv.FormatInt(id, 10)+"?saved=1")
+	return web.Redirect(c, "/articles/"+strconv.FormatInt(id, 10)+"?saved=1")
 }
 
-func (h *Handler) articleDelete(c echo.Context) error {
-	a, _ := adminFrom(c)
+func (h *Handler) ArticleDelete(c echo.Context) error {
+	a, _ := theAdmin.Get(c)
 	id, err := idParam(c)
 	if err != nil {
 		return err
 	}
-	if err := h.store.DeleteArticle(c.Request().Context(), a.HelpCenter.ID, id); err != nil {
+	if err := h.Store.DeleteArticle(c.Request().Context(), a.HelpCenter.ID, id); err != nil {
 		return err
 	}
-	return redirect(c, "/articles?deleted=1")
+	return web.Redirect(c, "/articles?deleted=1")
 }
 
-// articlePreview renders the editor's Markdown for the live preview (an
+// ArticlePreview renders the editor's Markdown for the live preview (an
 // htmx POST carrying the form, CSRF header included).
-func (h *Handler) articlePreview(c echo.Context) error {
+func (h *Handler) ArticlePreview(c echo.Context) error {
 	body := c.FormValue("body")
 	if len(body) > maxBodyLength {
 		body = body[:maxBodyLength]
 	}
-	return render(c, http.StatusOK, console.ArticlePreview(markdown.HTML(body)))
+	return web.Render(c, http.StatusOK, console.ArticlePreview(markdown.HTML(body)))
 }

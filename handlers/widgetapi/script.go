@@ -1,4 +1,4 @@
-package handlers
+package widgetapi
 
 import (
 	"bytes"
@@ -34,7 +34,7 @@ type widgetScriptFile struct {
 	plain, gzipped []byte
 }
 
-// widgetInit serves GET /js/init.js, the embedded widget, to partners'
+// Script serves GET /js/init.js, the embedded widget, to partners'
 // pages on other origins. Like every answer of the widget surface it is
 // Cache-Control: no-store (SPEC section 8), which also means a deploy
 // reaches every page on its next load; it is 7 KB gzipped.
@@ -42,7 +42,7 @@ type widgetScriptFile struct {
 // (COEP) load it; a classic <script> needs no CORS header. The security
 // headers of every answer (CSP, COOP, X-Frame-Options) concern documents
 // and do not hinder a script loaded by another origin.
-func (h *Handler) widgetInit(c echo.Context) error {
+func (h *Handler) Script(c echo.Context) error {
 	f, err := widgetScript()
 	if err != nil {
 		return err

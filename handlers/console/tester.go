@@ -1,4 +1,4 @@
-package handlers
+package console
 
 import (
 	"encoding/json"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"helpcenter/handlers/web"
 	"helpcenter/sso"
 	"helpcenter/views/console"
 )
@@ -18,15 +19,15 @@ import (
 // 8192 bytes anyway, this only keeps a stray paste from filling a page.
 const maxTesterInput = 64 << 10
 
-func (h *Handler) ssoTesterShow(c echo.Context) error {
-	return render(c, http.StatusOK, console.Tester(console.TesterPage{Chrome: h.chrome(c, "Token tester", "sso")}))
+func (h *Handler) SSOTesterShow(c echo.Context) error {
+	return web.Render(c, http.StatusOK, console.Tester(console.TesterPage{Chrome: h.chrome(c, "Token tester", "sso")}))
 }
 
-// ssoTesterRun reports on a pasted token with sso.Inspect, the same checks
+// SSOTesterRun reports on a pasted token with sso.Inspect, the same checks
 // as a real sign-in. It consumes nothing and records nothing: no jti, no
 // pending key, no event row, and the token is never logged.
-func (h *Handler) ssoTesterRun(c echo.Context) error {
-	a, _ := adminFrom(c)
+func (h *Handler) SSOTesterRun(c echo.Context) error {
+	a, _ := theAdmin.Get(c)
 	hc := a.HelpCenter
 	token := strings.TrimSpace(c.FormValue("token"))
 	p := console.TesterPage{Chrome: h.chrome(c, "Token tester", "sso"), Token: token}
@@ -38,21 +39,21 @@ func (h *Handler) ssoTesterRun(c echo.Context) error {
 		p.Token, p.Error = "", "That is far longer than any token; paste only the token."
 	}
 	if p.Error != "" {
-		return render(c, http.StatusUnprocessableEntity, console.Tester(p))
+		return web.Render(c, http.StatusUnprocessableEntity, console.Tester(p))
 	}
 	// Checked as if the switch were on, so an admin can test tokens before
 	// switching single sign-on on; the report says when it is off.
 	settings := sso.Settings{Enabled: true, Issuer: hc.Issuer, Audience: hc.Audience, TTL: time.Duration(hc.TokenTTL) * time.Second}
 	if hc.HasSecret() {
-		secret, err := h.store.JWTSecret(hc)
+		secret, err := h.Store.JWTSecret(hc)
 		if err != nil {
 			return err
 		}
 		settings.Secret = secret
 	}
-	rep := sso.Inspect(token, settings, h.now())
+	rep := sso.Inspect(token, settings, h.Now())
 	p.Report = testerReport(rep, hc.SSOEnabled)
-	return render(c, http.StatusOK, console.Tester(p))
+	return web.Render(c, http.StatusOK, console.Tester(p))
 }
 
 func testerReport(rep sso.Report, ssoEnabled bool) *console.TesterReport {

@@ -1,26 +1,27 @@
-package handlers
+package console
 
 import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
+	"helpcenter/handlers/web"
 	"helpcenter/internal/accounts"
 	"helpcenter/models"
 	"helpcenter/views/console"
 )
 
-func (h *Handler) accountShow(c echo.Context) error {
-	return render(c, http.StatusOK, console.Account(console.AccountPage{
+func (h *Handler) AccountShow(c echo.Context) error {
+	return web.Render(c, http.StatusOK, console.Account(console.AccountPage{
 		Chrome: h.chrome(c, "Account", "account"), Changed: c.QueryParam("changed") == "1",
 	}))
 }
 
-// accountPassword changes the admin's password and revokes every session
+// AccountPassword changes the admin's password and revokes every session
 // of the account on the server — a stolen cookie dies with the old
 // password — then signs this browser in afresh.
-func (h *Handler) accountPassword(c echo.Context) error {
-	a, _ := adminFrom(c)
+func (h *Handler) AccountPassword(c echo.Context) error {
+	a, _ := theAdmin.Get(c)
 	errs := models.FieldErrors{}
 	ok, err := accounts.CheckPassword(a.Admin.PasswordHash, c.FormValue("current_password"))
 	if err != nil {
@@ -34,21 +35,21 @@ func (h *Handler) accountPassword(c echo.Context) error {
 		errs["new_password"] = err.Error()
 	}
 	if errs.Any() {
-		return render(c, http.StatusUnprocessableEntity, console.Account(console.AccountPage{Chrome: h.chrome(c, "Account", "account"), Errors: errs}))
+		return web.Render(c, http.StatusUnprocessableEntity, console.Account(console.AccountPage{Chrome: h.chrome(c, "Account", "account"), Errors: errs}))
 	}
 	hash, err := accounts.HashPassword(newPassword)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	if err := h.store.SetAdminPassword(ctx, a.Admin.WorkspaceID, a.Admin.ID, hash); err != nil {
+	if err := h.Store.SetAdminPassword(ctx, a.Admin.WorkspaceID, a.Admin.ID, hash); err != nil {
 		return err
 	}
-	if err := h.store.DeleteAdminSessions(ctx, a.Admin.ID); err != nil {
+	if err := h.Store.DeleteAdminSessions(ctx, a.Admin.ID); err != nil {
 		return err
 	}
 	if err := h.startAdminSession(c, a.Admin); err != nil {
 		return err
 	}
-	return redirect(c, "/settings/account?changed=1")
+	return web.Redirect(c, "/settings/account?changed=1")
 }

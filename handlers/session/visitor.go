@@ -1,4 +1,4 @@
-package handlers
+package session
 
 import (
 	"encoding/binary"
@@ -10,18 +10,18 @@ import (
 	"helpcenter/sso"
 )
 
-// A visitor session lives in its cookie, encrypted and signed with keys
-// derived from the master key: a page view reads who the visitor is
-// without a database query. The cookie carries the session id (its hash
+// A visitor session lives in its cookie: a page view reads who the visitor
+// is without a database query. The cookie carries the session id (its hash
 // names the server-side row and any revocation), the help center, the
 // user, the role and name to render, and the expiry. Logout, a ban or a
-// newer sign-in revokes the id; see revocations.go.
+// newer sign-in revokes the id (Revocations).
 //
 // The format is a fixed binary layout rather than gob or JSON: decoding
 // it costs a few hundred nanoseconds and no reflection.
-const visitorCookieVersion = 1
+const visitorVersion = 1
 
-type visitorClaims struct {
+// Visitor is what a visitor cookie says.
+type Visitor struct {
 	ID           [32]byte
 	HelpCenterID int64
 	UserID       int64
@@ -31,7 +31,14 @@ type visitorClaims struct {
 	Name         string
 }
 
-func (v visitorClaims) idHash() []byte { return sso.SessionIDHash(v.ID) }
+// VisitorOf is the cookie of a session a sign-in opened.
+func VisitorOf(helpCenterID int64, s *sso.OpenedSession) Visitor {
+	return Visitor{ID: s.ID, HelpCenterID: helpCenterID, UserID: s.UserID, OpenedAt: s.OpenedAt,
+		ExpiresAt: s.ExpiresAt, Role: s.Role, Name: s.Name}
+}
+
+// IDHash names the session in the store and in revocations.
+func (v Visitor) IDHash() []byte { return sso.SessionIDHash(v.ID) }
 
 var roleByte = map[models.Role]byte{models.RoleViewer: 1, models.RoleEditor: 2, models.RoleAdmin: 3}
 var byteRole = map[byte]models.Role{1: models.RoleViewer, 2: models.RoleEditor, 3: models.RoleAdmin}
@@ -39,19 +46,20 @@ var byteRole = map[byte]models.Role{1: models.RoleViewer, 2: models.RoleEditor, 
 // visitorHeader is version, id, help center, user, opened, expires, role.
 const visitorHeader = 1 + 32 + 8 + 8 + 8 + 8 + 1
 
-// maxVisitorName keeps the cookie well under browsers' 4 KB limit.
-const maxVisitorName = 200
+// MaxVisitorName keeps the cookie well under browsers' 4 KB limit; a
+// longer name is cut at a character boundary.
+const MaxVisitorName = 200
 
-func (v visitorClaims) marshal() []byte {
+func (v Visitor) marshal() []byte {
 	name := v.Name
-	if len(name) > maxVisitorName {
-		name = name[:maxVisitorName]
+	if len(name) > MaxVisitorName {
+		name = name[:MaxVisitorName]
 		for !utf8.ValidString(name) {
 			name = name[:len(name)-1]
 		}
 	}
 	b := make([]byte, 0, visitorHeader+len(name))
-	b = append(b, visitorCookieVersion)
+	b = append(b, visitorVersion)
 	b = append(b, v.ID[:]...)
 	b = binary.BigEndian.AppendUint64(b, uint64(v.HelpCenterID))
 	b = binary.BigEndian.AppendUint64(b, uint64(v.UserID))
@@ -61,12 +69,12 @@ func (v visitorClaims) marshal() []byte {
 	return append(b, name...)
 }
 
-var errBadVisitorCookie = errors.New("malformed visitor cookie")
+var errBadVisitor = errors.New("malformed visitor cookie")
 
-func unmarshalVisitor(b []byte) (visitorClaims, error) {
-	var v visitorClaims
-	if len(b) < visitorHeader || b[0] != visitorCookieVersion {
-		return v, errBadVisitorCookie
+func unmarshalVisitor(b []byte) (Visitor, error) {
+	var v Visitor
+	if len(b) < visitorHeader || b[0] != visitorVersion {
+		return v, errBadVisitor
 	}
 	copy(v.ID[:], b[1:33])
 	v.HelpCenterID = int64(binary.BigEndian.Uint64(b[33:41]))
@@ -75,14 +83,8 @@ func unmarshalVisitor(b []byte) (visitorClaims, error) {
 	v.ExpiresAt = time.UnixMicro(int64(binary.BigEndian.Uint64(b[57:65]))).UTC()
 	role, ok := byteRole[b[65]]
 	if !ok {
-		return v, errBadVisitorCookie
+		return v, errBadVisitor
 	}
 	v.Role, v.Name = role, string(b[visitorHeader:])
 	return v, nil
-}
-
-// visitorClaimsOf is the cookie of a session a sign-in opened.
-func visitorClaimsOf(helpCenterID int64, s *sso.OpenedSession) visitorClaims {
-	return visitorClaims{ID: s.ID, HelpCenterID: helpCenterID, UserID: s.UserID, OpenedAt: s.OpenedAt,
-		ExpiresAt: s.ExpiresAt, Role: s.Role, Name: s.Name}
 }

@@ -1,4 +1,4 @@
-package handlers
+package site
 
 import (
 	"errors"
@@ -6,33 +6,35 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"helpcenter/handlers/session"
+	"helpcenter/handlers/web"
 	"helpcenter/models"
 	"helpcenter/sso"
 	"helpcenter/views/site"
 )
 
-// ssoJWT is GET and POST /sso/jwt: checks 0–14 of SPEC section 4 in
+// SignIn is GET and POST /sso/jwt: checks 0–14 of SPEC section 4 in
 // order, then provisioning, session rotation and the redirect (section 3).
 // Every outcome is exactly one event row, written in the transaction that
 // carries the outcome.
-func (h *Handler) ssoJWT(c echo.Context) error {
+func (h *Handler) SignIn(c echo.Context) error {
 	hdr := c.Response().Header()
 	hdr.Set("Cache-Control", "no-store")
 	hdr.Set("Referrer-Policy", "no-referrer")
-	if ok, retry := h.ssoLimiter.Allow(c.RealIP()); !ok {
+	if ok, retry := h.SSOLimiter.Allow(c.RealIP()); !ok {
 		return h.rateLimited(c, retry)
 	}
 	req := c.Request()
 	token := c.QueryParam("jwt")
 	returnTo := c.QueryParam("return_to")
-	browserID := h.browserID(c)
+	browserID := session.BrowserID(web.Read(c, session.BrowserIDCookie))
 	if req.Method == http.MethodPost {
 		token, returnTo = req.PostFormValue("jwt"), req.PostFormValue("return_to")
 		// A cross-site POST arrives without our SameSite=Lax browser-id
 		// cookie. Re-submit it once from our own origin so the cookie comes
 		// along; the marked re-submission is then judged as it is.
 		if browserID == "" && req.PostFormValue("resubmitted") != "1" {
-			return render(c, http.StatusOK, site.Resubmit(site.ResubmitPage{Chrome: h.siteChrome(c, "Signing in"), JWT: token, ReturnTo: returnTo}))
+			return web.Render(c, http.StatusOK, site.Resubmit(site.ResubmitPage{Chrome: h.siteChrome(c, "Signing in"), JWT: token, ReturnTo: returnTo}))
 		}
 	}
 
@@ -41,21 +43,21 @@ func (h *Handler) ssoJWT(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	now := h.now()
-	center, err := h.ssoHelpCenter(hc)
+	now := h.Now()
+	center, err := web.SignInCenter(h.Store, hc)
 	if err != nil {
 		return err
 	}
-	b := h.browser(c, browserID)
+	b := web.Browser(c, browserID)
 	// The browser's current session, read from the database: the repeat
 	// rule needs the jti that opened it and where it went.
-	if sess, ok := visitorSessionFrom(c); ok {
-		b.Current, _, err = h.store.VisitorSession(ctx, hc.ID, sess.IDHash, now)
+	if sess, ok := theSession.Get(c); ok {
+		b.Current, _, err = h.Store.VisitorSession(ctx, hc.ID, sess.IDHash, now)
 		if err != nil && !errors.Is(err, models.ErrNotFound) {
 			return err
 		}
 	}
-	out, err := sso.SignIn(ctx, h.signIns, center, b, token, returnTo, now)
+	out, err := sso.SignIn(ctx, h.SignIns, center, b, token, returnTo, now)
 	if err != nil {
 		// Fail closed: no session, and the visitor sees a server error.
 		return err
@@ -65,44 +67,44 @@ func (h *Handler) ssoJWT(c echo.Context) error {
 	}
 	if out.Opened != nil {
 		if out.Ended != nil {
-			h.revocations.add(out.Ended.IDHash, out.Ended.ExpiresAt)
+			h.Revocations.Add(out.Ended.IDHash, out.Ended.ExpiresAt)
 		}
-		if err := h.setVisitorCookie(c, visitorClaimsOf(hc.ID, out.Opened)); err != nil {
+		if err := h.setVisitorCookie(c, session.VisitorOf(hc.ID, out.Opened)); err != nil {
 			return err
 		}
-		h.clearCookie(c, signedOutCookie)
+		h.Cookies.Clear(c, session.SignedOutCookie)
 	}
 	return c.Redirect(http.StatusSeeOther, out.RedirectTo)
 }
 
-// ssoJWTHead refuses HEAD: a link checker's HEAD must consume nothing.
-func (h *Handler) ssoJWTHead(c echo.Context) error {
+// SignInHead refuses HEAD: a link checker's HEAD must consume nothing.
+func (h *Handler) SignInHead(c echo.Context) error {
 	c.Response().Header().Set("Allow", "GET, POST")
 	c.Response().Header().Set("Cache-Control", "no-store")
 	c.Response().Header().Set("Referrer-Policy", "no-referrer")
 	return c.NoContent(http.StatusMethodNotAllowed)
 }
 
-// siteLogout ends the visitor's session on the server (the old cookie
+// Logout ends the visitor's session on the server (the old cookie
 // never signs in again) and goes to the Logout URL, or to the root, which
 // then shows "You are signed out" once.
-func (h *Handler) siteLogout(c echo.Context) error {
+func (h *Handler) Logout(c echo.Context) error {
 	hc, err := h.freshTenant(c)
 	if err != nil {
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	if v, ok := h.visitorCookie(c); ok {
-		if err := h.store.EndVisitorSession(c.Request().Context(), hc.ID, v.idHash()); err != nil {
+		if err := h.Store.EndVisitorSession(c.Request().Context(), hc.ID, v.IDHash()); err != nil {
 			return err
 		}
-		h.revocations.add(v.idHash(), v.ExpiresAt)
+		h.Revocations.Add(v.IDHash(), v.ExpiresAt)
 	}
-	h.clearCookie(c, visitorCookie)
-	h.clearCookie(c, sitePassCookie)
+	h.Cookies.Clear(c, session.VisitorCookie)
+	h.Cookies.Clear(c, session.SitePassCookie)
 	if hc.LogoutURL != "" {
 		return c.Redirect(http.StatusSeeOther, hc.LogoutURL)
 	}
-	h.setCookie(c, signedOutCookie, "1", int(signedOutTTL.Seconds()))
+	h.Cookies.Set(c, session.SignedOutCookie, "1", int(session.SignedOutTTL.Seconds()))
 	return c.Redirect(http.StatusSeeOther, "/")
 }

@@ -1,0 +1,88 @@
+// Package console is the admin console on the base host: sign-up and
+// sign-in, the workspace's help center settings, single sign-on and its
+// tester and logs, the widget's settings, articles and categories. Every
+// query is scoped to the signed-in admin's workspace and help center.
+package console
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"helpcenter/handlers/session"
+	"helpcenter/handlers/web"
+	"helpcenter/internal/accounts"
+	"helpcenter/internal/config"
+	"helpcenter/models"
+	"helpcenter/store"
+)
+
+// Store is what the console reads and writes.
+type Store interface {
+	web.SecretOpener
+
+	CreateAdminSession(ctx context.Context, sess *models.AdminSession) error
+	AdminSession(ctx context.Context, idHash []byte, now time.Time) (*models.AdminSession, *models.Admin, error)
+	DeleteAdminSession(ctx context.Context, idHash []byte) error
+	DeleteAdminSessions(ctx context.Context, adminID int64) error
+	SetAdminPassword(ctx context.Context, workspaceID, adminID int64, hash string) error
+	HelpCenterOfWorkspace(ctx context.Context, workspaceID int64) (*models.HelpCenter, error)
+	UpdateGeneral(ctx context.Context, workspaceID, helpCenterID int64, g store.GeneralSettings) error
+
+	UpdateSSOSettings(ctx context.Context, workspaceID, helpCenterID int64, u store.SSOUpdate) error
+	ReplaceJWTSecret(ctx context.Context, workspaceID, helpCenterID int64, secret, actor string) error
+	SetSSOEnabled(ctx context.Context, workspaceID, helpCenterID int64, on bool, actor string) error
+	AuditLog(ctx context.Context, helpCenterID int64, limit int) ([]models.AuditEntry, error)
+	ProviderWishes(ctx context.Context, adminID int64) (map[string]bool, error)
+	RecordProviderWish(ctx context.Context, adminID, helpCenterID int64, provider string) error
+	Events(ctx context.Context, helpCenterID int64, f store.EventFilter, after *store.EventCursor, limit int) ([]models.Event, error)
+	EachEvent(ctx context.Context, helpCenterID int64, f store.EventFilter, batch int, fn func(models.Event) error) error
+	ReasonCounts(ctx context.Context, helpCenterID int64, reasons []string, dayStart, weekStart time.Time) ([]store.ReasonCount, error)
+	WidgetOrigins(ctx context.Context, helpCenterID int64) ([]string, error)
+	SetWidgetOrigins(ctx context.Context, workspaceID, helpCenterID int64, origins []string) error
+
+	Articles(ctx context.Context, helpCenterID int64) ([]models.Article, error)
+	Article(ctx context.Context, helpCenterID, id int64) (*models.Article, error)
+	CreateArticle(ctx context.Context, helpCenterID int64, a *models.Article) error
+	UpdateArticle(ctx context.Context, helpCenterID int64, a *models.Article) error
+	SetArticleStatus(ctx context.Context, helpCenterID, id int64, status models.ArticleStatus) error
+	DeleteArticle(ctx context.Context, helpCenterID, id int64) error
+	Categories(ctx context.Context, helpCenterID int64) ([]models.Category, error)
+	Category(ctx context.Context, helpCenterID, id int64) (*models.Category, error)
+	CategoryArticleCounts(ctx context.Context, helpCenterID int64) (map[int64]int, error)
+	CreateCategory(ctx context.Context, helpCenterID int64, c *models.Category) error
+	UpdateCategory(ctx context.Context, helpCenterID int64, c *models.Category) error
+	DeleteCategory(ctx context.Context, helpCenterID, id int64) error
+}
+
+// Handler serves the console.
+type Handler struct {
+	Config   *config.Config
+	Store    Store
+	Accounts *accounts.Service
+	Codec    *session.Codec
+	Cookies  web.Cookies
+	Now      func() time.Time
+	Log      *slog.Logger
+	// Forget drops what this process cached of a help center (its host,
+	// its pages) after a console change, so the next page view here reads
+	// it fresh. Other processes catch up within web.PageCacheTTL.
+	Forget func(*models.HelpCenter)
+}
+
+// ForgetAfterWrite runs Forget after every console change (settings,
+// visibility, articles, categories).
+func (h *Handler) ForgetAfterWrite(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := next(c)
+		if c.Request().Method == http.MethodPost {
+			if a, ok := theAdmin.Get(c); ok {
+				h.Forget(a.HelpCenter)
+			}
+		}
+		return err
+	}
+}

@@ -1,0 +1,142 @@
+// Package session holds every cookie scheme of the product — the admin's
+// console session, the visitor's help-center session, the site-password
+// pass, the browser id that ties a sign-in to the browser that started it
+// — and the cache of revoked visitor sessions. It works on cookie values,
+// not on requests, so each format is tested and fuzzed on its own.
+//
+// Every value is encrypted and signed with keys derived from the master
+// key (gorilla/securecookie), with the cookie's name bound into the
+// signature, so a value never works under another cookie's name.
+package session
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/binary"
+	"time"
+
+	"github.com/gorilla/securecookie"
+
+	"helpcenter/models"
+)
+
+// Cookie names. None has a Domain attribute, so each stays on the one host
+// that set it: a help center never sees the console's cookies or another
+// help center's.
+const (
+	AdminCookie     = "hc_admin"
+	VisitorCookie   = "hc_session"
+	BrowserIDCookie = "hc_bid"
+	SignedOutCookie = "hc_signed_out"
+	SitePassCookie  = "hc_site_pass"
+)
+
+// Lifetimes of the cookies.
+const (
+	AdminTTL     = 12 * time.Hour
+	BrowserIDTTL = 30 * 24 * time.Hour
+	SignedOutTTL = 5 * time.Minute
+	SitePassTTL  = 12 * time.Hour
+)
+
+// Codec encodes and decodes the product's cookie values.
+type Codec struct{ sc *securecookie.SecureCookie }
+
+// NewCodec builds a codec from the cookie keys (secrets.Keys).
+func NewCodec(hashKey, blockKey []byte) *Codec {
+	sc := securecookie.New(hashKey, blockKey)
+	// Every value is raw bytes; skipping gob keeps decoding cheap.
+	sc.SetSerializer(securecookie.NopEncoder{})
+	// Expiry is the cookie's and the server row's business, and the
+	// visitor cookie carries its own.
+	sc.MaxAge(0)
+	return &Codec{sc: sc}
+}
+
+func (k *Codec) encode(name string, b []byte) (string, error) { return k.sc.Encode(name, b) }
+
+func (k *Codec) decode(name, value string) ([]byte, bool) {
+	if value == "" {
+		return nil, false
+	}
+	var b []byte
+	if err := k.sc.Decode(name, value, &b); err != nil {
+		return nil, false
+	}
+	return b, true
+}
+
+// NewID returns a random session id as the signed value of the cookie
+// name, and the hash the database keeps (a database leak yields no usable
+// cookie).
+func (k *Codec) NewID(name string) (value string, idHash []byte, err error) {
+	id := make([]byte, 32)
+	if _, err := rand.Read(id); err != nil {
+		return "", nil, err
+	}
+	// Hash before encoding: securecookie encrypts its input in place.
+	sum := sha256.Sum256(id)
+	value, err = k.encode(name, id)
+	if err != nil {
+		return "", nil, err
+	}
+	return value, sum[:], nil
+}
+
+// IDHash verifies a session cookie made by NewID and returns the hash of
+// the id it carries.
+func (k *Codec) IDHash(name, value string) ([]byte, bool) {
+	id, ok := k.decode(name, value)
+	if !ok || len(id) != 32 {
+		return nil, false
+	}
+	sum := sha256.Sum256(id)
+	return sum[:], true
+}
+
+// SitePass is the value of the site-password cookie for the help center.
+func (k *Codec) SitePass(hc *models.HelpCenter) (string, error) {
+	return k.encode(SitePassCookie, sitePassToken(hc))
+}
+
+// HasSitePass reports whether value is a pass for the help center's
+// current site password.
+func (k *Codec) HasSitePass(hc *models.HelpCenter, value string) bool {
+	if hc.SitePasswordHash == "" {
+		return false
+	}
+	got, ok := k.decode(SitePassCookie, value)
+	return ok && subtle.ConstantTimeCompare(got, sitePassToken(hc)) == 1
+}
+
+// sitePassToken names the help center and its current password hash, so
+// changing the site password locks out every browser that knew the old one.
+func sitePassToken(hc *models.HelpCenter) []byte {
+	sum := sha256.Sum256([]byte(hc.SitePasswordHash))
+	b := binary.BigEndian.AppendUint64(nil, uint64(hc.ID))
+	return append(b, sum[:16]...)
+}
+
+// Visitor encodes a visitor session's cookie value.
+func (k *Codec) Visitor(v Visitor) (string, error) { return k.encode(VisitorCookie, v.marshal()) }
+
+// DecodeVisitor verifies and decodes a visitor cookie value. It does not
+// judge the session (tenant, expiry, revocation): the caller does.
+func (k *Codec) DecodeVisitor(value string) (Visitor, bool) {
+	raw, ok := k.decode(VisitorCookie, value)
+	if !ok {
+		return Visitor{}, false
+	}
+	v, err := unmarshalVisitor(raw)
+	return v, err == nil
+}
+
+// BrowserID is the browser-id cookie's value when it has the form sso
+// gives it, "" otherwise.
+func BrowserID(value string) string {
+	if len(value) >= 32 && len(value) <= 64 {
+		return value
+	}
+	return ""
+}

@@ -1,0 +1,153 @@
+package site
+
+import (
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"helpcenter/handlers/session"
+	"helpcenter/handlers/web"
+	"helpcenter/internal/accounts"
+	"helpcenter/models"
+	"helpcenter/sso"
+	"helpcenter/views/site"
+)
+
+// Gate guards every help-center page by the help center's visibility:
+// public pages pass; a private help center sends a visitor without a
+// session through single sign-on; a password-protected one asks for the
+// shared password (offering SSO beside it when configured).
+func (h *Handler) Gate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		hc, _ := web.Tenant.Get(c)
+		if hc.Visibility == models.VisibilityPublic {
+			return next(c)
+		}
+		if _, ok := theVisitor.Get(c); ok {
+			return next(c)
+		}
+		c.Response().Header().Set("Cache-Control", "no-store")
+		// Only a GET asks for a page (SPEC section 3, step 1): no other
+		// method hands out a key or sends anyone to the Login URL.
+		if c.Request().Method != http.MethodGet {
+			c.Response().Header().Set("Allow", http.MethodGet)
+			return echo.NewHTTPError(http.StatusMethodNotAllowed, "This address answers GET requests only.")
+		}
+		returnTo := sso.CleanReturnTo(c.Request().URL.RequestURI())
+		if hc.Visibility == models.VisibilityPassword {
+			if h.Codec.HasSitePass(hc, web.Read(c, session.SitePassCookie)) {
+				return next(c)
+			}
+			return h.passwordPage(c, http.StatusOK, returnTo, "")
+		}
+		// Logout must hold: the first visit to the root after signing out
+		// shows "You are signed out" instead of bouncing straight back
+		// through the login page.
+		if c.Request().URL.Path == "/" {
+			if ck, err := c.Cookie(session.SignedOutCookie); err == nil && ck.Value == "1" {
+				h.Cookies.Clear(c, session.SignedOutCookie)
+				return web.Render(c, http.StatusOK, site.SignedOut(site.SignedOutPage{Chrome: h.siteChrome(c, "Signed out")}))
+			}
+		}
+		return h.startSignIn(c, returnTo)
+	}
+}
+
+// Login starts single sign-on on request ("Try again", or the button
+// beside a password form).
+func (h *Handler) Login(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return h.startSignIn(c, sso.CleanReturnTo(c.QueryParam("return_to")))
+}
+
+// startSignIn hands out a pending key bound to this browser and this page
+// and sends the visitor to the partner's Login URL (SPEC section 3, 1–3).
+func (h *Handler) startSignIn(c echo.Context, returnTo string) error {
+	if ok, retry := h.GateLimiter.Allow(c.RealIP()); !ok {
+		return h.rateLimited(c, retry)
+	}
+	hc, err := h.freshTenant(c)
+	if err != nil {
+		return err
+	}
+	center, err := web.SignInCenter(h.Store, hc)
+	if err != nil {
+		return err
+	}
+	browserID := session.BrowserID(web.Read(c, session.BrowserIDCookie))
+	newBrowser := browserID == ""
+	if newBrowser {
+		if browserID, err = sso.NewBrowserID(); err != nil {
+			return err
+		}
+	}
+	out, err := sso.StartSignIn(c.Request().Context(), h.SignIns, center, web.Browser(c, browserID), returnTo, h.Now())
+	if err != nil {
+		return err
+	}
+	if out.Rejection != nil {
+		return h.rejectionPage(c, out.Rejection, returnTo)
+	}
+	if newBrowser {
+		h.Cookies.Set(c, session.BrowserIDCookie, browserID, int(session.BrowserIDTTL.Seconds()))
+	}
+	return c.Redirect(http.StatusFound, out.RedirectTo)
+}
+
+// rejectionPage renders SPEC section 3 step 6: the reason code, what it
+// means in plain words, and "Try again". No session cookie is set.
+func (h *Handler) rejectionPage(c echo.Context, rej *sso.Rejection, returnTo string) error {
+	r, ok := sso.LookupReason(rej.Reason)
+	if !ok {
+		return echo.NewHTTPError(http.StatusInternalServerError, "unknown reason "+string(rej.Reason))
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return web.Render(c, r.HTTPStatus, site.Rejection(site.RejectionPage{
+		Chrome: h.siteChrome(c, "Sign-in failed"), Status: r.HTTPStatus, Code: string(r.Code),
+		Title: r.Title, Explanation: r.Explanation, Extension: r.Extension,
+		TryAgainURL: "/sso/login?return_to=" + url.QueryEscape(sso.CleanReturnTo(returnTo)),
+	}))
+}
+
+func (h *Handler) rateLimited(c echo.Context, retry time.Duration) error {
+	secs := web.SetRetryAfter(c, retry)
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return web.Render(c, http.StatusTooManyRequests, site.RateLimited(site.RateLimitedPage{Chrome: h.siteChrome(c, "Too many attempts"), RetryAfter: secs}))
+}
+
+// passwordPage shows the shared-password form.
+func (h *Handler) passwordPage(c echo.Context, status int, returnTo, errMsg string) error {
+	hc, _ := web.Tenant.Get(c)
+	p := site.PasswordPage{Chrome: h.siteChrome(c, "Password required"), CSRF: web.CSRFToken(c), ReturnTo: returnTo, Error: errMsg}
+	if hc.SSOReady() {
+		p.SSOURL = "/sso/login?return_to=" + url.QueryEscape(returnTo)
+	}
+	return web.Render(c, status, site.Password(p))
+}
+
+// PasswordSubmit checks the shared site password.
+func (h *Handler) PasswordSubmit(c echo.Context) error {
+	hc, err := h.freshTenant(c)
+	if err != nil {
+		return err
+	}
+	returnTo := sso.CleanReturnTo(c.FormValue("return_to"))
+	if hc.Visibility != models.VisibilityPassword {
+		return web.Redirect(c, returnTo)
+	}
+	if ok, retry := h.PasswordLimiter.Allow(c.RealIP()); !ok {
+		return h.rateLimited(c, retry)
+	}
+	ok, err := accounts.CheckPassword(hc.SitePasswordHash, c.FormValue("password"))
+	if err != nil || !ok {
+		return h.passwordPage(c, http.StatusUnauthorized, returnTo, "That password is not right. Check it with whoever gave it to you.")
+	}
+	value, err := h.Codec.SitePass(hc)
+	if err != nil {
+		return err
+	}
+	h.Cookies.Set(c, session.SitePassCookie, value, int(session.SitePassTTL.Seconds()))
+	return web.Redirect(c, returnTo)
+}

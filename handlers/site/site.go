@@ -1,0 +1,114 @@
+// Package site is a help center's own host (its subdomain or custom
+// domain): the gate that keeps a private help center private, the
+// redirect flow's endpoints (/sso/login, /sso/jwt, /logout), the shared
+// site password, and the pages visitors read. The tenant is resolved from
+// the host before any of it runs (web.Tenant).
+package site
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"helpcenter/handlers/session"
+	"helpcenter/handlers/web"
+	"helpcenter/internal/ratelimit"
+	"helpcenter/models"
+	"helpcenter/sso"
+	"helpcenter/views/layout"
+	"helpcenter/views/site"
+)
+
+// Store is what a help center's host reads and writes.
+type Store interface {
+	web.SecretOpener
+	HelpCenterByID(ctx context.Context, id int64) (*models.HelpCenter, error)
+	VisitorSession(ctx context.Context, helpCenterID int64, idHash []byte, now time.Time) (*models.VisitorSession, *models.User, error)
+	EndVisitorSession(ctx context.Context, helpCenterID int64, idHash []byte) error
+	PublishedArticles(ctx context.Context, helpCenterID int64, role models.Role, categoryID *int64) ([]models.Article, error)
+	PublishedArticleBySlug(ctx context.Context, helpCenterID int64, role models.Role, slug string) (*models.Article, error)
+	SearchArticles(ctx context.Context, helpCenterID int64, role models.Role, query string, limit int) ([]models.SearchResult, error)
+	Categories(ctx context.Context, helpCenterID int64) ([]models.Category, error)
+	Category(ctx context.Context, helpCenterID, id int64) (*models.Category, error)
+	CategoryBySlug(ctx context.Context, helpCenterID int64, slug string) (*models.Category, error)
+}
+
+// Deps is what the help-center host is built from.
+type Deps struct {
+	Store       Store
+	SignIns     sso.Store
+	Codec       *session.Codec
+	Revocations *session.Revocations
+	Cookies     web.Cookies
+	Now         func() time.Time
+	Log         *slog.Logger
+}
+
+// Handler serves every help center's host.
+type Handler struct {
+	Deps
+	// Per-IP abuse limits (per process; see internal/ratelimit).
+	// Generous for people (a sign-in is one request), tight for scripts.
+	SSOLimiter, GateLimiter, PasswordLimiter *ratelimit.Limiter
+
+	homes *web.Cache[homeKey, homeListing]
+}
+
+// New builds the help-center host.
+func New(d Deps) *Handler {
+	return &Handler{
+		Deps:            d,
+		SSOLimiter:      ratelimit.New(30, time.Minute, d.Now),
+		GateLimiter:     ratelimit.New(60, time.Minute, d.Now),
+		PasswordLimiter: ratelimit.New(10, time.Minute, d.Now),
+		homes:           web.NewCache[homeKey, homeListing](d.Now),
+	}
+}
+
+// Forget drops what this process cached of the help center's pages, after
+// a console change, so the next page view here reads it fresh.
+func (h *Handler) Forget(helpCenterID int64) {
+	for _, r := range []models.Role{models.RoleViewer, models.RoleEditor, models.RoleAdmin} {
+		h.homes.Forget(homeKey{helpCenterID, r})
+	}
+}
+
+// freshTenant re-reads this request's help center from the database. The
+// sign-in endpoints use it: a secret, Login URL or Logout URL changed a
+// moment ago must apply now, whatever the page cache holds.
+func (h *Handler) freshTenant(c echo.Context) (*models.HelpCenter, error) {
+	cached, _ := web.Tenant.Get(c)
+	hc, err := h.Store.HelpCenterByID(c.Request().Context(), cached.ID)
+	if err != nil {
+		return nil, err
+	}
+	web.Tenant.Set(c, hc)
+	return hc, nil
+}
+
+// ErrorPage renders an error in the help center's frame.
+func (h *Handler) ErrorPage(c echo.Context, status int, title, message string) error {
+	return web.Render(c, status, site.Error(site.ErrorPage{Chrome: h.siteChrome(c, title), Status: status, Title: title, Message: message}))
+}
+
+// siteChrome is the help-center frame for this request's visitor.
+func (h *Handler) siteChrome(c echo.Context, title string) layout.SiteChrome {
+	hc, _ := web.Tenant.Get(c)
+	chrome := layout.SiteChrome{Title: title, HelpCenterName: hc.Name}
+	if u, ok := theVisitor.Get(c); ok {
+		chrome.VisitorName = u.Name
+	}
+	return chrome
+}
+
+// Robots is /robots.txt: a public help center may be indexed, no other.
+func Robots(c echo.Context) error {
+	body := "User-agent: *\nDisallow: /\n"
+	if hc, ok := web.Tenant.Get(c); ok && hc.Visibility == models.VisibilityPublic {
+		body = "User-agent: *\nAllow: /\n"
+	}
+	return c.String(http.StatusOK, body)
+}

@@ -1,0 +1,66 @@
+package site
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"helpcenter/handlers/session"
+	"helpcenter/handlers/web"
+	"helpcenter/models"
+)
+
+// The signed-in visitor of a help-center request and their session,
+// attached by LoadVisitor.
+var (
+	theVisitor = web.NewKey[*models.User]("visitor")
+	theSession = web.NewKey[*models.VisitorSession]("visitor_session")
+)
+
+// visitorRole is the role that decides what this visitor may read: the
+// signed-in user's role claim, or viewer for someone not signed in.
+func visitorRole(c echo.Context) models.Role {
+	if u, ok := theVisitor.Get(c); ok && u.Role.Valid() {
+		return u.Role
+	}
+	return models.RoleViewer
+}
+
+// LoadVisitor attaches the signed-in visitor, if any, to the context. It
+// reads the session from its cookie — no query — and refuses it when it
+// belongs to another help center, has expired, or was revoked.
+func (h *Handler) LoadVisitor(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if v, ok := h.visitorCookie(c); ok {
+			theVisitor.Set(c, &models.User{ID: v.UserID, HelpCenterID: v.HelpCenterID, Name: v.Name, Role: v.Role})
+			theSession.Set(c, &models.VisitorSession{IDHash: v.IDHash(), HelpCenterID: v.HelpCenterID,
+				UserID: v.UserID, CreatedAt: v.OpenedAt, ExpiresAt: v.ExpiresAt})
+		}
+		return next(c)
+	}
+}
+
+// visitorCookie decodes and checks this request's session cookie: it
+// must belong to this help center, be unexpired and not revoked.
+func (h *Handler) visitorCookie(c echo.Context) (session.Visitor, bool) {
+	v, ok := h.Codec.DecodeVisitor(web.Read(c, session.VisitorCookie))
+	if !ok {
+		return session.Visitor{}, false
+	}
+	hc, _ := web.Tenant.Get(c)
+	if v.HelpCenterID != hc.ID || !h.Now().Before(v.ExpiresAt) {
+		return session.Visitor{}, false
+	}
+	if h.Revocations.Revoked(c.Request().Context(), v.IDHash()) {
+		return session.Visitor{}, false
+	}
+	return v, true
+}
+
+// setVisitorCookie writes the session cookie for v.
+func (h *Handler) setVisitorCookie(c echo.Context, v session.Visitor) error {
+	value, err := h.Codec.Visitor(v)
+	if err != nil {
+		return err
+	}
+	h.Cookies.Set(c, session.VisitorCookie, value, int(v.ExpiresAt.Sub(h.Now()).Seconds()))
+	return nil
+}
