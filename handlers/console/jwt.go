@@ -10,7 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"helpcenter/handlers/web"
-	"helpcenter/internal/ssoconfig"
 	"helpcenter/models"
 	"helpcenter/sso"
 	"helpcenter/store"
@@ -95,7 +94,7 @@ func (h *Handler) JWTSettingsApply(c echo.Context) error {
 	a, _ := theAdmin.Get(c)
 	hc := a.HelpCenter
 	form := postedForm(c)
-	settings := ssoconfig.Normalize(models.SSOSettings{
+	settings := sso.NormalizeSettings(models.SSOSettings{
 		LoginURL: form.LoginURL, LogoutURL: form.LogoutURL, Issuer: form.Issuer, Audience: form.Audience,
 		AllowUnsolicited: form.AllowUnsolicited,
 	})
@@ -109,11 +108,11 @@ func (h *Handler) JWTSettingsApply(c echo.Context) error {
 			newSecret = ""
 		}
 	}
-	ttl, ttlErr := ssoconfig.ParseTTL(form.TokenTTL)
+	ttl, ttlErr := sso.ParseTokenTTL(form.TokenTTL)
 	settings.TokenTTL = ttl
-	errs := ssoconfig.Validate(settings, newSecret, hc.HasSecret())
+	errs := sso.ValidateSettings(settings, newSecret, hc.HasSecret())
 	if ttlErr != nil {
-		errs[ssoconfig.FieldTokenTTL] = ttlErr.Error()
+		errs[sso.FieldTokenTTL] = ttlErr.Error()
 	}
 	if errs.Any() {
 		form.Errors = errs
@@ -128,7 +127,7 @@ func (h *Handler) JWTSettingsApply(c echo.Context) error {
 		noStore(c)
 		return web.Render(c, http.StatusUnprocessableEntity, console.JWT(p))
 	}
-	changes := ssoconfig.Changes(hc.SSOSettings(), settings, newSecret != "")
+	changes := sso.SettingsChanges(hc.SSOSettings(), settings, newSecret != "")
 	err := h.Store.UpdateSSOSettings(c.Request().Context(), hc.WorkspaceID, hc.ID, store.SSOUpdate{
 		Settings: settings, NewSecret: newSecret, Actor: a.Admin.Email, Action: strings.Join(changes, "; "),
 	})

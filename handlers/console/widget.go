@@ -9,7 +9,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"helpcenter/handlers/web"
-	"helpcenter/internal/ssoconfig"
 	"helpcenter/models"
 	"helpcenter/sso"
 	"helpcenter/views/console"
@@ -67,7 +66,7 @@ func (h *Handler) SettingsWidgetSave(c echo.Context) error {
 
 // parseWidgetOrigins reads the "Allowed widget origins" textarea: one
 // origin a line, blank lines ignored, each normalised (see
-// ssoconfig.NormalizeOrigin) and duplicates dropped. The error message names
+// sso.NormalizeOrigin) and duplicates dropped. The error message names
 // every offending line by number and content.
 func parseWidgetOrigins(text string) ([]string, string) {
 	var origins, problems []string
@@ -77,7 +76,7 @@ func parseWidgetOrigins(text string) ([]string, string) {
 		if line == "" {
 			continue
 		}
-		o, err := ssoconfig.NormalizeOrigin(line)
+		o, err := sso.NormalizeOrigin(line)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("Line %d (%s): %s", i+1, clipForMessage(line), err))
 			continue
@@ -90,8 +89,8 @@ func parseWidgetOrigins(text string) ([]string, string) {
 	if len(problems) > 0 {
 		return nil, strings.Join(problems, " ")
 	}
-	if len(origins) > ssoconfig.MaxWidgetOrigins {
-		return nil, fmt.Sprintf("List at most %d origins; there are %d.", ssoconfig.MaxWidgetOrigins, len(origins))
+	if len(origins) > sso.MaxWidgetOrigins {
+		return nil, fmt.Sprintf("List at most %d origins; there are %d.", sso.MaxWidgetOrigins, len(origins))
 	}
 	return origins, ""
 }

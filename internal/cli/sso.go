@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 
-	"helpcenter/internal/ssoconfig"
 	"helpcenter/models"
 	"helpcenter/sso"
 	"helpcenter/store"
@@ -17,12 +16,12 @@ import (
 // ssoFlagOf names, for each field of the settings rules, the flag that
 // sets it, so an error points at what to change on the command line.
 var ssoFlagOf = map[string]string{
-	ssoconfig.FieldLoginURL:  "--login-url",
-	ssoconfig.FieldLogoutURL: "--logout-url",
-	ssoconfig.FieldIssuer:    "--issuer",
-	ssoconfig.FieldAudience:  "--audience",
-	ssoconfig.FieldTokenTTL:  "--ttl",
-	ssoconfig.FieldSecret:    "secret",
+	sso.FieldLoginURL:  "--login-url",
+	sso.FieldLogoutURL: "--logout-url",
+	sso.FieldIssuer:    "--issuer",
+	sso.FieldAudience:  "--audience",
+	sso.FieldTokenTTL:  "--ttl",
+	sso.FieldSecret:    "secret",
 }
 
 // ssoConfigure enables JWT SSO and applies the flags given, leaving every
@@ -83,7 +82,7 @@ func ssoConfigure(ctx context.Context, env Env, args []string) error {
 	if set["allow-unsolicited"] {
 		next.AllowUnsolicited = *allowUnsolicited
 	}
-	next = ssoconfig.Normalize(next)
+	next = sso.NormalizeSettings(next)
 
 	var secret string
 	switch {
@@ -96,7 +95,7 @@ func ssoConfigure(ctx context.Context, env Env, args []string) error {
 			return fmt.Errorf("read the shared secret from stdin: %w", err)
 		}
 	}
-	if errs := ssoconfig.Validate(next, secret, hc.HasSecret()); errs.Any() {
+	if errs := sso.ValidateSettings(next, secret, hc.HasSecret()); errs.Any() {
 		var msgs []string
 		for field, msg := range errs {
 			msgs = append(msgs, ssoFlagOf[field]+": "+msg)
@@ -105,7 +104,7 @@ func ssoConfigure(ctx context.Context, env Env, args []string) error {
 		return usagef("%s", strings.Join(msgs, "; "))
 	}
 
-	changes := ssoconfig.Changes(hc.SSOSettings(), next, secret != "")
+	changes := sso.SettingsChanges(hc.SSOSettings(), next, secret != "")
 	if !hc.SSOEnabled {
 		changes = append([]string{"Single sign-on turned on"}, changes...)
 	}

@@ -1,4 +1,4 @@
-package ssoconfig
+package sso
 
 import "testing"
 

@@ -1,9 +1,4 @@
-// Package ssoconfig holds the rules for a help center's JWT single sign-on
-// settings. The console's JWT form and `helpcenter sso configure` both
-// apply them, so a value one of them refuses the other refuses too. The
-// widget's allowed origins, which decide where those tokens may be sent
-// from, follow the same URL rules (origin.go).
-package ssoconfig
+package sso
 
 import (
 	"fmt"
@@ -15,10 +10,15 @@ import (
 	"unicode/utf8"
 
 	"helpcenter/models"
-	"helpcenter/sso"
 )
 
-// Field keys of the errors Validate returns. The console uses them as form
+// The rules for a help center's JWT single sign-on settings. The
+// console's JWT form and `helpcenter sso configure` both apply them, so a
+// value one of them refuses the other refuses too. The widget's allowed
+// origins, which decide where those tokens may be sent from, follow the
+// same URL rules (origin.go).
+
+// Field keys of the errors ValidateSettings returns. The console uses them as form
 // field names; the CLI maps them to its flags.
 const (
 	FieldLoginURL  = "login_url"
@@ -32,8 +32,8 @@ const (
 // Token TTL bounds in seconds (SPEC section 7), taken from the verifier so
 // that a saved TTL is always one it accepts.
 var (
-	MinTokenTTL = int(sso.MinTTL.Seconds())
-	MaxTokenTTL = int(sso.MaxTTL.Seconds())
+	MinTokenTTL = int(MinTTL.Seconds())
+	MaxTokenTTL = int(MaxTTL.Seconds())
 )
 
 // maxURLLength and maxClaimValue bound what an admin can store; a longer
@@ -43,9 +43,9 @@ const (
 	maxClaimValue = 256
 )
 
-// Normalize trims the white space a paste brings along from the text
+// NormalizeSettings trims the white space a paste brings along from the text
 // settings. The secret is not touched: its every character is key material.
-func Normalize(s models.SSOSettings) models.SSOSettings {
+func NormalizeSettings(s models.SSOSettings) models.SSOSettings {
 	s.LoginURL = strings.TrimSpace(s.LoginURL)
 	s.LogoutURL = strings.TrimSpace(s.LogoutURL)
 	s.Issuer = strings.TrimSpace(s.Issuer)
@@ -53,11 +53,11 @@ func Normalize(s models.SSOSettings) models.SSOSettings {
 	return s
 }
 
-// Validate checks settings and, when newSecret is not empty, the secret
+// ValidateSettings checks settings and, when newSecret is not empty, the secret
 // that is to replace the saved one. secretSaved says whether one is saved
 // already: without it a secret is required. Messages are sentences for the
 // admin and never repeat the secret.
-func Validate(s models.SSOSettings, newSecret string, secretSaved bool) models.FieldErrors {
+func ValidateSettings(s models.SSOSettings, newSecret string, secretSaved bool) models.FieldErrors {
 	errs := models.FieldErrors{}
 	if s.LoginURL == "" {
 		errs[FieldLoginURL] = "Enter the Login URL: the page of your app that signs users in and sends them back with a token."
@@ -73,7 +73,7 @@ func Validate(s models.SSOSettings, newSecret string, secretSaved bool) models.F
 	case newSecret == "" && !secretSaved:
 		errs[FieldSecret] = "Enter a shared secret of at least 32 characters, or press Generate."
 	case newSecret != "":
-		if err := sso.ValidateSecret(newSecret); err != nil {
+		if err := ValidateSecret(newSecret); err != nil {
 			errs[FieldSecret] = sentence(err.Error())
 		}
 	}
@@ -89,8 +89,8 @@ func Validate(s models.SSOSettings, newSecret string, secretSaved bool) models.F
 	return errs
 }
 
-// ParseTTL reads the Token TTL field: a whole number of seconds.
-func ParseTTL(s string) (int, error) {
+// ParseTokenTTL reads the Token TTL field: a whole number of seconds.
+func ParseTokenTTL(s string) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(s))
 	if err != nil {
 		return 0, models.Problemf("Enter the Token TTL as a whole number of seconds, between %d and %d.", MinTokenTTL, MaxTokenTTL)
@@ -180,10 +180,10 @@ func sentence(s string) string {
 	return s
 }
 
-// Changes describes, for the audit log, how next differs from prev, in
+// SettingsChanges describes, for the audit log, how next differs from prev, in
 // the labels the admin sees. secretReplaced adds "Shared secret replaced";
 // the secret itself is never described.
-func Changes(prev, next models.SSOSettings, secretReplaced bool) []string {
+func SettingsChanges(prev, next models.SSOSettings, secretReplaced bool) []string {
 	var out []string
 	text := func(label, a, b string) {
 		switch {

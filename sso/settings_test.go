@@ -1,4 +1,4 @@
-package ssoconfig
+package sso
 
 import (
 	"strings"
@@ -79,7 +79,7 @@ func TestValidate(t *testing.T) {
 			if tc.edit != nil {
 				tc.edit(&s)
 			}
-			errs := Validate(s, tc.secret, tc.secretSaved)
+			errs := ValidateSettings(s, tc.secret, tc.secretSaved)
 			if tc.field == "" && errs.Any() {
 				t.Fatalf("refused: %v", errs)
 			}
@@ -98,12 +98,12 @@ func TestValidate(t *testing.T) {
 func TestChangesNeverNameTheSecret(t *testing.T) {
 	prev := models.SSOSettings{LoginURL: "https://a.example/login", TokenTTL: 300, Issuer: "old"}
 	next := models.SSOSettings{LoginURL: "https://b.example/login", TokenTTL: 600, AllowUnsolicited: true}
-	got := strings.Join(Changes(prev, next, true), "; ")
+	got := strings.Join(SettingsChanges(prev, next, true), "; ")
 	want := `Login URL set to "https://b.example/login"; Issuer cleared; Token TTL set to 600 s; Sign-in started from your app allowed; Shared secret replaced`
 	if got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
-	if Changes(prev, prev, false) != nil {
+	if SettingsChanges(prev, prev, false) != nil {
 		t.Fatal("no change should describe nothing")
 	}
 }
