@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -13,7 +12,7 @@ import (
 // AdminByEmail finds an admin by email, case-insensitively.
 func (s *Store) AdminByEmail(ctx context.Context, email string) (*models.Admin, error) {
 	var a models.Admin
-	if err := s.read(ctx).First(&a, "email = ?", strings.ToLower(email)).Error; err != nil {
+	if err := s.read(ctx).First(&a, "email = ?", models.EmailKey(email)).Error; err != nil {
 		return nil, notFound(err)
 	}
 	return &a, nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"strings"
 
 	"gorm.io/gorm"
 
@@ -25,7 +24,7 @@ type NewWorkspace struct {
 func (s *Store) CreateWorkspace(ctx context.Context, nw NewWorkspace) (*models.Workspace, *models.HelpCenter, *models.Admin, error) {
 	now := s.now().UTC()
 	ws := &models.Workspace{Name: nw.Name, CreatedAt: now}
-	admin := &models.Admin{Email: strings.ToLower(nw.AdminEmail), PasswordHash: nw.PasswordHash, CreatedAt: now}
+	admin := &models.Admin{Email: models.EmailKey(nw.AdminEmail), PasswordHash: nw.PasswordHash, CreatedAt: now}
 	hc := &models.HelpCenter{
 		PublicID:   newPublicID(),
 		Name:       nw.Name,

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -14,12 +13,6 @@ import (
 	"helpcenter/models"
 	"helpcenter/views/components"
 	"helpcenter/views/console"
-)
-
-// Limits on what an article form accepts.
-const (
-	maxTitleLength = 200
-	maxBodyLength  = 200_000
 )
 
 // audienceLabel names an Audience as the form's options do.
@@ -179,22 +172,7 @@ func (h *Handler) articleSave(c echo.Context, art *models.Article) error {
 	p.Audience = c.FormValue("audience")
 	p.Status = c.FormValue("status")
 	p.Preview = markdown.HTML(p.Body)
-	errs := models.FieldErrors{}
-
-	switch {
-	case p.Title == "":
-		errs["title"] = "Enter a title."
-	case utf8.RuneCountInString(p.Title) > maxTitleLength:
-		errs["title"] = "Use at most 200 characters."
-	}
-	slug := ""
-	if p.Slug != "" {
-		// A typed slug is tidied ("Reset Password" → "reset-password")
-		// rather than refused; only one with nothing usable is an error.
-		if slug = models.Slugify(p.Slug); slug == "" {
-			errs["slug"] = "Use lowercase letters, digits and hyphens, e.g. reset-your-password."
-		}
-	}
+	fields, errs := models.ParseArticle(models.ArticleFields{Title: p.Title, Slug: p.Slug, Body: p.Body, Audience: p.Audience, Status: p.Status})
 	var categoryID *int64
 	if p.CategoryID != "" {
 		id, err := strconv.ParseInt(p.CategoryID, 10, 64)
@@ -210,23 +188,12 @@ func (h *Handler) articleSave(c echo.Context, art *models.Article) error {
 			return err
 		}
 	}
-	if len(p.Body) > maxBodyLength {
-		errs["body"] = "The body is too long: keep it under 200,000 characters."
-	}
-	role := models.Role(p.Audience)
-	if !role.Valid() {
-		errs["audience"] = "Choose Everyone, Editors and admins, or Admins only."
-	}
-	status := models.ArticleStatus(p.Status)
-	if !status.Valid() {
-		errs["status"] = "Choose Draft or Published."
-	}
 	if errs.Any() {
 		p.Errors = errs
 		return web.Render(c, http.StatusUnprocessableEntity, console.ArticleForm(p))
 	}
 
-	art.Title, art.Slug, art.CategoryID, art.Body, art.MinRole, art.Status = p.Title, slug, categoryID, p.Body, role, status
+	art.Title, art.Slug, art.CategoryID, art.Body, art.MinRole, art.Status = fields.Title, fields.Slug, categoryID, fields.Body, fields.MinRole, fields.Status
 	if art.ID == 0 {
 		err = h.Store.CreateArticle(ctx, a.HelpCenter.ID, art)
 	} else {
@@ -283,8 +250,8 @@ func (h *Handler) ArticleDelete(c echo.Context) error {
 // htmx POST carrying the form, CSRF header included).
 func (h *Handler) ArticlePreview(c echo.Context) error {
 	body := c.FormValue("body")
-	if len(body) > maxBodyLength {
-		body = body[:maxBodyLength]
+	if len(body) > models.MaxArticleBody {
+		body = body[:models.MaxArticleBody]
 	}
 	return web.Render(c, http.StatusOK, console.ArticlePreview(markdown.HTML(body)))
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -43,9 +42,6 @@ func (h *Handler) SettingsGeneralShow(c echo.Context) error {
 	return web.Render(c, http.StatusOK, console.General(p))
 }
 
-// minSitePassword is the shortest shared site password accepted.
-const minSitePassword = 8
-
 func (h *Handler) SettingsGeneralSave(c echo.Context) error {
 	a, _ := theAdmin.Get(c)
 	p := h.generalPage(c)
@@ -60,20 +56,19 @@ func (h *Handler) SettingsGeneralSave(c echo.Context) error {
 	}
 	domain := ""
 	if p.CustomDomain != "" {
-		domain = models.NormalizeHost(p.CustomDomain)
-		switch {
-		case domain == "" || !strings.Contains(domain, "."):
-			errs["custom_domain"] = "Enter a host name like help.example.com, without https:// or a path."
-		case domain == h.Config.BaseHost() || strings.HasSuffix(domain, "."+h.Config.BaseHost()):
-			errs["custom_domain"] = "Use a domain of your own, not one of ours."
+		var err error
+		if domain, err = models.ParseCustomDomain(p.CustomDomain, h.Config.BaseHost()); err != nil {
+			errs["custom_domain"] = err.Error()
 		}
 	}
 	vis := models.Visibility(p.Visibility)
 	if !vis.Valid() {
 		errs["visibility"] = "Choose Public, Private or Password."
 	}
-	if sitePassword != "" && utf8.RuneCountInString(sitePassword) < minSitePassword {
-		errs["site_password"] = "Use at least 8 characters."
+	if sitePassword != "" {
+		if err := models.ValidateSitePassword(sitePassword); err != nil {
+			errs["site_password"] = err.Error()
+		}
 	}
 	if vis == models.VisibilityPassword && sitePassword == "" && !p.HasSitePassword {
 		errs["site_password"] = "Set a site password to make the help center password-protected."

@@ -109,7 +109,7 @@ func (e *ThrottledError) Message(now time.Time) string {
 // admin, ErrBadCredentials, a *ThrottledError, or a database error.
 func (s *Service) Login(ctx context.Context, email, password, ip string) (*models.Admin, error) {
 	now := s.Now()
-	email = strings.ToLower(strings.TrimSpace(email))
+	email = models.EmailKey(email)
 	keys := []string{"ip:" + ip, "email:" + email}
 	var retry time.Time
 	for _, key := range keys {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"helpcenter/internal/accounts"
 	"helpcenter/models"
@@ -22,9 +21,6 @@ func helpCenter(ctx context.Context, env Env, sub string) (*models.HelpCenter, e
 	}
 	return hc, err
 }
-
-// minSitePassword matches the console's rule for the shared site password.
-const minSitePassword = 8
 
 // visibilitySet is `helpcenter visibility set --subdomain S public|private|password [--password-stdin]`.
 func visibilitySet(ctx context.Context, env Env, args []string) error {
@@ -63,8 +59,8 @@ func visibilitySet(ctx context.Context, env Env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("read password from stdin: %w", err)
 		}
-		if utf8.RuneCountInString(pw) < minSitePassword {
-			return usagef("the site password needs at least %d characters", minSitePassword)
+		if models.ValidateSitePassword(pw) != nil {
+			return usagef("the site password needs at least %d characters", models.MinSitePasswordLength)
 		}
 		if hash, err = accounts.HashPassword(pw); err != nil {
 			return err

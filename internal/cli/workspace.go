@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"helpcenter/internal/accounts"
+	"helpcenter/models"
 )
 
 func workspaceCreate(ctx context.Context, env Env, args []string) error {
@@ -56,6 +57,6 @@ func workspaceCreate(ctx context.Context, env Env, args []string) error {
 		}
 		return usagef("%s", msg)
 	}
-	fmt.Fprintf(env.Stdout, "created workspace %q: help center %s, admin %s\n", *name, env.Config.HelpCenterURL(hc.Subdomain), strings.ToLower(*email))
+	fmt.Fprintf(env.Stdout, "created workspace %q: help center %s, admin %s\n", *name, env.Config.HelpCenterURL(hc.Subdomain), models.EmailKey(*email))
 	return nil
 }
