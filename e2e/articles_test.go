@@ -18,6 +18,7 @@ import (
 // The visitor here is anonymous, hence a viewer; then the help center goes
 // private and visitors signed in through SSO see what their role allows.
 func TestAdminPublishesVisitorReads(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	b := newBrowser(t)
 

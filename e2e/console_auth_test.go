@@ -10,6 +10,7 @@ import (
 // An admin signs up, lands in the console, signs out, is refused with a
 // wrong password, and signs in again.
 func TestAdminSignupSignOutSignIn(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	b := newBrowser(t)
 

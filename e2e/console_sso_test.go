@@ -19,6 +19,7 @@ import (
 // error), regenerates it, tests a token made with the old secret, and
 // reads the logs: filtered by reason and exported as CSV.
 func TestAdminConfiguresSSO(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	b := newBrowser(t)
 

@@ -66,6 +66,7 @@ func newPartnerApp(t *testing.T, secret, helpCenterURL string) *partnerApp {
 // the partner app and lands on that page signed in; signs out; lands on
 // the Logout URL.
 func TestSSODeepLinkSignInAndOut(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	b := newBrowser(t)
 	// The browser runs on the real clock; so does the partner app.
@@ -105,6 +106,7 @@ func TestSSODeepLinkSignInAndOut(t *testing.T) {
 // With no Logout URL, signing out shows "You are signed out" once, and its
 // "Sign in" button goes through the gate again.
 func TestSSOSignOutWithoutLogoutURL(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	b := newBrowser(t)
 	app.Clock.Set(time.Now())
@@ -129,6 +131,7 @@ func TestSSOSignOutWithoutLogoutURL(t *testing.T) {
 
 // The demo workspace walks the whole flow with the built-in partner app.
 func TestDemoWalkthrough(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t, testapp.Options{Env: map[string]string{"HELPCENTER_DEMO": "1"}})
 	b := newBrowser(t)
 	app.Clock.Set(time.Now())

@@ -51,6 +51,7 @@ func created(t *testing.T, res *testapp.Response) string {
 }
 
 func TestArticleConsole(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	c := app.Signup(t, "owner@example.com", pw, "Example Help", "example")
 	base := app.BaseURL
@@ -223,6 +224,7 @@ func TestArticleConsole(t *testing.T) {
 // An admin of A reaches none of B's articles or categories by id, on any
 // endpoint; every such request is a 404 and changes nothing.
 func TestArticleTenantIsolation(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	alice := app.Signup(t, "alice@example.com", pw, "Alpha", "alpha")
 	bob := app.Signup(t, "bob@example.com", pw, "Beta", "beta")
@@ -287,6 +289,7 @@ func TestArticleTenantIsolation(t *testing.T) {
 // articles and drafts are absent from every list and search and a 404 by
 // URL.
 func TestSiteHonoursRoles(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	admin := app.Signup(t, "owner@example.com", pw, "Example Help", "example")
 	base := app.BaseURL

@@ -13,6 +13,7 @@ import (
 const pw = "correct horse battery"
 
 func TestSignupCreatesWorkspaceAndSignsIn(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	c := app.Signup(t, "Owner@Example.com", pw, "Example Help", "example")
 
@@ -37,6 +38,7 @@ func TestSignupCreatesWorkspaceAndSignsIn(t *testing.T) {
 }
 
 func TestSessionCookieAttributes(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	c := app.Client(t)
 	res := c.Submit(app.BaseURL+"/signup", app.BaseURL+"/signup", url.Values{
@@ -66,6 +68,7 @@ func TestSessionCookieAttributes(t *testing.T) {
 }
 
 func TestSecureCookiesOnHTTPS(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t, testapp.Options{Env: map[string]string{}})
 	_ = app
 	// The base URL decides: with https every cookie is Secure.
@@ -80,6 +83,7 @@ func TestSecureCookiesOnHTTPS(t *testing.T) {
 }
 
 func TestSignupValidation(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	app.Signup(t, "taken@example.com", pw, "Taken", "taken")
 	tests := []struct {
@@ -120,6 +124,7 @@ func TestSignupValidation(t *testing.T) {
 }
 
 func TestLoginLogoutAndRevocation(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	app.Signup(t, "owner@example.com", pw, "Ex", "example")
 
@@ -177,6 +182,7 @@ func TestLoginLogoutAndRevocation(t *testing.T) {
 }
 
 func TestLogoutNeedsCSRF(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	c := app.Signup(t, "owner@example.com", pw, "Ex", "example")
 	res := c.PostForm(app.BaseURL+"/logout", nil)
@@ -189,6 +195,7 @@ func TestLogoutNeedsCSRF(t *testing.T) {
 }
 
 func TestLoginThrottle(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	app.Signup(t, "owner@example.com", pw, "Ex", "example")
 	c := app.Client(t)
@@ -215,6 +222,7 @@ func TestLoginThrottle(t *testing.T) {
 }
 
 func TestSpoofedForwardedForIsIgnored(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	app.Signup(t, "owner@example.com", pw, "Ex", "example")
 	bad := url.Values{"email": {"someone@example.com"}, "password": {"not the password"}}
@@ -233,6 +241,7 @@ func TestSpoofedForwardedForIsIgnored(t *testing.T) {
 }
 
 func TestConsoleRequiresAdmin(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	c := app.Client(t)
 	for _, path := range []string{"/settings/general", "/"} {
@@ -258,6 +267,7 @@ func mustURL(s string) *url.URL {
 // A password change revokes every session of the account on the server,
 // keeps the browser that made it signed in, and the new password works.
 func TestPasswordChangeRevokesSessions(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	c := app.Signup(t, "owner@example.com", pw, "Ex", "example")
 	other := app.Client(t)

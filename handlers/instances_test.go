@@ -17,6 +17,7 @@ import (
 // spread over both, signs in exactly once; the session then works on
 // either instance, and a regenerated secret takes effect on both at once.
 func TestTwoInstancesOneDatabase(t *testing.T) {
+	t.Parallel()
 	proxies := map[string]string{"HELPCENTER_TRUSTED_PROXIES": "127.0.0.1/32"}
 	s := newSSOSite(t, "acme", ssoConfig{Enabled: true}, testapp.Options{Env: proxies})
 	second := testapp.New(t, testapp.Options{Env: proxies, Database: s.app.Config.Database})

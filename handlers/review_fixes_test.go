@@ -14,6 +14,7 @@ import (
 // A console change reaches this process's page views at once: the cached
 // settings and home listing are dropped when the admin saves.
 func TestConsoleChangesApplyAtOnce(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	admin := app.Signup(t, "a@example.com", pw, "Alpha Docs", "alpha")
 	ctx := context.Background()
@@ -41,6 +42,7 @@ func TestConsoleChangesApplyAtOnce(t *testing.T) {
 }
 
 func TestLogsFilterErrorsAreTiedToTheirField(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	admin := app.Signup(t, "a@example.com", pw, "Alpha Docs", "alpha")
 	res := admin.Get(app.BaseURL + "/settings/logs?event=bogus")
@@ -52,6 +54,7 @@ func TestLogsFilterErrorsAreTiedToTheirField(t *testing.T) {
 }
 
 func TestJWTPageKeepsARejectedSecretAsTyped(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	admin := app.Signup(t, "a@example.com", pw, "Alpha Docs", "alpha")
 	page := app.BaseURL + "/settings/security/sso/jwt"

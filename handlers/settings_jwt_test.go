@@ -15,6 +15,7 @@ import (
 const secret40 = "0123456789abcdefghijklmnopqrstuvwxyzABCD"
 
 func TestJWTFormLabels(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	c := app.Signup(t, "owner@acme.test", pw, "Acme Help", "acme")
 	body := c.Get(app.BaseURL + jwtURL).Body
@@ -39,6 +40,7 @@ func TestJWTFormLabels(t *testing.T) {
 }
 
 func TestJWTValidation(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, field, value string
 		errField           string // "" = accepted
@@ -109,6 +111,7 @@ func errorsIn(body string) string {
 }
 
 func TestJWTApplyKeepsSavedSecret(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	c := app.Signup(t, "owner@acme.test", pw, "Acme Help", "acme")
 	configureJWT(t, app, c, secret40)
@@ -159,6 +162,7 @@ func TestJWTApplyKeepsSavedSecret(t *testing.T) {
 }
 
 func TestGeneratedSecretSurvivesErrors(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	c := app.Signup(t, "owner@acme.test", pw, "Acme Help", "acme")
 	form := validJWTForm("")
@@ -196,6 +200,7 @@ func TestGeneratedSecretSurvivesErrors(t *testing.T) {
 }
 
 func TestRegenerateSecret(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	c := app.Signup(t, "owner@acme.test", pw, "Acme Help", "acme")
 	configureJWT(t, app, c, secret40)

@@ -77,6 +77,7 @@ func logPages(t *testing.T, app *testapp.App, c *testapp.Client, path string) (r
 }
 
 func TestLogsDefaultsToRejectionsAndPages(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	c := app.Signup(t, "owner@acme.test", pw, "Acme Help", "acme")
 	seedEvents(t, app, "acme")
@@ -123,6 +124,7 @@ func TestLogsDefaultsToRejectionsAndPages(t *testing.T) {
 }
 
 func TestLogsPagingHasNoGapsOrRepeats(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	c := app.Signup(t, "owner@acme.test", pw, "Acme Help", "acme")
 	// 120 rows at one instant: only the id orders them.
@@ -146,6 +148,7 @@ func TestLogsPagingHasNoGapsOrRepeats(t *testing.T) {
 }
 
 func TestLogsFilters(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	c := app.Signup(t, "owner@acme.test", pw, "Acme Help", "acme")
 	seedEvents(t, app, "acme")
@@ -192,6 +195,7 @@ func TestLogsFilters(t *testing.T) {
 }
 
 func TestLogsLive(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	c := app.Signup(t, "owner@acme.test", pw, "Acme Help", "acme")
 	seedEvents(t, app, "acme")
@@ -212,6 +216,7 @@ func TestLogsLive(t *testing.T) {
 }
 
 func TestLogsChartCounts(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	c := app.Signup(t, "owner@acme.test", pw, "Acme Help", "acme")
 	now := app.Clock.Now()
@@ -234,6 +239,7 @@ func TestLogsChartCounts(t *testing.T) {
 }
 
 func TestLogsCSV(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	c := app.Signup(t, "owner@acme.test", pw, "Acme Help", "acme")
 	seedEvents(t, app, "acme")
@@ -299,6 +305,7 @@ func TestLogsCSV(t *testing.T) {
 // Rows written by the sign-in flow's own LogEvent, flood summary included,
 // show and count in the Logs view.
 func TestLogsShowFloodSummary(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	c := app.Signup(t, "owner@acme.test", pw, "Acme Help", "acme")
 	hc := helpCenter(t, app, "acme")

@@ -10,6 +10,7 @@ import (
 )
 
 func TestSSOPageCards(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	c := app.Signup(t, "owner@acme.test", pw, "Acme Help", "acme")
 	res := c.Get(app.BaseURL + ssoURL)
@@ -35,6 +36,7 @@ func TestSSOPageCards(t *testing.T) {
 }
 
 func TestSSOSwitch(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	c := app.Signup(t, "owner@acme.test", pw, "Acme Help", "acme")
 	if helpCenter(t, app, "acme").SSOEnabled {
@@ -89,6 +91,7 @@ func TestSSOSwitch(t *testing.T) {
 }
 
 func TestNotifyMePersistsPerAdmin(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	c := app.Signup(t, "owner@acme.test", pw, "Acme Help", "acme")
 	other := app.Signup(t, "owner@globex.test", pw, "Globex Help", "globex")
@@ -121,6 +124,7 @@ func TestNotifyMePersistsPerAdmin(t *testing.T) {
 }
 
 func TestConsoleHomeGoesToSSO(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	c := app.Signup(t, "owner@acme.test", pw, "Acme Help", "acme")
 	res := c.Get(app.BaseURL + "/")

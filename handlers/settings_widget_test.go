@@ -17,6 +17,7 @@ import (
 )
 
 func TestWidgetSettings(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	alice := app.Signup(t, "alice@example.com", pw, "Alpha", "alpha")
 	bob := app.Signup(t, "bob@example.com", pw, "Beta", "beta")
@@ -109,6 +110,7 @@ func TestWidgetSettings(t *testing.T) {
 }
 
 func TestWidgetPreview(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	admin := app.Signup(t, "owner@example.com", pw, "Example Help", "example")
 	ctx := context.Background()
@@ -167,6 +169,7 @@ func TestWidgetPreview(t *testing.T) {
 }
 
 func TestWidgetScript(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	req, _ := http.NewRequest(http.MethodGet, app.BaseURL+"/js/init.js", nil)
 	req.Header.Set("Accept-Encoding", "gzip")

@@ -140,6 +140,7 @@ func hasSessionCookie(res *testapp.Response) bool {
 }
 
 func TestSignInThroughTheGate(t *testing.T) {
+	t.Parallel()
 	s := newSSOSite(t, "acme", ssoConfig{Enabled: true})
 	c := s.app.Client(t)
 	key := s.startFlow(t, c, "/articles/setup?tab=2")
@@ -179,6 +180,7 @@ func TestSignInThroughTheGate(t *testing.T) {
 }
 
 func TestEveryReasonCode(t *testing.T) {
+	t.Parallel()
 	s := newSSOSite(t, "acme", ssoConfig{Enabled: true, Issuer: "partner-app", Audience: "helpcenter"})
 	withAud := func(m map[string]any) map[string]any { m["aud"] = "helpcenter"; return m }
 	type tc struct {
@@ -309,6 +311,7 @@ func htmlEscape(s string) string {
 }
 
 func TestHarmlessRepeatAndReplay(t *testing.T) {
+	t.Parallel()
 	s := newSSOSite(t, "acme", ssoConfig{Enabled: true})
 	c := s.app.Client(t)
 	key := s.startFlow(t, c, "/deep?x=1")
@@ -347,6 +350,7 @@ func TestHarmlessRepeatAndReplay(t *testing.T) {
 }
 
 func TestHeadConsumesNothing(t *testing.T) {
+	t.Parallel()
 	s := newSSOSite(t, "acme", ssoConfig{Enabled: true})
 	c := s.app.Client(t)
 	key := s.startFlow(t, c, "/")
@@ -366,6 +370,7 @@ func TestHeadConsumesNothing(t *testing.T) {
 }
 
 func TestPostAndCrossSiteResubmit(t *testing.T) {
+	t.Parallel()
 	s := newSSOSite(t, "acme", ssoConfig{Enabled: true})
 	c := s.app.Client(t)
 	key := s.startFlow(t, c, "/x")
@@ -401,6 +406,7 @@ func TestPostAndCrossSiteResubmit(t *testing.T) {
 }
 
 func TestUnsolicitedSignIn(t *testing.T) {
+	t.Parallel()
 	s := newSSOSite(t, "acme", ssoConfig{Enabled: true})
 	c := s.app.Client(t)
 	res := s.submit(c, s.mint(t, s.claims("random-jti-1")))
@@ -433,6 +439,7 @@ func TestUnsolicitedSignIn(t *testing.T) {
 }
 
 func TestLogout(t *testing.T) {
+	t.Parallel()
 	t.Run("without a Logout URL", func(t *testing.T) {
 		s := newSSOSite(t, "acme", ssoConfig{Enabled: true})
 		c := s.app.Client(t)
@@ -473,6 +480,7 @@ func TestLogout(t *testing.T) {
 // The same token submitted 50 times at once from one browser: exactly one
 // session, 49 jwt_replayed rows.
 func TestConcurrentSubmissions(t *testing.T) {
+	t.Parallel()
 	s := newSSOSite(t, "acme", ssoConfig{Enabled: true}, testapp.Options{Env: map[string]string{"HELPCENTER_TRUSTED_PROXIES": "127.0.0.1/32"}})
 	c := s.app.Client(t)
 	tok := s.mint(t, s.claims(s.startFlow(t, c, "/")))
@@ -515,6 +523,7 @@ func TestConcurrentSubmissions(t *testing.T) {
 }
 
 func TestSSORateLimit(t *testing.T) {
+	t.Parallel()
 	s := newSSOSite(t, "acme", ssoConfig{Enabled: true})
 	c := s.app.Client(t)
 	for i := 0; i < 30; i++ {
@@ -533,6 +542,7 @@ func TestSSORateLimit(t *testing.T) {
 }
 
 func TestRejectionFloodIsSummarised(t *testing.T) {
+	t.Parallel()
 	s := newSSOSite(t, "acme", ssoConfig{Enabled: true})
 	ctx := context.Background()
 	now := s.app.Clock.Now()
@@ -560,6 +570,7 @@ func TestRejectionFloodIsSummarised(t *testing.T) {
 
 // A session or token of one help center is worthless on another.
 func TestSSOTenantIsolation(t *testing.T) {
+	t.Parallel()
 	a := newSSOSite(t, "alpha", ssoConfig{Enabled: true})
 	b := addSSOSite(t, a.app, "beta", ssoConfig{Enabled: true})
 	c := a.app.Client(t)
@@ -584,6 +595,7 @@ func TestSSOTenantIsolation(t *testing.T) {
 }
 
 func TestProvisioningRules(t *testing.T) {
+	t.Parallel()
 	s := newSSOSite(t, "acme", ssoConfig{Enabled: true, AllowUnsolicited: true})
 	ctx := context.Background()
 	signIn := func(jti string, extra map[string]any) *testapp.Response {
@@ -631,6 +643,7 @@ func TestProvisioningRules(t *testing.T) {
 }
 
 func TestPasswordVisibility(t *testing.T) {
+	t.Parallel()
 	s := newSSOSite(t, "acme", ssoConfig{Enabled: true})
 	ctx := context.Background()
 	hash, _ := accountsHash("open sesame 1")
@@ -669,6 +682,7 @@ func TestPasswordVisibility(t *testing.T) {
 }
 
 func TestStaticFilesAreNeverGated(t *testing.T) {
+	t.Parallel()
 	s := newSSOSite(t, "acme", ssoConfig{Enabled: true})
 	c := s.app.Client(t)
 	for _, p := range []string{"/static/app.css", "/favicon.ico", "/robots.txt"} {
@@ -684,6 +698,7 @@ func TestStaticFilesAreNeverGated(t *testing.T) {
 // Only a GET starts a sign-in: other methods hand out no key and send
 // nobody to the Login URL.
 func TestGateStartsOnlyOnGet(t *testing.T) {
+	t.Parallel()
 	s := newSSOSite(t, "acme", ssoConfig{Enabled: true})
 	c := s.app.Client(t)
 	for _, m := range []string{http.MethodHead, http.MethodOptions, http.MethodPut} {

@@ -16,6 +16,7 @@ import (
 // Admin A never sees or changes help center B through any SSO or Logs
 // endpoint; ids, subdomains and hosts in the request are ignored.
 func TestSSOConsoleTenantIsolation(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	a := app.Signup(t, "owner@alpha.test", pw, "Alpha Help", "alpha")
 	b := app.Signup(t, "owner@beta.test", pw, "Beta Help", "beta")

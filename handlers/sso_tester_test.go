@@ -13,6 +13,7 @@ import (
 )
 
 func TestTokenTester(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	c := app.Signup(t, "owner@acme.test", pw, "Acme Help", "acme")
 	configureJWT(t, app, c, secret40)

@@ -13,6 +13,7 @@ import (
 )
 
 func TestHostResolution(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	app.Signup(t, "a@example.com", pw, "Alpha Docs", "alpha")
 	app.Signup(t, "b@example.com", pw, "Beta Docs", "beta")
@@ -65,6 +66,7 @@ func TestHostResolution(t *testing.T) {
 }
 
 func TestForwardedHostOnlyFromTrustedProxies(t *testing.T) {
+	t.Parallel()
 	untrusted := testapp.New(t)
 	untrusted.Signup(t, "a@example.com", pw, "Alpha Docs", "alpha")
 	c := untrusted.Client(t)
@@ -87,6 +89,7 @@ func TestForwardedHostOnlyFromTrustedProxies(t *testing.T) {
 // An admin of workspace A reaches nothing of workspace B, whatever host or
 // ids the request carries.
 func TestTenantIsolation(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	a := app.Signup(t, "a@example.com", pw, "Alpha Docs", "alpha")
 	app.Signup(t, "b@example.com", pw, "Beta Docs", "beta")
@@ -127,6 +130,7 @@ func TestTenantIsolation(t *testing.T) {
 }
 
 func TestGeneralSettings(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	a := app.Signup(t, "a@example.com", pw, "Alpha Docs", "alpha")
 	app.Signup(t, "b@example.com", pw, "Beta Docs", "beta")
@@ -187,6 +191,7 @@ func TestGeneralSettings(t *testing.T) {
 }
 
 func TestSecurityHeadersAndHealth(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	app.Signup(t, "a@example.com", pw, "Alpha Docs", "alpha")
 	c := app.Client(t)
@@ -209,6 +214,7 @@ func TestSecurityHeadersAndHealth(t *testing.T) {
 }
 
 func TestStaticAssetsAreVersionedAndCached(t *testing.T) {
+	t.Parallel()
 	app := testapp.New(t)
 	c := app.Client(t)
 	page := c.Get(app.BaseURL + "/login").Body

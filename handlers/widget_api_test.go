@@ -139,6 +139,7 @@ func (w *widgetSite) rejected(t *testing.T, res *testapp.Response, reason sso.Re
 }
 
 func TestWidgetRejectsEveryReason(t *testing.T) {
+	t.Parallel()
 	w := newWidgetSite(t, "acme", ssoConfig{Enabled: true, Issuer: "partner-app", Audience: "helpcenter"})
 	aud := func(m map[string]any) { m["aud"] = "helpcenter" }
 	with := func(edits ...func(map[string]any)) func(map[string]any) {
@@ -240,6 +241,7 @@ func TestWidgetRejectsEveryReason(t *testing.T) {
 }
 
 func TestWidgetMissingToken(t *testing.T) {
+	t.Parallel()
 	w := newWidgetSite(t, "acme", ssoConfig{Enabled: true})
 	for name, header := range map[string]string{"none": "", "empty bearer": "Bearer ", "basic": "Basic dXNlcjpwYXNz"} {
 		t.Run(name, func(t *testing.T) {
@@ -278,6 +280,7 @@ func corsHeaders(res *testapp.Response) []string {
 }
 
 func TestWidgetCORS(t *testing.T) {
+	t.Parallel()
 	w := newWidgetSite(t, "acme", ssoConfig{Enabled: true})
 	other := addWidgetSite(t, w.app, "globex", ssoConfig{Enabled: true})
 	if err := w.app.Store.SetWidgetOrigins(context.Background(), other.hc.WorkspaceID, other.hc.ID, []string{"https://globex.example"}); err != nil {
@@ -357,6 +360,7 @@ func TestWidgetCORS(t *testing.T) {
 }
 
 func TestWidgetInstanceBinding(t *testing.T) {
+	t.Parallel()
 	w := newWidgetSite(t, "acme", ssoConfig{Enabled: true})
 	tok := w.token(t, nil) // exp in 120 s
 	for i := 0; i < 3; i++ {
@@ -384,6 +388,7 @@ func TestWidgetInstanceBinding(t *testing.T) {
 }
 
 func TestWidgetConcurrentInstances(t *testing.T) {
+	t.Parallel()
 	w := newWidgetSite(t, "acme", ssoConfig{Enabled: true})
 	tok := w.token(t, nil)
 	var mu sync.Mutex
@@ -406,6 +411,7 @@ func TestWidgetConcurrentInstances(t *testing.T) {
 }
 
 func TestWidgetCrossSurfaceReplay(t *testing.T) {
+	t.Parallel()
 	w := newWidgetSite(t, "acme", ssoConfig{Enabled: true})
 
 	// A token signed in through /sso/jwt is spent for the widget.
@@ -450,6 +456,7 @@ func slugs(t *testing.T, res *testapp.Response, key string) []string {
 }
 
 func TestWidgetHonoursRoles(t *testing.T) {
+	t.Parallel()
 	w := newWidgetSite(t, "acme", ssoConfig{Enabled: true})
 	viewer := w.token(t, nil)
 
@@ -519,6 +526,7 @@ func TestWidgetHonoursRoles(t *testing.T) {
 }
 
 func TestWidgetTenantIsolation(t *testing.T) {
+	t.Parallel()
 	a := newWidgetSite(t, "acme", ssoConfig{Enabled: true})
 	b := addWidgetSite(t, a.app, "globex", ssoConfig{Enabled: true})
 	// A token signed with acme's secret is no token for globex, even with
@@ -540,6 +548,7 @@ func TestWidgetTenantIsolation(t *testing.T) {
 }
 
 func TestWidgetRateLimit(t *testing.T) {
+	t.Parallel()
 	w := newWidgetSite(t, "acme", ssoConfig{Enabled: true})
 	tok := w.token(t, nil)
 	for i := 0; i < 120; i++ {
