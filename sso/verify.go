@@ -302,19 +302,27 @@ func (now instant) since(t UnixSeconds) float64 { return (now.sec - float64(t)) 
 // until is t − now in seconds.
 func (now instant) until(t UnixSeconds) float64 { return (float64(t) - now.sec) - now.frac }
 
-// seconds formats a duration in seconds for a detail: at most microsecond
-// precision, no trailing zeros ("45", "30.5").
+// seconds formats a duration in seconds for a detail as a person reads
+// it: tenths under 100 s, whole seconds from there ("2.4", "45", "540"),
+// no trailing zeros.
 func seconds(f float64) string {
-	return strconv.FormatFloat(math.Round(f*1e6)/1e6, 'f', -1, 64)
+	r := math.Round(f*10) / 10
+	if math.Abs(f) >= 100 {
+		r = math.Round(f)
+	}
+	if r == 0 {
+		r = 0 // no "-0"
+	}
+	return strconv.FormatFloat(r, 'f', -1, 64)
 }
 
-// excess formats d, which exceeds limit, with the precision it takes to
-// show that it does ("30.000000001", not "30").
+// excess formats d, which exceeds limit, so that the detail shows that it
+// does: "just over 30" where rounding would print the limit itself.
 func excess(d, limit float64) string {
 	if s := seconds(d); s != seconds(limit) {
 		return s
 	}
-	return strconv.FormatFloat(d, 'f', -1, 64)
+	return "just over " + seconds(limit)
 }
 
 // quote renders a token-supplied string for a detail: Go-quoted, so control

@@ -481,9 +481,19 @@ func TestVerifyDetails(t *testing.T) {
 	}
 }
 
+func TestSecondsReadAsAPersonWould(t *testing.T) {
+	for f, want := range map[float64]string{
+		45: "45", 2.44: "2.4", 30.5: "30.5", 540.469866: "540", 99.96: "100", -0.01: "0", 0.0004: "0", 3600: "3600",
+	} {
+		if got := seconds(f); got != want {
+			t.Errorf("seconds(%v) = %q, want %q", f, got, want)
+		}
+	}
+}
+
 func TestVerifyDetailShowsATinyExcess(t *testing.T) {
 	_, r := Verify(mint(t, with(map[string]any{"exp": at(-30)}), testSecret), testSettings, testNow.Add(time.Nanosecond))
-	if r == nil || r.Detail != "exp is 30.000000001 s in the past (allowed skew 30 s)" {
+	if r == nil || r.Detail != "exp is just over 30 s in the past (allowed skew 30 s)" {
 		t.Errorf("got %+v", r)
 	}
 }

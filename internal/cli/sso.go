@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"sort"
@@ -49,10 +48,7 @@ func ssoConfigure(ctx context.Context, env Env, args []string) error {
 	if *generate && *secretStdin {
 		return usagef("use either --generate-secret or --secret-stdin, not both")
 	}
-	hc, err := env.Store.HelpCenterBySubdomain(ctx, *sub)
-	if errors.Is(err, models.ErrNotFound) {
-		return fmt.Errorf("no help center has the subdomain %q", *sub)
-	}
+	hc, err := helpCenter(ctx, env, *sub)
 	if err != nil {
 		return err
 	}
@@ -93,6 +89,9 @@ func ssoConfigure(ctx context.Context, env Env, args []string) error {
 	case *secretStdin:
 		if secret, err = readSecretLine(env.Stdin); err != nil {
 			return fmt.Errorf("read the shared secret from stdin: %w", err)
+		}
+		if secret == "" {
+			return usagef("--secret-stdin read nothing: pipe the secret in (e.g. printf %%s \"$SECRET\" | helpcenter sso configure …), or use --generate-secret")
 		}
 	}
 	if errs := sso.ValidateSettings(next, secret, hc.HasSecret()); errs.Any() {

@@ -165,3 +165,25 @@ func TestSSOConfigureRefusals(t *testing.T) {
 		})
 	}
 }
+
+func TestSSOConfigureSubdomainIsCaseInsensitive(t *testing.T) {
+	env := cliEnv(t)
+	r := runSSO(t, env, "", "--subdomain", "ACME", "--login-url", "https://app.acme.test/login", "--generate-secret")
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("--subdomain ACME: exit %d: %s", r.code, r.stderr)
+	}
+	if hc, _ := acme(t, env); hc.LoginURL != "https://app.acme.test/login" {
+		t.Errorf("login URL %q", hc.LoginURL)
+	}
+}
+
+func TestSSOConfigureEmptySecretStdinIsAnError(t *testing.T) {
+	env := cliEnv(t)
+	r := runSSO(t, env, "", "--subdomain", "acme", "--login-url", "https://app.acme.test/login", "--secret-stdin")
+	if r.code != 2 || !strings.Contains(r.stderr, "--secret-stdin read nothing") {
+		t.Fatalf("exit %d, stderr %q; want 2 and a line saying stdin was empty", r.code, r.stderr)
+	}
+	if hc, _ := acme(t, env); hc.HasSecret() || hc.LoginURL != "" {
+		t.Errorf("an empty stdin changed the help center: %+v", hc)
+	}
+}
