@@ -250,7 +250,7 @@ func TestLogsCSV(t *testing.T) {
 			!strings.Contains(res.Header.Get("Content-Disposition"), "attachment") {
 			t.Fatalf("csv %s: %d %s", query, res.StatusCode, res.Header.Get("Content-Type"))
 		}
-		if !strings.HasPrefix(res.Body, "time,event,reason,detail,email,jti,ip,user_agent\n") {
+		if !strings.HasPrefix(res.Body, "time,event,reason,detail,email,jti,ip,user_agent,key\n") {
 			t.Fatalf("header: %q", strings.SplitN(res.Body, "\n", 2)[0])
 		}
 		recs, err := csv.NewReader(strings.NewReader(res.Body)).ReadAll()
@@ -296,6 +296,17 @@ func TestLogsCSV(t *testing.T) {
 	}
 	if !found {
 		t.Fatal("the formula row is missing")
+	}
+	// So are an email and a jti a token could make start a formula; the
+	// key that verified the token is named.
+	trap := models.Event{CreatedAt: app.Clock.Now(), Event: models.EventRedirectRejected, Reason: "jwt_expired",
+		Detail: "exp is 45 s in the past", Email: "=1+1@trap.test", JTI: "@SUM(A1)", Key: "Shared secret 0123456789abcdef"}
+	if _, err := app.Store.InsertEvents(context.Background(), helpCenter(t, app, "acme").ID, slices.Values([]models.Event{trap})); err != nil {
+		t.Fatal(err)
+	}
+	trapped := get("email=%3D1%2B1%40trap.test")
+	if len(trapped) != 1 || trapped[0][4] != "'=1+1@trap.test" || trapped[0][5] != "'@SUM(A1)" || trapped[0][8] != "Shared secret 0123456789abcdef" {
+		t.Fatalf("trap row exported as %q", trapped)
 	}
 	if res := c.Get(app.BaseURL + "/settings/logs.csv?event=bogus"); res.StatusCode != http.StatusBadRequest {
 		t.Fatalf("bad filter: %d", res.StatusCode)

@@ -173,6 +173,9 @@ func TestSignInThroughTheGate(t *testing.T) {
 	if ev.Event != models.EventRedirectSucceeded || ev.Reason != "" || ev.Email != "Jane@Example.com" || ev.JTI != key || ev.IP != "127.0.0.1" {
 		t.Fatalf("event %+v", ev)
 	}
+	if want := "Shared secret " + sso.Fingerprint(s.secret); ev.Key != want {
+		t.Errorf("event names key %q, want %q", ev.Key, want)
+	}
 	u, err := s.app.Store.UserByEmail(context.Background(), s.hc.ID, "jane@example.com")
 	if err != nil || u.Name != "Jane Doe" || u.Role != models.RoleViewer {
 		t.Fatalf("provisioned %+v %v", u, err)
@@ -283,6 +286,10 @@ func TestEveryReasonCode(t *testing.T) {
 			// Email and jti only from a token whose signature verified.
 			if signed := tt.reason != sso.ReasonMalformed && tt.reason != sso.ReasonInvalidSignature; signed != (ev.JTI != "") {
 				t.Errorf("jti %q logged for %s", ev.JTI, tt.reason)
+			}
+			// The key is named once it checked the signature (SPEC section 6).
+			if signed := tt.reason != sso.ReasonMalformed && tt.reason != sso.ReasonInvalidSignature; signed != strings.HasPrefix(ev.Key, "Shared secret ") {
+				t.Errorf("key %q logged for %s", ev.Key, tt.reason)
 			}
 			if strings.Contains(s.app.Logs.String(), tok) {
 				t.Errorf("the raw token reached the log")

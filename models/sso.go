@@ -67,6 +67,9 @@ type Event struct {
 	JTI          string
 	IP           string
 	UserAgent    string
+	// Key names the verification key that checked the token's signature
+	// (its label and fingerprint), empty when none did.
+	Key string `gorm:"column:key_name"`
 	// Count is 1, or the number of rejections a summary row stands for
 	// when a flood went past the per-help-center ceiling.
 	Count int

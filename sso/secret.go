@@ -2,7 +2,9 @@ package sso
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"unicode"
@@ -45,3 +47,15 @@ func ValidateSecret(s string) error {
 func secretTooShort(s string) bool {
 	return utf8.RuneCountInString(s) < MinSecretLength
 }
+
+// Fingerprint names a secret without showing it (SPEC section 9): the first
+// 16 hex digits of its SHA-256. A partner computes the same with
+// `helpcenter token fingerprint` to find a mismatch without regenerating.
+func Fingerprint(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:8])
+}
+
+// keyName is how an event row names the key that verified a token: its
+// label and fingerprint.
+func (s Settings) keyName() string { return "Shared secret " + Fingerprint(s.Secret) }

@@ -80,6 +80,9 @@ type Outcome struct {
 	Email, JTI string
 	// Role is the verified token's role (what the visitor may read).
 	Role models.Role
+	// Key names the key that verified the token's signature, "" when none
+	// did.
+	Key string
 	// RedirectTo is where the visitor goes next: a path on the help
 	// center for SignIn, the partner's Login URL for StartSignIn.
 	RedirectTo string
@@ -153,7 +156,7 @@ func StartSignIn(ctx context.Context, st Store, hc HelpCenter, b Browser, return
 func SignIn(ctx context.Context, st Store, hc HelpCenter, b Browser, token, returnTo string, now time.Time) (Outcome, error) {
 	claims, rej := Verify(token, hc.Settings, now)
 	if rej != nil {
-		out := Outcome{Rejection: rej, Email: rej.Email, JTI: rej.JTI}
+		out := Outcome{Rejection: rej, Email: rej.Email, JTI: rej.JTI, Key: verifiedBy(hc.Settings, rej)}
 		return out, st.LogEvent(ctx, redirectFlow.event(hc.ID, b, now, out, ""))
 	}
 	var origin *SessionOrigin
@@ -163,7 +166,7 @@ func SignIn(ctx context.Context, st Store, hc HelpCenter, b Browser, token, retu
 	var out Outcome
 	err := st.InSignIn(ctx, func(ctx context.Context, tx SignInTx) error {
 		// Set afresh on every run: a transaction may be retried.
-		out = Outcome{Email: claims.Email, JTI: claims.JTI, Role: claims.Role}
+		out = Outcome{Email: claims.Email, JTI: claims.JTI, Role: claims.Role, Key: hc.Settings.keyName()}
 		// Step 11 commits even when a later step rejects: a jti is taken
 		// once, whatever happens after.
 		repeat, rej, err := CheckReplay(ctx, tx, hc.ID, claims, origin, now)
@@ -238,10 +241,10 @@ func WidgetCall(ctx context.Context, st Store, hc HelpCenter, b Browser, token, 
 		rej = CheckInstanceID(claims, instance)
 	}
 	if rej != nil {
-		out := Outcome{Rejection: rej, Email: rej.Email, JTI: rej.JTI}
+		out := Outcome{Rejection: rej, Email: rej.Email, JTI: rej.JTI, Key: verifiedBy(hc.Settings, rej)}
 		return out, st.LogEvent(ctx, widgetAPI.event(hc.ID, b, now, out, ""))
 	}
-	out := Outcome{Email: claims.Email, JTI: claims.JTI, Role: claims.Role}
+	out := Outcome{Email: claims.Email, JTI: claims.JTI, Role: claims.Role, Key: hc.Settings.keyName()}
 	err := st.InSignIn(ctx, func(ctx context.Context, tx SignInTx) error {
 		// The binding commits even when step 14 then rejects: a jti is
 		// taken once, whatever happens after.
@@ -265,6 +268,16 @@ func WidgetCall(ctx context.Context, st Store, hc HelpCenter, b Browser, token, 
 	return out, nil
 }
 
+// verifiedBy names the key of a rejection that came after the signature
+// verified (checks 3 onwards), "" for one that came before.
+func verifiedBy(s Settings, rej *Rejection) string {
+	switch rej.Reason {
+	case ReasonSSONotConfigured, ReasonMalformed, ReasonInvalidSignature:
+		return ""
+	}
+	return s.keyName()
+}
+
 // surface names the event rows of one way in (SPEC section 6).
 type surface struct{ succeeded, rejected string }
 
@@ -280,7 +293,7 @@ var (
 // token whose signature verified.
 func (s surface) event(helpCenterID int64, b Browser, now time.Time, out Outcome, detail string) *models.Event {
 	e := &models.Event{HelpCenterID: helpCenterID, CreatedAt: now, Event: s.succeeded,
-		Detail: detail, Email: out.Email, JTI: out.JTI, IP: b.IP, UserAgent: b.UserAgent}
+		Detail: detail, Email: out.Email, JTI: out.JTI, IP: b.IP, UserAgent: b.UserAgent, Key: out.Key}
 	if out.Rejection != nil {
 		e.Event, e.Reason, e.Detail = s.rejected, string(out.Rejection.Reason), out.Rejection.Detail
 	}

@@ -38,7 +38,7 @@ type EventCursor struct {
 // Cursor is the position of e, for the page after it.
 func Cursor(e models.Event) EventCursor { return EventCursor{CreatedAt: e.CreatedAt, ID: e.ID} }
 
-const eventColumns = "id, help_center_id, created_at, event, reason, detail, email, jti, ip, user_agent, count"
+const eventColumns = "id, help_center_id, created_at, event, reason, detail, email, jti, ip, user_agent, key_name, count"
 
 // Events returns up to limit events of the help center matching f, newest
 // first, starting after the cursor (nil: from the newest).
@@ -177,8 +177,8 @@ func (s *Store) InsertEvents(ctx context.Context, helpCenterID int64, events ite
 	n := 0
 	err := s.update(ctx, func(q queries) error {
 		stmt, err := q.tx.PrepareContext(q.ctx, s.d.placeholders(`INSERT INTO events
-			(help_center_id, created_at, event, reason, detail, email, jti, ip, user_agent, count)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
+			(help_center_id, created_at, event, reason, detail, email, jti, ip, user_agent, key_name, count)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
 		if err != nil {
 			return err
 		}
@@ -188,7 +188,7 @@ func (s *Store) InsertEvents(ctx context.Context, helpCenterID int64, events ite
 				e.Count = 1
 			}
 			if _, err := stmt.ExecContext(q.ctx, helpCenterID, e.CreatedAt.UTC(), e.Event, e.Reason, e.Detail,
-				e.Email, e.JTI, e.IP, e.UserAgent, e.Count); err != nil {
+				e.Email, e.JTI, e.IP, e.UserAgent, e.Key, e.Count); err != nil {
 				return err
 			}
 			n++

@@ -216,6 +216,9 @@ CREATE TABLE revoked_sessions (
 );
 CREATE INDEX revoked_sessions_expiry ON revoked_sessions (expires_at);
 `},
+	{7, "the verification key named in each event row", `
+ALTER TABLE events ADD COLUMN key_name TEXT NOT NULL DEFAULT ''
+`},
 }
 
 // Migrate applies every migration not yet recorded, in order, in one

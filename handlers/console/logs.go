@@ -264,17 +264,16 @@ func (h *Handler) reasonChart(c echo.Context, helpCenterID int64, now time.Time)
 }
 
 // csvHeader is the export's header row (SPEC section 6).
-var csvHeader = []string{"time", "event", "reason", "detail", "email", "jti", "ip", "user_agent"}
+var csvHeader = []string{"time", "event", "reason", "detail", "email", "jti", "ip", "user_agent", "key"}
 
 // LogsCSV streams every event matching the filter, newest first, in
 // batches: memory stays flat however many rows match.
 //
 // Values are written as stored, so the export is the data itself, with one
-// exception against spreadsheet formula injection: the free-text columns a
-// client controls or a token can influence (detail, user_agent) get a
-// leading apostrophe when they start with = + - @ or a tab or carriage
-// return. Identifiers (email, jti) are never altered, so they still match
-// the events they name.
+// exception against spreadsheet formula injection: every column a client
+// or a token can influence (detail, email, jti, user_agent) gets a leading
+// apostrophe when it starts with = + - @ or a tab or carriage return (the
+// README says how to read such a cell back).
 func (h *Handler) LogsCSV(c echo.Context) error {
 	a, _ := theAdmin.Get(c)
 	hc := a.HelpCenter
@@ -298,7 +297,7 @@ func (h *Handler) LogsCSV(c echo.Context) error {
 	err := h.Store.EachEvent(c.Request().Context(), hc.ID, q.store, csvBatch, func(e models.Event) error {
 		if err := w.Write([]string{
 			e.CreatedAt.UTC().Format(time.RFC3339), e.Event, e.Reason, defuseFormula(e.Detail),
-			e.Email, e.JTI, e.IP, defuseFormula(e.UserAgent),
+			defuseFormula(e.Email), defuseFormula(e.JTI), e.IP, defuseFormula(e.UserAgent), e.Key,
 		}); err != nil {
 			return err
 		}
