@@ -724,3 +724,21 @@ func TestGateStartsOnlyOnGet(t *testing.T) {
 		t.Fatalf("%d pending keys", n)
 	}
 }
+
+// A partner that sends the token as the widget does, in an Authorization
+// header, is told where /sso/jwt expects it.
+func TestBearerHeaderOnSSOJWTSaysWhereTheTokenGoes(t *testing.T) {
+	t.Parallel()
+	s := newSSOSite(t, "acme", ssoConfig{Enabled: true})
+	c := s.app.Client(t)
+	key := s.startFlow(t, c, "/")
+	req, _ := http.NewRequest(http.MethodGet, s.base+"/sso/jwt", nil)
+	req.Header.Set("Authorization", "Bearer "+s.mint(t, s.claims(key)))
+	res := c.Do(req)
+	if res.StatusCode != http.StatusUnauthorized || !strings.Contains(res.Body, string(sso.ReasonMalformed)) {
+		t.Fatalf("%d\n%s", res.StatusCode, res.Body)
+	}
+	if ev := s.lastEvent(t); !strings.Contains(ev.Detail, "Authorization: Bearer header") || !strings.Contains(ev.Detail, "?jwt=") {
+		t.Errorf("detail %q does not say where the token goes", ev.Detail)
+	}
+}

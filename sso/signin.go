@@ -69,6 +69,9 @@ type Browser struct {
 	// Current is the browser's current session as the store holds it
 	// (the jti that opened it, where it went); nil when it has none.
 	Current *models.VisitorSession
+	// Bearer: the request carried an Authorization: Bearer header, the
+	// widget API's way of sending a token, which /sso/jwt does not read.
+	Bearer bool
 }
 
 // Outcome is what came of one attempt. Rejection is nil when it was
@@ -155,6 +158,10 @@ func StartSignIn(ctx context.Context, st Store, hc HelpCenter, b Browser, return
 // error is returned as an error: the caller fails closed.
 func SignIn(ctx context.Context, st Store, hc HelpCenter, b Browser, token, returnTo string, now time.Time) (Outcome, error) {
 	claims, rej := Verify(token, hc.Settings, now)
+	if rej != nil && rej.Reason == ReasonMalformed && token == "" && b.Bearer {
+		rej.Detail = "no jwt query parameter or form field; the token came in an Authorization: Bearer header, " +
+			"which /sso/jwt does not read (that is the widget API's way): send it as ?jwt=… or as the form field jwt"
+	}
 	if rej != nil {
 		out := Outcome{Rejection: rej, Email: rej.Email, JTI: rej.JTI, Key: verifiedBy(hc.Settings, rej)}
 		return out, st.LogEvent(ctx, redirectFlow.event(hc.ID, b, now, out, ""))

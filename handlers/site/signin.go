@@ -3,6 +3,7 @@ package site
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -49,6 +50,7 @@ func (h *Handler) SignIn(c echo.Context) error {
 		return err
 	}
 	b := web.Browser(c, browserID)
+	b.Bearer = strings.HasPrefix(strings.ToLower(strings.TrimSpace(req.Header.Get("Authorization"))), "bearer ")
 	// The browser's current session, read from the database: the repeat
 	// rule needs the jti that opened it and where it went.
 	if sess, ok := theSession.Get(c); ok {
