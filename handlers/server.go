@@ -99,12 +99,13 @@ func New(d Deps) *Handler {
 func (h *Handler) SyncRevocations(ctx context.Context) error { return h.revocations.Sync(ctx) }
 
 // ServeHTTP sends the base host to the console and every other host to the
-// help-center router, which resolves the tenant from it.
+// help-center router, which resolves the tenant from it. /healthz answers
+// on every host, a bare IP included: load balancers probe by address.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if fwd := r.Header.Get("X-Forwarded-Host"); fwd != "" && h.fromTrustedProxy(r) {
 		r.Host = strings.TrimSpace(strings.Split(fwd, ",")[0])
 	}
-	if hostname(r.Host) == h.cfg.BaseHost() {
+	if r.URL.Path == "/healthz" || hostname(r.Host) == h.cfg.BaseHost() {
 		h.consoleHost.ServeHTTP(w, r)
 		return
 	}

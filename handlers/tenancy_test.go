@@ -207,9 +207,17 @@ func TestSecurityHeadersAndHealth(t *testing.T) {
 			t.Errorf("%s: missing nosniff or Referrer-Policy", u)
 		}
 	}
-	res := c.Get(app.BaseURL + "/healthz")
-	if res.StatusCode != 200 || strings.TrimSpace(res.Body) != `{"status":"ok"}` {
-		t.Fatalf("healthz: %d %s", res.StatusCode, res.Body)
+	// On every host: the console, a help center, an unknown name and the
+	// bare address a load balancer probes.
+	for _, host := range []string{"", "acme.localhost", "nobody.example", "127.0.0.1"} {
+		req, _ := http.NewRequest(http.MethodGet, app.BaseURL+"/healthz", nil)
+		if host != "" {
+			req.Host = host + ":" + app.Port
+		}
+		res := c.Do(req)
+		if res.StatusCode != 200 || strings.TrimSpace(res.Body) != `{"status":"ok"}` {
+			t.Errorf("healthz on host %q: %d %s", host, res.StatusCode, res.Body)
+		}
 	}
 }
 
