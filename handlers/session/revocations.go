@@ -15,6 +15,9 @@ import (
 // ended it, at once.
 const SyncEvery = time.Second
 
+// syncTimeout bounds a sync a request runs itself.
+const syncTimeout = 2 * time.Second
+
 // reread is how far back each sync re-reads revocations, in case one
 // became visible after a later one was already seen.
 const reread = 10 * time.Second
@@ -26,8 +29,9 @@ type RevocationSource interface {
 
 // Revocations is the set of visitor session ids (hashes) that must no
 // longer sign anyone in, kept until the session would have expired. The
-// composition root syncs it every SyncEvery; a request that finds it
-// staler than that (the job is late) syncs it itself.
+// composition root syncs it twice every SyncEvery, so requests find it
+// fresh; one that finds it staler than SyncEvery (the job is late or
+// failing) syncs it itself, failing closed if that fails.
 type Revocations struct {
 	src RevocationSource
 	now func() time.Time
@@ -63,6 +67,10 @@ func (r *Revocations) Revoked(ctx context.Context, idHash []byte) bool {
 	stale := now.Sub(r.synced) >= SyncEvery || now.Before(r.synced)
 	r.mu.Unlock()
 	if stale {
+		// Detached from the request: the sync serves every request waiting
+		// for it, and one visitor going away must not fail the others.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), syncTimeout)
+		defer cancel()
 		if err := r.sync(ctx, now); err != nil {
 			r.log.Error("sync revoked sessions", "err", err)
 			return true

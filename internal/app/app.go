@@ -34,7 +34,10 @@ type Intervals struct {
 }
 
 // DefaultIntervals are the server's.
-var DefaultIntervals = Intervals{Purge: 5 * time.Minute, Checkpoint: time.Second, RevocationSync: time.Second}
+// RevocationSync runs twice within session.SyncEvery (one second, the
+// documented window), so a request rarely finds the set stale and queries
+// itself.
+var DefaultIntervals = Intervals{Purge: 5 * time.Minute, Checkpoint: time.Second, RevocationSync: 500 * time.Millisecond}
 
 // Options configure Open.
 type Options struct {
