@@ -622,6 +622,14 @@ func TestProvisioningRules(t *testing.T) {
 	if _, err := s.app.Store.UserByEmail(ctx, s.hc.ID, "jane@example.com"); err == nil {
 		t.Fatal("an email change created a second user")
 	}
+	// Profile claims the token leaves out are kept; a null clears one.
+	if u.Lang != "pt-BR" || !strings.Contains(u.CustomFields, `"plan"`) {
+		t.Fatalf("absent profile claims were not kept: %+v", u)
+	}
+	signIn("p2b", map[string]any{"external_id": "42", "email": "jane.new@example.com", "name": "Jane N.", "lang": nil})
+	if u, _ = s.app.Store.UserByEmail(ctx, s.hc.ID, "jane.new@example.com"); u.Lang != "" || !strings.Contains(u.CustomFields, `"plan"`) {
+		t.Fatalf("lang: null did not clear lang alone: %+v", u)
+	}
 	// Without external_id, the email decides, case-insensitively.
 	signIn("p3", map[string]any{"email": "BOB@example.com", "name": "Bob"})
 	signIn("p4", map[string]any{"email": "bob@EXAMPLE.com", "name": "Bobby"})
@@ -646,6 +654,19 @@ func TestProvisioningRules(t *testing.T) {
 	s.app.Store.SetUserBanned(ctx, s.hc.ID, "mallory@example.com", true)
 	if res := signIn("p9", map[string]any{"email": "mallory@example.com", "external_id": "m-2"}); res.StatusCode != 403 {
 		t.Fatalf("a user banned after signing in came back with another external_id: %d", res.StatusCode)
+	}
+	// A refused token changes nothing of the banned user: two tokens with
+	// her external_id and other emails cannot move the ban off her email.
+	for i, email := range []string{"mallory.alt@example.com", "mallory.alt2@example.com"} {
+		if res := signIn(fmt.Sprintf("p10-%d", i), map[string]any{"email": email, "name": "Not Mallory", "external_id": "m-1"}); res.StatusCode != 403 {
+			t.Fatalf("banned external_id with email %s: %d", email, res.StatusCode)
+		}
+	}
+	if m, err := s.app.Store.UserByEmail(ctx, s.hc.ID, "mallory@example.com"); err != nil || !m.Banned || m.Name != "Jane Doe" {
+		t.Fatalf("a refused token rewrote the banned user: %+v %v", m, err)
+	}
+	if res := signIn("p11", map[string]any{"email": "mallory@example.com"}); res.StatusCode != 403 {
+		t.Fatalf("the banned email signed in after refused tokens: %d", res.StatusCode)
 	}
 }
 

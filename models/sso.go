@@ -134,6 +134,9 @@ type Profile struct {
 	Lang         string
 	Role         Role
 	CustomFields []byte // a JSON object, or nil when the token had none
+	// KeepLang, KeepAvatar and KeepCustom: the token left that profile
+	// claim out, so the user keeps what they have (a null clears it).
+	KeepLang, KeepAvatar, KeepCustom bool
 }
 
 // ProvisionedUser is the help center's user a token signed in.

@@ -74,6 +74,10 @@ type Claims struct {
 	Role Role
 	// CustomFields is the custom_fields object as raw JSON, or nil.
 	CustomFields json.RawMessage
+	// NamesLang, NamesAvatar and NamesCustomFields say the token names that
+	// claim — with a value, or null to clear it. A profile claim the token
+	// leaves out is kept as the user has it (SPEC section 5).
+	NamesLang, NamesAvatar, NamesCustomFields bool
 }
 
 // requiredClaims are the claims every token must carry, in the order check 3
@@ -153,6 +157,9 @@ func readClaims(payload map[string]json.RawMessage) (*Claims, *Rejection) {
 			return nil, invalidClaim(err)
 		}
 	}
+	_, c.NamesLang = payload["lang"]
+	_, c.NamesAvatar = payload["avatar_url"]
+	_, c.NamesCustomFields = payload["custom_fields"]
 	if raw := payload["lang"]; !absent(raw) {
 		if c.Lang, err = readLang(raw); err != nil {
 			return nil, invalidClaim(err)

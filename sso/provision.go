@@ -18,6 +18,9 @@ func (c *Claims) Profile() models.Profile {
 		Lang:         c.Lang,
 		Role:         c.Role,
 		CustomFields: c.CustomFields,
+		KeepLang:     !c.NamesLang,
+		KeepAvatar:   !c.NamesAvatar,
+		KeepCustom:   !c.NamesCustomFields,
 	}
 }
 

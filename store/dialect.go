@@ -29,6 +29,10 @@ type dialect struct {
 	// instances migrating one database at once; "" where the write
 	// transaction already excludes every other writer.
 	migrationLock string
+	// userLock takes a transaction-scoped lock on one number, so that two
+	// first sign-ins of one new user wait for each other; "" where writes
+	// are serial anyway.
+	userLock string
 }
 
 var sqliteDialect = &dialect{
@@ -46,6 +50,7 @@ var postgresDialect = &dialect{
 	// Held to the end of the transaction; the number is this product's own
 	// (the first eight bytes of "helpcent" read as an integer).
 	migrationLock: "SELECT pg_advisory_xact_lock(7522537982552010356)",
+	userLock:      "SELECT pg_advisory_xact_lock(?)",
 }
 
 var dialects = []*dialect{sqliteDialect, postgresDialect}

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strings"
 	"time"
 
@@ -103,9 +104,17 @@ func (t *SignIn) PendingKeyLive(ctx context.Context, helpCenterID int64, key str
 	return n > 0, err
 }
 
-// userRefresh is the SET clause every accepted token applies: the profile
-// is refreshed from each token; banned is never touched.
-const userRefresh = `email = ?, email_lower = ?, name = ?, avatar_url = ?, lang = ?, role = ?, custom_fields = ?,
+// userRefresh is the SET clause every accepted token applies: name and
+// email from each token, role from each token (absent means viewer), the
+// profile claims lang, avatar_url and custom_fields only when the token
+// names them (a null clears them; left out, they are kept). banned is
+// never touched, and a banned user is never refreshed: nothing from a
+// refused token changes a user.
+const userRefresh = `email = ?, email_lower = ?, name = ?,
+	avatar_url = CASE WHEN ? THEN avatar_url ELSE ? END,
+	lang = CASE WHEN ? THEN lang ELSE ? END,
+	role = ?,
+	custom_fields = CASE WHEN ? THEN custom_fields ELSE ? END,
 	updated_at = ?, last_sign_in_at = ?`
 
 // ProvisionUser finds the token's user — by external_id when given, else
@@ -113,9 +122,12 @@ const userRefresh = `email = ?, email_lower = ?, name = ?, avatar_url = ?, lang 
 // first sight. A returning user costs one UPDATE … RETURNING.
 //
 // A token whose external_id names nobody yet adopts the user with its
-// email and no external_id (a user banned by email before their first
-// sign-in, or one created by tokens without external_id), so a ban cannot
-// be stepped around by adding an external_id. Banned stays banned.
+// email and no external_id (one created by tokens without external_id).
+// A banned user is returned as it is, unrefreshed; so is a ban placed on
+// the email (before a first sign-in, or on another user of that email)
+// for a token that would otherwise create or adopt a user: a ban cannot
+// be stepped around by adding an external_id. Two first sign-ins of one
+// new user at once make one user on every backend.
 func (t *SignIn) ProvisionUser(ctx context.Context, helpCenterID int64, p models.Profile, now time.Time) (models.ProvisionedUser, error) {
 	now = now.UTC()
 	custom := string(p.CustomFields)
@@ -123,57 +135,108 @@ func (t *SignIn) ProvisionUser(ctx context.Context, helpCenterID int64, p models
 		custom = "{}"
 	}
 	lower := models.EmailKey(p.Email)
-	profile := []any{p.Email, lower, p.Name, p.AvatarURL, p.Lang, string(p.Role), custom, now, now}
-	args := func(extra ...any) []any { return append(append([]any{}, profile...), extra...) }
-
-	var attempts []userUpdate
-	if p.ExternalID != "" {
-		attempts = []userUpdate{
-			// "external_id <> ''" repeats the partial index's condition: with a
-			// bound parameter the planner cannot infer it, and would scan.
-			{`UPDATE users SET ` + userRefresh + ` WHERE help_center_id = ? AND external_id = ? AND external_id <> '' RETURNING id, banned`,
-				args(helpCenterID, p.ExternalID)},
-			{`UPDATE users SET ` + userRefresh + `, external_id = ? WHERE id = (SELECT id FROM users
-				WHERE help_center_id = ? AND email_lower = ? AND external_id = '' ORDER BY banned DESC, id LIMIT 1) RETURNING id, banned`,
-				args(p.ExternalID, helpCenterID, lower)},
-		}
-	} else {
-		attempts = []userUpdate{{`UPDATE users SET ` + userRefresh + ` WHERE id = (SELECT id FROM users
-			WHERE help_center_id = ? AND email_lower = ? ORDER BY banned DESC, id LIMIT 1) RETURNING id, banned`,
-			args(helpCenterID, lower)}}
+	set := []any{p.Email, lower, p.Name, p.KeepAvatar, p.AvatarURL, p.KeepLang, p.Lang, string(p.Role), p.KeepCustom, custom, now, now}
+	u, found, err := t.findUser(helpCenterID, p.ExternalID, lower, set)
+	if err != nil || found {
+		return u, err
 	}
-	for _, a := range attempts {
-		row, err := t.q.queryRow(a.query, a.args...)
-		if err != nil {
-			return models.ProvisionedUser{}, err
+	// A new user. Where several writers run at once (PostgreSQL), take the
+	// lock of this email (and external_id) and look again: a transaction
+	// that created the user while this one waited has committed by now.
+	if lock := t.q.s.d.userLock; lock != "" {
+		for _, k := range []string{"email:" + lower, "external_id:" + p.ExternalID} {
+			if k == "external_id:" {
+				continue
+			}
+			if _, err := t.q.exec(lock, userLockKey(helpCenterID, k)); err != nil {
+				return models.ProvisionedUser{}, err
+			}
 		}
-		var u models.ProvisionedUser
-		switch err := row.Scan(&u.ID, &u.Banned); {
-		case err == nil:
-			return u, nil
-		case !errors.Is(err, sql.ErrNoRows):
-			return models.ProvisionedUser{}, err
+		if u, found, err = t.findUser(helpCenterID, p.ExternalID, lower, set); err != nil || found {
+			return u, err
 		}
 	}
-	// A new user whose email is banned on this help center starts banned:
-	// a ban by email must hold against a token that brings a new
-	// external_id for it, not only against the row it was placed on.
 	row, err := t.q.queryRow(`INSERT INTO users (help_center_id, external_id, created_at, banned, `+
 		`email, email_lower, name, avatar_url, lang, role, custom_fields, updated_at, last_sign_in_at)
-		VALUES (?, ?, ?, EXISTS (SELECT 1 FROM users WHERE help_center_id = ? AND email_lower = ? AND banned),
-		?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, banned`,
-		append([]any{helpCenterID, p.ExternalID, now, helpCenterID, lower}, profile...)...)
+		VALUES (?, ?, ?, FALSE, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		helpCenterID, p.ExternalID, now, p.Email, lower, p.Name, p.AvatarURL, p.Lang, string(p.Role), custom, now, now)
 	if err != nil {
 		return models.ProvisionedUser{}, err
 	}
-	var u models.ProvisionedUser
-	return u, row.Scan(&u.ID, &u.Banned)
+	var u2 models.ProvisionedUser
+	return u2, row.Scan(&u2.ID)
 }
 
-// userUpdate is one way of finding and refreshing a token's user.
-type userUpdate struct {
-	query string
-	args  []any
+// findUser is ProvisionUser's lookup: it refreshes the token's user and
+// returns it, or returns a banned user (or the ban on the email) without
+// touching it; found is false when the token's user is new.
+func (t *SignIn) findUser(helpCenterID int64, externalID, lower string, set []any) (u models.ProvisionedUser, found bool, err error) {
+	// refresh runs one UPDATE … RETURNING on the user the condition picks,
+	// unless that user is banned.
+	refresh := func(extra, where string, args ...any) (bool, error) {
+		row, err := t.q.queryRow(`UPDATE users SET `+userRefresh+extra+` WHERE `+where+` AND NOT banned RETURNING id`,
+			append(append([]any{}, set...), args...)...)
+		if err != nil {
+			return false, err
+		}
+		switch err := row.Scan(&u.ID); {
+		case err == nil:
+			return true, nil
+		case errors.Is(err, sql.ErrNoRows):
+			return false, nil
+		default:
+			return false, err
+		}
+	}
+	// banned finds a banned user by the condition.
+	banned := func(where string, args ...any) (bool, error) {
+		row, err := t.q.queryRow(`SELECT id FROM users WHERE `+where+` AND banned ORDER BY id LIMIT 1`, args...)
+		if err != nil {
+			return false, err
+		}
+		switch err := row.Scan(&u.ID); {
+		case err == nil:
+			u.Banned = true
+			return true, nil
+		case errors.Is(err, sql.ErrNoRows):
+			return false, nil
+		default:
+			return false, err
+		}
+	}
+	if externalID != "" {
+		// "external_id <> ''" repeats the partial index's condition: with a
+		// bound parameter the planner cannot infer it, and would scan.
+		byID := `help_center_id = ? AND external_id = ? AND external_id <> ''`
+		if ok, err := refresh("", byID, helpCenterID, externalID); err != nil || ok {
+			return u, ok, err
+		}
+		if ok, err := banned(byID, helpCenterID, externalID); err != nil || ok {
+			return u, ok, err
+		}
+		ok, err := refresh(`, external_id = ?`, `id = (SELECT id FROM users
+			WHERE help_center_id = ? AND email_lower = ? AND external_id = '' ORDER BY banned DESC, id LIMIT 1)`,
+			externalID, helpCenterID, lower)
+		if err != nil || ok {
+			return u, ok, err
+		}
+	} else {
+		ok, err := refresh("", `id = (SELECT id FROM users
+			WHERE help_center_id = ? AND email_lower = ? ORDER BY banned DESC, id LIMIT 1)`, helpCenterID, lower)
+		if err != nil || ok {
+			return u, ok, err
+		}
+	}
+	ok, err := banned(`help_center_id = ? AND email_lower = ?`, helpCenterID, lower)
+	return u, ok, err
+}
+
+// userLockKey is the advisory-lock number of one user key of a help
+// center.
+func userLockKey(helpCenterID int64, key string) int64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "user:%d:%s", helpCenterID, key)
+	return int64(h.Sum64())
 }
 
 // OpenSession saves a visitor session, ending the browser's previous one
