@@ -243,8 +243,12 @@ func (s *Store) Migrate(ctx context.Context) error {
 			return err
 		}
 		done := make(map[int]bool, len(applied))
+		latest := migrations[len(migrations)-1].version
 		for _, v := range applied {
 			done[v] = true
+			if v > latest {
+				return fmt.Errorf("the database is at schema version %d, newer than this release of helpcenter knows (%d): run the newer release", v, latest)
+			}
 		}
 		for _, m := range migrations {
 			if done[m.version] {
