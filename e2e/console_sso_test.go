@@ -143,7 +143,7 @@ func TestAdminConfiguresSSO(t *testing.T) {
 		return r.headers.get("Content-Type") + "\n" + await r.text();
 	})()`, chromedp.EvalAwaitPromise)
 	lines := strings.Split(strings.TrimSpace(csv), "\n")
-	if !strings.HasPrefix(lines[0], "text/csv") || lines[1] != "time,event,reason,detail,email,jti,ip,user_agent" || len(lines) != 2+8 {
+	if !strings.HasPrefix(lines[0], "text/csv") || lines[1] != "time,event,reason,detail,email,jti,ip,user_agent,key" || len(lines) != 2+8 {
 		t.Fatalf("CSV export:\n%s", csv)
 	}
 	if !strings.Contains(lines[2], "Z,sso.redirect_flow.rejected,jwt_unknown_key,") {

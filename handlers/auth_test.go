@@ -75,10 +75,42 @@ func TestSecureCookiesOnHTTPS(t *testing.T) {
 	https := testapp.New(t, testapp.Options{Env: map[string]string{"HELPCENTER_BASE_URL": "https://hc.example.test"}})
 	c := https.Client(t)
 	res := c.Get("http://hc.example.test/login")
-	for _, line := range res.Header.Values("Set-Cookie") {
-		if !strings.Contains(line, "Secure") {
-			t.Errorf("cookie without Secure on https: %q", line)
+	lines := res.Header.Values("Set-Cookie")
+	if len(lines) == 0 {
+		t.Fatal("the login page set no cookie")
+	}
+	for _, line := range lines {
+		if !strings.Contains(line, "Secure") || !strings.HasPrefix(line, "__Host-") {
+			t.Errorf("cookie without Secure or the __Host- prefix on https: %q", line)
 		}
+	}
+}
+
+// The console's CSRF token is bound to the admin's session: a token and
+// cookie a sibling subdomain planted (any pre-session pair) do not let it
+// post as the admin.
+func TestCSRFTokenIsBoundToTheSession(t *testing.T) {
+	t.Parallel()
+	app := testapp.New(t)
+	admin := app.Signup(t, "owner@acme.test", pw, "Acme", "acme")
+	attacker := app.Client(t)
+	planted := attacker.CSRF(app.BaseURL + "/login")
+	preID := attacker.Cookie(app.BaseURL, "hc_csrf").Value
+	admin.HTTP.Jar.SetCookies(mustURL(app.BaseURL), []*http.Cookie{{Name: "hc_csrf", Value: preID, Path: "/"}})
+	res := admin.PostForm(app.BaseURL+"/settings/general", url.Values{
+		"_csrf": {planted}, "name": {"Pwned"}, "visibility": {"public"},
+	})
+	if res.StatusCode != http.StatusForbidden {
+		t.Fatalf("a planted pre-session token was accepted: %d", res.StatusCode)
+	}
+	// The admin's own token works, and is not the one from before sign-in.
+	own := admin.CSRF(app.BaseURL + "/settings/general")
+	if own == planted {
+		t.Fatal("the signed-in token equals a pre-session token")
+	}
+	res = admin.PostForm(app.BaseURL+"/settings/general", url.Values{"_csrf": {own}, "name": {"Acme Help"}, "visibility": {"public"}})
+	if res.StatusCode != http.StatusOK && res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the admin's own token: %d", res.StatusCode)
 	}
 }
 

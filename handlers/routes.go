@@ -30,7 +30,9 @@ func (h *Handler) consoleRoutes(e *echo.Echo) {
 	}
 
 	c := h.console
-	app := e.Group("", web.CSRF(h.cfg.Secure(), nil), c.LoadAdmin)
+	// The CSRF token is bound to the admin's session: LoadAdmin runs first.
+	csrf := web.CSRF{Key: h.keys.CSRF, Cookies: h.cookies, Session: c.SessionIDHash}
+	app := e.Group("", c.LoadAdmin, csrf.Middleware)
 	app.GET("/", c.Home)
 	app.GET("/signup", c.SignupShow)
 	app.POST("/signup", c.SignupCreate)
@@ -87,7 +89,8 @@ func (h *Handler) siteRoutes(e *echo.Echo) {
 	// /sso/jwt and /logout take no CSRF token: the partner's redirect and
 	// a plain "Sign out" link must work (SPEC section 7).
 	skipCSRF := func(c echo.Context) bool { p := c.Path(); return p == "/sso/jwt" || p == "/logout" }
-	g := e.Group("", web.CSRF(h.cfg.Secure(), skipCSRF), s.LoadVisitor)
+	csrf := web.CSRF{Key: h.keys.CSRF, Cookies: h.cookies, Session: s.SessionIDHash, Skip: skipCSRF}
+	g := e.Group("", s.LoadVisitor, csrf.Middleware)
 	g.GET("/sso/jwt", s.SignIn)
 	g.POST("/sso/jwt", s.SignIn)
 	g.HEAD("/sso/jwt", s.SignInHead)

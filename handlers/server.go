@@ -47,9 +47,11 @@ type Deps struct {
 // subdomain or custom domain. The two are separate Echo routers, so a
 // console route can never answer on a help center's host or the reverse.
 type Handler struct {
-	cfg   *config.Config
-	store *store.Store
-	log   *slog.Logger
+	cfg     *config.Config
+	store   *store.Store
+	log     *slog.Logger
+	keys    secrets.Keys
+	cookies web.Cookies
 
 	tenants     *web.Cache[string, *models.HelpCenter]
 	revocations *session.Revocations
@@ -67,7 +69,7 @@ func New(d Deps) *Handler {
 	codec := session.NewCodec(d.Keys.CookieHash, d.Keys.CookieBlock)
 	cookies := web.Cookies{Secure: d.Config.Secure()}
 	h := &Handler{
-		cfg: d.Config, store: d.Store, log: d.Log,
+		cfg: d.Config, store: d.Store, log: d.Log, keys: d.Keys, cookies: cookies,
 		tenants:     web.NewCache[string, *models.HelpCenter](d.Now),
 		revocations: session.NewRevocations(d.Store, d.Now, d.Log),
 	}

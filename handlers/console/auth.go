@@ -81,7 +81,7 @@ func (h *Handler) LoginCreate(c echo.Context) error {
 // Logout revokes the session server-side, so the cookie is worthless even
 // if it was copied before.
 func (h *Handler) Logout(c echo.Context) error {
-	if idHash, ok := h.Codec.IDHash(session.AdminCookie, web.Read(c, session.AdminCookie)); ok {
+	if idHash, ok := h.Codec.IDHash(session.AdminCookie, h.Cookies.Read(c, session.AdminCookie)); ok {
 		if err := h.Store.DeleteAdminSession(c.Request().Context(), idHash); err != nil {
 			return err
 		}

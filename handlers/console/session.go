@@ -25,7 +25,7 @@ var theAdmin = web.NewKey[*adminContext]("admin")
 // startAdminSession opens a new session for admin. A fresh id every
 // sign-in means a session id planted before sign-in is worthless after it.
 func (h *Handler) startAdminSession(c echo.Context, admin *models.Admin) error {
-	if old, ok := h.Codec.IDHash(session.AdminCookie, web.Read(c, session.AdminCookie)); ok {
+	if old, ok := h.Codec.IDHash(session.AdminCookie, h.Cookies.Read(c, session.AdminCookie)); ok {
 		if err := h.Store.DeleteAdminSession(c.Request().Context(), old); err != nil {
 			return err
 		}
@@ -48,7 +48,7 @@ func (h *Handler) startAdminSession(c echo.Context, admin *models.Admin) error {
 // LoadAdmin attaches the signed-in admin, if any, to the context.
 func (h *Handler) LoadAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		idHash, ok := h.Codec.IDHash(session.AdminCookie, web.Read(c, session.AdminCookie))
+		idHash, ok := h.Codec.IDHash(session.AdminCookie, h.Cookies.Read(c, session.AdminCookie))
 		if !ok {
 			return next(c)
 		}
@@ -78,4 +78,13 @@ func RequireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// SessionIDHash is the id hash of the signed-in admin's session, nil when
+// signed out: what the console's CSRF tokens are bound to.
+func (h *Handler) SessionIDHash(c echo.Context) []byte {
+	if a, ok := theAdmin.Get(c); ok {
+		return a.Session.IDHash
+	}
+	return nil
 }

@@ -37,7 +37,7 @@ func (h *Handler) Gate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		returnTo := sso.CleanReturnTo(c.Request().URL.RequestURI())
 		if hc.Visibility == models.VisibilityPassword {
-			if h.Codec.HasSitePass(hc, web.Read(c, session.SitePassCookie)) {
+			if h.Codec.HasSitePass(hc, h.Cookies.Read(c, session.SitePassCookie)) {
 				return next(c)
 			}
 			return h.passwordPage(c, http.StatusOK, returnTo, "")
@@ -76,7 +76,7 @@ func (h *Handler) startSignIn(c echo.Context, returnTo string) error {
 	if err != nil {
 		return err
 	}
-	browserID := session.BrowserID(web.Read(c, session.BrowserIDCookie))
+	browserID := session.BrowserID(h.Cookies.Read(c, session.BrowserIDCookie))
 	newBrowser := browserID == ""
 	if newBrowser {
 		if browserID, err = sso.NewBrowserID(); err != nil {

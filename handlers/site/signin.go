@@ -28,7 +28,7 @@ func (h *Handler) SignIn(c echo.Context) error {
 	req := c.Request()
 	token := c.QueryParam("jwt")
 	returnTo := c.QueryParam("return_to")
-	browserID := session.BrowserID(web.Read(c, session.BrowserIDCookie))
+	browserID := session.BrowserID(h.Cookies.Read(c, session.BrowserIDCookie))
 	if req.Method == http.MethodPost {
 		token, returnTo = req.PostFormValue("jwt"), req.PostFormValue("return_to")
 		// A cross-site POST arrives without our SameSite=Lax browser-id

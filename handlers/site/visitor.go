@@ -41,7 +41,7 @@ func (h *Handler) LoadVisitor(next echo.HandlerFunc) echo.HandlerFunc {
 // visitorCookie decodes and checks this request's session cookie: it
 // must belong to this help center, be unexpired and not revoked.
 func (h *Handler) visitorCookie(c echo.Context) (session.Visitor, bool) {
-	v, ok := h.Codec.DecodeVisitor(web.Read(c, session.VisitorCookie))
+	v, ok := h.Codec.DecodeVisitor(h.Cookies.Read(c, session.VisitorCookie))
 	if !ok {
 		return session.Visitor{}, false
 	}
@@ -62,5 +62,14 @@ func (h *Handler) setVisitorCookie(c echo.Context, v session.Visitor) error {
 		return err
 	}
 	h.Cookies.Set(c, session.VisitorCookie, value, int(v.ExpiresAt.Sub(h.Now()).Seconds()))
+	return nil
+}
+
+// SessionIDHash is the id hash of the signed-in visitor's session, nil
+// when there is none: what the help center's CSRF tokens are bound to.
+func (h *Handler) SessionIDHash(c echo.Context) []byte {
+	if s, ok := theSession.Get(c); ok {
+		return s.IDHash
+	}
 	return nil
 }

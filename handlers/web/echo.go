@@ -140,31 +140,3 @@ func (r Router) errorHandler(err error, c echo.Context) {
 	}
 	_ = r.Page(c, status, title, message)
 }
-
-// CSRF checks a token on every state-changing request: from the form
-// field _csrf, or the X-CSRF-Token header that htmx sends.
-func CSRF(secure bool, skip func(echo.Context) bool) echo.MiddlewareFunc {
-	return middleware.CSRFWithConfig(middleware.CSRFConfig{
-		Skipper:        func(c echo.Context) bool { return skip != nil && skip(c) },
-		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
-		ContextKey:     csrfKey.name,
-		CookieName:     "hc_csrf",
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSecure:   secure,
-		CookieSameSite: http.SameSiteLaxMode,
-		CookieMaxAge:   12 * 3600,
-		ErrorHandler: func(err error, c echo.Context) error {
-			return echo.NewHTTPError(http.StatusForbidden,
-				"This form has expired or was sent from another site. Go back, reload the page and try again.").SetInternal(err)
-		},
-	})
-}
-
-var csrfKey = NewKey[string]("csrf")
-
-// CSRFToken is the token to embed in this request's forms.
-func CSRFToken(c echo.Context) string {
-	t, _ := csrfKey.Get(c)
-	return t
-}

@@ -92,13 +92,23 @@ func SetSecurityHeaders(hdr http.Header) {
 
 // Cookies writes cookies with every option explicit: host-only (no
 // Domain, so a help center on a subdomain never sees the console's),
-// HttpOnly, SameSite=Lax, Secure on https.
+// HttpOnly, SameSite=Lax, Secure on https — and, on https, with the
+// __Host- prefix, which browsers accept only from the host itself, so a
+// sibling subdomain cannot plant one.
 type Cookies struct{ Secure bool }
+
+// Name is the name the browser sees for the cookie name.
+func (k Cookies) Name(name string) string {
+	if k.Secure {
+		return "__Host-" + name
+	}
+	return name
+}
 
 // Set writes the cookie name for maxAge seconds.
 func (k Cookies) Set(c echo.Context, name, value string, maxAge int) {
 	http.SetCookie(c.Response(), &http.Cookie{
-		Name:     name,
+		Name:     k.Name(name),
 		Value:    value,
 		Path:     "/",
 		MaxAge:   maxAge,
@@ -112,8 +122,8 @@ func (k Cookies) Set(c echo.Context, name, value string, maxAge int) {
 func (k Cookies) Clear(c echo.Context, name string) { k.Set(c, name, "", -1) }
 
 // Read returns the cookie's value, "" when absent.
-func Read(c echo.Context, name string) string {
-	ck, err := c.Cookie(name)
+func (k Cookies) Read(c echo.Context, name string) string {
+	ck, err := c.Cookie(k.Name(name))
 	if err != nil {
 		return ""
 	}

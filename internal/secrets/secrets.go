@@ -24,6 +24,7 @@ type Keys struct {
 	CookieHash  []byte // HMAC key for signed cookies
 	CookieBlock []byte // AES key for encrypted cookies
 	AtRest      []byte // AES-256-GCM key for secrets stored in the database
+	CSRF        []byte // HMAC key that binds CSRF tokens to a session
 }
 
 // Derive computes the purpose keys from the master key.
@@ -43,6 +44,9 @@ func Derive(master string) (Keys, error) {
 		return Keys{}, err
 	}
 	if k.AtRest, err = derive("at-rest v1", 32); err != nil {
+		return Keys{}, err
+	}
+	if k.CSRF, err = derive("csrf v1", 32); err != nil {
 		return Keys{}, err
 	}
 	return k, nil
