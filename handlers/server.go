@@ -73,12 +73,12 @@ func New(d Deps) *Handler {
 		tenants:     web.NewCache[string, *models.HelpCenter](d.Now),
 		revocations: session.NewRevocations(d.Store, d.Now, d.Log),
 	}
-	h.site = site.New(site.Deps{Store: d.Store, SignIns: d.SignIns, Codec: codec, Revocations: h.revocations,
+	h.site = site.New(site.Deps{Limits: d.Config.Limits, Store: d.Store, SignIns: d.SignIns, Codec: codec, Revocations: h.revocations,
 		Cookies: cookies, Now: d.Now, Log: d.Log})
 	h.console = &console.Handler{Config: d.Config, Store: d.Store, Accounts: d.Accounts, Codec: codec,
 		Cookies: cookies, Now: d.Now, Log: d.Log, Forget: h.forget}
 	h.widget = &widgetapi.Handler{Store: d.Store, SignIns: d.SignIns, Now: d.Now,
-		Limiter: ratelimit.New(120, time.Minute, d.Now), HelpCenterURL: d.Config.HelpCenterURL}
+		Limiter: ratelimit.New(d.Config.Limits.Widget.N, d.Config.Limits.Widget.Per, d.Now), HelpCenterURL: d.Config.HelpCenterURL}
 	h.demo = &demopartner.Handler{Store: d.Store, Now: d.Now, HelpCenterURL: d.Config.HelpCenterURL}
 
 	router := web.Router{Log: d.Log, Now: d.Now, TrustedProxies: d.Config.TrustedProxies}

@@ -547,24 +547,47 @@ func TestWidgetTenantIsolation(t *testing.T) {
 	}
 }
 
+// The widget's per-address limit counts rejected calls only: a widget
+// with a good token is never refused, however busy (SPEC section 3).
 func TestWidgetRateLimit(t *testing.T) {
 	t.Parallel()
 	w := newWidgetSite(t, "acme", ssoConfig{Enabled: true})
 	tok := w.token(t, nil)
-	for i := 0; i < 120; i++ {
+	for i := 0; i < 150; i++ {
 		if res := w.get(t, "search?q=billing", tok); res.StatusCode != http.StatusOK {
-			t.Fatalf("call %d: %d", i+1, res.StatusCode)
+			t.Fatalf("good call %d: %d", i+1, res.StatusCode)
 		}
 	}
-	res := w.get(t, "search?q=billing", tok)
-	if res.StatusCode != http.StatusTooManyRequests || jsonBody(t, res)["error"] != "rate_limited" || res.Header.Get("Retry-After") == "" {
-		t.Fatalf("call 121: %d %s", res.StatusCode, res.Body)
+	bad := w.token(t, func(m map[string]any) { m["exp"] = w.app.Clock.Now().Add(-time.Hour).Unix() })
+	for i := 0; i < 120; i++ {
+		if res := w.get(t, "search?q=billing", bad); res.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("rejected call %d: %d", i+1, res.StatusCode)
+		}
 	}
-	if res.Header.Get("Access-Control-Allow-Origin") != partnerOrigin || res.Header.Get("Cache-Control") != "no-store" {
-		t.Errorf("429 headers %v", res.Header)
+	for i := 0; i < 2; i++ {
+		res := w.get(t, "search?q=billing", bad)
+		if res.StatusCode != http.StatusTooManyRequests || jsonBody(t, res)["error"] != "rate_limited" || res.Header.Get("Retry-After") == "" {
+			t.Fatalf("rejected call past the limit: %d %s", res.StatusCode, res.Body)
+		}
+		if res.Header.Get("Access-Control-Allow-Origin") != partnerOrigin || res.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("429 headers %v", res.Header)
+		}
+	}
+	// Two refusals in one minute are one rate_limited row counting two.
+	var limited []models.Event
+	for _, e := range w.events(t) {
+		if e.Reason == string(sso.ReasonRateLimited) {
+			limited = append(limited, e)
+		}
+	}
+	if len(limited) != 1 || limited[0].Count != 2 || limited[0].Event != models.EventWidgetRejected || limited[0].IP == "" {
+		t.Fatalf("rate_limited rows: %+v", limited)
+	}
+	if res := w.get(t, "search?q=billing", tok); res.StatusCode != http.StatusOK {
+		t.Fatalf("a good token past the limit: %d", res.StatusCode)
 	}
 	w.app.Clock.Advance(61 * time.Second)
-	if res := w.get(t, "search?q=billing", tok); res.StatusCode != http.StatusOK {
+	if res := w.get(t, "search?q=billing", bad); res.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("after the window: %d", res.StatusCode)
 	}
 }

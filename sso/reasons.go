@@ -31,7 +31,8 @@ const (
 // from here, so the wording exists once.
 type Reason struct {
 	Code ReasonCode
-	// Check is the number of the check in SPEC section 4 (0–14).
+	// Check is the number of the check in SPEC section 4 (0–16), -1 for
+	// rate_limited, which is no check of the token.
 	Check int
 	// Title is a few words, e.g. for a table column or a page heading.
 	Title string
@@ -159,6 +160,25 @@ var reasons = []Reason{
 			"suspension (helpcenter user unban).",
 		HTTPStatus: http.StatusForbidden,
 	},
+}
+
+// ReasonRateLimited is no token check: the client's address passed one of
+// the limits of SPEC section 3, which count rejected sign-ins, unfinished
+// flows, wrong site passwords and widget rejections, never a sign-in whose
+// token verifies.
+const ReasonRateLimited ReasonCode = "rate_limited"
+
+// RateLimited explains rate_limited rows and refusals.
+var RateLimited = Reason{
+	Code: ReasonRateLimited, Check: -1, Title: "Too many failed attempts from one address",
+	Explanation: "This address made more failed attempts than the per-address limit allows in a short time " +
+		"(rejected sign-ins, sign-ins started but not finished, wrong site passwords or rejected widget calls), " +
+		"so further attempts from it are refused for a moment. A sign-in whose token verifies is never refused, " +
+		"so an office behind one address is not locked out; a run of these rows usually means a script, or a " +
+		"partner app sending tokens that fail. The rows just before it name the cause. Further refusals in the " +
+		"same minute are counted in one row.",
+	Extension:  true,
+	HTTPStatus: http.StatusTooManyRequests,
 }
 
 // Reasons returns every reason, in the order of SPEC section 4. The slice

@@ -91,6 +91,9 @@ type Outcome struct {
 	RedirectTo string
 	// PendingKey is the key StartSignIn handed out.
 	PendingKey *models.PendingKey
+	// KeyRedeemed: SignIn consumed a pending key, finishing a flow the
+	// gate started (the gate's limit gives that start back).
+	KeyRedeemed bool
 	// Opened is the session SignIn opened; nil for a rejection or a
 	// harmless repeat, which keeps the browser's session.
 	Opened *OpenedSession
@@ -209,7 +212,7 @@ func openSession(ctx context.Context, tx SignInTx, hc HelpCenter, b Browser, cla
 	if err != nil || rej != nil {
 		return rej, err
 	}
-	out.RedirectTo = red.ReturnTo
+	out.RedirectTo, out.KeyRedeemed = red.ReturnTo, !red.Unsolicited
 	if red.Unsolicited {
 		out.RedirectTo = CleanReturnTo(returnTo)
 	}

@@ -287,6 +287,27 @@ func (s *Store) LogEvent(ctx context.Context, e *models.Event) error {
 	return s.update(ctx, func(q queries) error { return q.logEvent(e) })
 }
 
+// LogRateLimited writes the rate_limited row of a refused request (SPEC
+// section 3): one row per help center, event, address and minute, which
+// further refusals in that minute add to.
+func (s *Store) LogRateLimited(ctx context.Context, e *models.Event) error {
+	return s.update(ctx, func(q queries) error {
+		minute := e.CreatedAt.UTC().Truncate(time.Minute)
+		res, err := q.exec(`UPDATE events SET count = count + 1, detail = ?
+			WHERE help_center_id = ? AND event = ? AND reason = ? AND ip = ? AND created_at = ?`,
+			clip(e.Detail, 1000), e.HelpCenterID, e.Event, e.Reason, e.IP, minute)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n > 0 {
+			return err
+		}
+		row := *e
+		row.CreatedAt, row.Email, row.JTI, row.Key = minute, "", "", ""
+		return q.logEvent(&row)
+	})
+}
+
 var summaryDetail = fmt.Sprintf("further rejections in this minute past the ceiling of %d, counted here instead of logged one by one; the latest: ", RejectedCeiling)
 
 func (q queries) logEvent(e *models.Event) error {

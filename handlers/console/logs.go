@@ -201,13 +201,16 @@ var summaryReason = sso.Reason{
 		"so a flood cannot fill the log; the detail names the latest reason. Look at the rows just before it for the cause.",
 }
 
-// logReasons are the reasons the Logs view knows: the sso list, then the
-// flood summary.
-func logReasons() []sso.Reason { return append(sso.Reasons(), summaryReason) }
+// logReasons are the reasons the Logs view knows: the sso list, then
+// rate_limited and the flood summary.
+func logReasons() []sso.Reason { return append(sso.Reasons(), sso.RateLimited, summaryReason) }
 
 func lookupReason(code string) (sso.Reason, bool) {
-	if code == store.SummaryReason {
+	switch code {
+	case store.SummaryReason:
 		return summaryReason, true
+	case string(sso.ReasonRateLimited):
+		return sso.RateLimited, true
 	}
 	return sso.LookupReason(sso.ReasonCode(code))
 }

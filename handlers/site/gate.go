@@ -1,6 +1,7 @@
 package site
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"helpcenter/handlers/session"
 	"helpcenter/handlers/web"
 	"helpcenter/internal/accounts"
+	"helpcenter/internal/ratelimit"
 	"helpcenter/models"
 	"helpcenter/sso"
 	"helpcenter/views/site"
@@ -65,8 +67,9 @@ func (h *Handler) Login(c echo.Context) error {
 // startSignIn hands out a pending key bound to this browser and this page
 // and sends the visitor to the partner's Login URL (SPEC section 3, 1–3).
 func (h *Handler) startSignIn(c echo.Context, returnTo string) error {
-	if ok, retry := h.GateLimiter.Allow(c.RealIP()); !ok {
-		return h.rateLimited(c, retry)
+	client := ratelimit.ClientKey(c.RealIP())
+	if over, retry := h.GateLimiter.Over(client); over {
+		return h.rateLimited(c, retry, "sign-ins started and not finished")
 	}
 	hc, err := h.freshTenant(c)
 	if err != nil {
@@ -87,6 +90,8 @@ func (h *Handler) startSignIn(c echo.Context, returnTo string) error {
 	if err != nil {
 		return err
 	}
+	// Counted until a verified sign-in redeems the key (SignIn gives it back).
+	h.GateLimiter.Add(client)
 	if out.Rejection != nil {
 		return h.rejectionPage(c, out.Rejection, returnTo)
 	}
@@ -111,9 +116,19 @@ func (h *Handler) rejectionPage(c echo.Context, rej *sso.Rejection, returnTo str
 	}))
 }
 
-func (h *Handler) rateLimited(c echo.Context, retry time.Duration) error {
+// rateLimited refuses a request from an address past a limit: 429 with
+// Retry-After and a page, and a rate_limited row naming what was counted.
+func (h *Handler) rateLimited(c echo.Context, retry time.Duration, counted string) error {
 	secs := web.SetRetryAfter(c, retry)
 	c.Response().Header().Set("Cache-Control", "no-store")
+	hc, _ := web.Tenant.Get(c)
+	if err := h.Store.LogRateLimited(c.Request().Context(), &models.Event{
+		HelpCenterID: hc.ID, CreatedAt: h.Now(), Event: models.EventRedirectRejected, Reason: string(sso.ReasonRateLimited),
+		Detail: fmt.Sprintf("too many %s from this address; refused for %d s", counted, secs),
+		IP:     c.RealIP(), UserAgent: c.Request().UserAgent(),
+	}); err != nil {
+		return err
+	}
 	return web.Render(c, http.StatusTooManyRequests, site.RateLimited(site.RateLimitedPage{Chrome: h.siteChrome(c, "Too many attempts"), RetryAfter: secs}))
 }
 
@@ -137,11 +152,13 @@ func (h *Handler) PasswordSubmit(c echo.Context) error {
 	if hc.Visibility != models.VisibilityPassword {
 		return web.Redirect(c, returnTo)
 	}
-	if ok, retry := h.PasswordLimiter.Allow(c.RealIP()); !ok {
-		return h.rateLimited(c, retry)
+	client := ratelimit.ClientKey(c.RealIP())
+	if over, retry := h.PasswordLimiter.Over(client); over {
+		return h.rateLimited(c, retry, "wrong site passwords")
 	}
 	ok, err := accounts.CheckPassword(hc.SitePasswordHash, c.FormValue("password"))
 	if err != nil || !ok {
+		h.PasswordLimiter.Add(client)
 		return h.passwordPage(c, http.StatusUnauthorized, returnTo, "That password is not right. Check it with whoever gave it to you.")
 	}
 	value, err := h.Codec.SitePass(hc)

@@ -9,6 +9,7 @@ import (
 
 	"helpcenter/handlers/session"
 	"helpcenter/handlers/web"
+	"helpcenter/internal/ratelimit"
 	"helpcenter/models"
 	"helpcenter/sso"
 	"helpcenter/views/site"
@@ -22,9 +23,6 @@ func (h *Handler) SignIn(c echo.Context) error {
 	hdr := c.Response().Header()
 	hdr.Set("Cache-Control", "no-store")
 	hdr.Set("Referrer-Policy", "no-referrer")
-	if ok, retry := h.SSOLimiter.Allow(c.RealIP()); !ok {
-		return h.rateLimited(c, retry)
-	}
 	req := c.Request()
 	token := c.QueryParam("jwt")
 	returnTo := c.QueryParam("return_to")
@@ -49,6 +47,14 @@ func (h *Handler) SignIn(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The limit counts rejected outcomes only, and never refuses a token
+	// that verifies (SPEC section 3): past it, a token is checked first.
+	client := ratelimit.ClientKey(c.RealIP())
+	if over, retry := h.SSOLimiter.Over(client); over {
+		if _, rej := sso.Verify(token, center.Settings, now); rej != nil {
+			return h.rateLimited(c, retry, "rejected sign-ins at /sso/jwt")
+		}
+	}
 	b := web.Browser(c, browserID)
 	b.Bearer = strings.HasPrefix(strings.ToLower(strings.TrimSpace(req.Header.Get("Authorization"))), "bearer ")
 	// The browser's current session, read from the database: the repeat
@@ -65,7 +71,11 @@ func (h *Handler) SignIn(c echo.Context) error {
 		return err
 	}
 	if out.Rejection != nil {
+		h.SSOLimiter.Add(client)
 		return h.rejectionPage(c, out.Rejection, "/")
+	}
+	if out.KeyRedeemed {
+		h.GateLimiter.GiveBack(client)
 	}
 	if out.Opened != nil {
 		if out.Ended != nil {

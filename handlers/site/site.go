@@ -15,6 +15,7 @@ import (
 
 	"helpcenter/handlers/session"
 	"helpcenter/handlers/web"
+	"helpcenter/internal/config"
 	"helpcenter/internal/ratelimit"
 	"helpcenter/models"
 	"helpcenter/sso"
@@ -28,6 +29,7 @@ type Store interface {
 	HelpCenterByID(ctx context.Context, id int64) (*models.HelpCenter, error)
 	VisitorSession(ctx context.Context, helpCenterID int64, idHash []byte, now time.Time) (*models.VisitorSession, *models.User, error)
 	EndVisitorSession(ctx context.Context, helpCenterID int64, idHash []byte) error
+	LogRateLimited(ctx context.Context, e *models.Event) error
 	PublishedArticles(ctx context.Context, helpCenterID int64, role models.Role, categoryID *int64) ([]models.Article, error)
 	PublishedArticleBySlug(ctx context.Context, helpCenterID int64, role models.Role, slug string) (*models.Article, error)
 	SearchArticles(ctx context.Context, helpCenterID int64, role models.Role, query string, limit int) ([]models.SearchResult, error)
@@ -38,6 +40,7 @@ type Store interface {
 
 // Deps is what the help-center host is built from.
 type Deps struct {
+	Limits      config.Limits
 	Store       Store
 	SignIns     sso.Store
 	Codec       *session.Codec
@@ -50,8 +53,8 @@ type Deps struct {
 // Handler serves every help center's host.
 type Handler struct {
 	Deps
-	// Per-IP abuse limits (per process; see internal/ratelimit).
-	// Generous for people (a sign-in is one request), tight for scripts.
+	// Per-client-IP limits of HELPCENTER_LIMITS (per process; see
+	// internal/ratelimit). They count failures only (SPEC section 3).
 	SSOLimiter, GateLimiter, PasswordLimiter *ratelimit.Limiter
 
 	homes *web.Cache[homeKey, homeListing]
@@ -61,9 +64,9 @@ type Handler struct {
 func New(d Deps) *Handler {
 	return &Handler{
 		Deps:            d,
-		SSOLimiter:      ratelimit.New(30, time.Minute, d.Now),
-		GateLimiter:     ratelimit.New(60, time.Minute, d.Now),
-		PasswordLimiter: ratelimit.New(10, time.Minute, d.Now),
+		SSOLimiter:      ratelimit.New(d.Limits.SSO.N, d.Limits.SSO.Per, d.Now),
+		GateLimiter:     ratelimit.New(d.Limits.Gate.N, d.Limits.Gate.Per, d.Now),
+		PasswordLimiter: ratelimit.New(d.Limits.Password.N, d.Limits.Password.Per, d.Now),
 		homes:           web.NewCache[homeKey, homeListing](d.Now),
 	}
 }

@@ -28,6 +28,7 @@ type Store interface {
 	web.SecretOpener
 	HelpCenterByPublicID(ctx context.Context, publicID string) (*models.HelpCenter, error)
 	WidgetOriginAllowed(ctx context.Context, helpCenterID int64, origin string) (bool, error)
+	LogRateLimited(ctx context.Context, e *models.Event) error
 	PublishedArticles(ctx context.Context, helpCenterID int64, role models.Role, categoryID *int64) ([]models.Article, error)
 	PublishedArticleBySlug(ctx context.Context, helpCenterID int64, role models.Role, slug string) (*models.Article, error)
 	SearchArticles(ctx context.Context, helpCenterID int64, role models.Role, query string, limit int) ([]models.SearchResult, error)
@@ -41,8 +42,7 @@ type Handler struct {
 	Store   Store
 	SignIns sso.Store
 	Now     func() time.Time
-	// Limiter is the per-IP limit of the API: a widget calls on every
-	// list, search pause and article.
+	// Limiter is the per-client-IP limit of rejected calls.
 	Limiter *ratelimit.Limiter
 	// HelpCenterURL is the address of a help center by its subdomain.
 	HelpCenterURL func(subdomain string) string
@@ -121,22 +121,12 @@ func (h *Handler) CORS(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// RateLimit allows each IP a generous number of calls: a widget makes
-// one per list, search keystroke pause or article.
-func (h *Handler) RateLimit(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if ok, retry := h.Limiter.Allow(c.RealIP()); !ok {
-			secs := web.SetRetryAfter(c, retry)
-			return widgetFail(c, http.StatusTooManyRequests, "rate_limited",
-				"too many calls from this address; try again in "+strconv.Itoa(secs)+" s")
-		}
-		return next(c)
-	}
-}
-
 // Auth checks the partner's token on every call (sso.WidgetCall).
 // Every rejection is 401 with WWW-Authenticate: Bearer
-// error="invalid_token" and the reason as JSON.
+// error="invalid_token" and the reason as JSON. The per-address limit
+// counts rejections only and never refuses a token that verifies (SPEC
+// section 3): past it, a call whose token fails is 429 with a
+// rate_limited row.
 func (h *Handler) Auth(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		call, _ := theCall.Get(c)
@@ -155,12 +145,27 @@ func (h *Handler) Auth(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		out, err := sso.WidgetCall(req.Context(), h.SignIns, center, web.Browser(c, ""), token, req.Header.Get(widgetInstanceHeader), h.Now())
+		now := h.Now()
+		client := ratelimit.ClientKey(c.RealIP())
+		if over, retry := h.Limiter.Over(client); over {
+			if _, rej := sso.Verify(token, center.Settings, now); rej != nil {
+				secs := web.SetRetryAfter(c, retry)
+				detail := "too many rejected calls from this address; try again in " + strconv.Itoa(secs) + " s"
+				if err := h.Store.LogRateLimited(req.Context(), &models.Event{HelpCenterID: hc.ID, CreatedAt: now,
+					Event: models.EventWidgetRejected, Reason: string(sso.ReasonRateLimited), Detail: detail,
+					IP: c.RealIP(), UserAgent: req.UserAgent()}); err != nil {
+					return err
+				}
+				return widgetFail(c, http.StatusTooManyRequests, string(sso.ReasonRateLimited), detail)
+			}
+		}
+		out, err := sso.WidgetCall(req.Context(), h.SignIns, center, web.Browser(c, ""), token, req.Header.Get(widgetInstanceHeader), now)
 		if err != nil {
 			// Fail closed: no answer but a server error.
 			return err
 		}
 		if out.Rejection != nil {
+			h.Limiter.Add(client)
 			return widgetReject(c, out.Rejection)
 		}
 		call.Role = out.Role

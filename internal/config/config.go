@@ -23,6 +23,54 @@ type Config struct {
 	TrustedProxies []*net.IPNet
 	// EventRetention is how long SSO events are kept for the Logs view.
 	EventRetention time.Duration
+	// Limits are the per-client-IP limits of HELPCENTER_LIMITS.
+	Limits Limits
+}
+
+// Limit is N events per Per; N = 0 turns it off.
+type Limit struct {
+	N   int
+	Per time.Duration
+}
+
+// Limits are the per-client-IP limits (SPEC section 2): what they count is
+// SPEC section 3's rule.
+type Limits struct {
+	SSO, Gate, Password, Widget Limit
+}
+
+// DefaultLimits is HELPCENTER_LIMITS unset.
+var DefaultLimits = Limits{
+	SSO: Limit{30, time.Minute}, Gate: Limit{60, time.Minute}, Password: Limit{10, time.Minute}, Widget: Limit{120, time.Minute},
+}
+
+// parseLimits reads "sso=30/m,gate=60/m,password=10/m,widget=120/m"; any
+// subset may be given, the rest keep their defaults.
+func parseLimits(v string) (Limits, error) {
+	l := DefaultLimits
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		name, rate, ok := strings.Cut(part, "=")
+		n, per, okPer := strings.Cut(strings.TrimSpace(rate), "/")
+		count, err := strconv.Atoi(strings.TrimSpace(n))
+		units := map[string]time.Duration{"s": time.Second, "m": time.Minute, "h": time.Hour}
+		unit, okUnit := units[strings.TrimSpace(per)]
+		if rate == "0" {
+			count, unit, okPer, okUnit, err = 0, time.Minute, true, true, nil
+		}
+		if !ok || !okPer || !okUnit || err != nil || count < 0 {
+			return l, fmt.Errorf("HELPCENTER_LIMITS entry %q must be name=N/m (or /s, /h), or name=0 to turn it off", part)
+		}
+		target := map[string]*Limit{"sso": &l.SSO, "gate": &l.Gate, "password": &l.Password, "widget": &l.Widget}[strings.TrimSpace(name)]
+		if target == nil {
+			return l, fmt.Errorf("HELPCENTER_LIMITS names %q; the limits are sso, gate, password and widget", strings.TrimSpace(name))
+		}
+		*target = Limit{count, unit}
+	}
+	return l, nil
 }
 
 // BaseHost is the console's host name, lower-cased and without port.
@@ -135,6 +183,13 @@ func Load(getenv func(string) string) (*Config, error) {
 			fail("HELPCENTER_EVENT_RETENTION %q must be a duration of at least an hour, like 90d or 720h", v)
 		} else {
 			c.EventRetention = d
+		}
+	}
+
+	c.Limits = DefaultLimits
+	if v := get("HELPCENTER_LIMITS", ""); v != "" {
+		if c.Limits, err = parseLimits(v); err != nil {
+			fail("%s", err.Error())
 		}
 	}
 

@@ -100,3 +100,31 @@ func TestTrustedProxyErrorNamesWhatWasTyped(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+func TestLimits(t *testing.T) {
+	for v, want := range map[string]Limits{
+		"":                   DefaultLimits,
+		"sso=100/m":          {SSO: Limit{100, time.Minute}, Gate: DefaultLimits.Gate, Password: DefaultLimits.Password, Widget: DefaultLimits.Widget},
+		"gate=0, widget=5/s": {SSO: DefaultLimits.SSO, Gate: Limit{0, time.Minute}, Password: DefaultLimits.Password, Widget: Limit{5, time.Second}},
+	} {
+		cfg, err := Load(func(k string) string {
+			if k == "HELPCENTER_LIMITS" {
+				return v
+			}
+			return ""
+		})
+		if err != nil || cfg.Limits != want {
+			t.Errorf("HELPCENTER_LIMITS=%q: %+v %v", v, cfg.Limits, err)
+		}
+	}
+	for _, v := range []string{"sso=30", "sso=x/m", "sso=30/d", "login=3/m", "sso=-1/m"} {
+		if _, err := Load(func(k string) string {
+			if k == "HELPCENTER_LIMITS" {
+				return v
+			}
+			return ""
+		}); err == nil || !strings.Contains(err.Error(), "HELPCENTER_LIMITS") {
+			t.Errorf("HELPCENTER_LIMITS=%q accepted: %v", v, err)
+		}
+	}
+}

@@ -6,6 +6,7 @@
 package ratelimit
 
 import (
+	"net"
 	"sync"
 	"time"
 )
@@ -26,13 +27,47 @@ func New(limit int, window time.Duration, now func() time.Time) *Limiter {
 	return &Limiter{Limit: limit, Window: window, Now: now, hits: map[string][]time.Time{}}
 }
 
-// Allow records an event for key and reports whether it is within the
-// limit; when it is not, retryAfter says when the next one will be.
-func (l *Limiter) Allow(key string) (ok bool, retryAfter time.Duration) {
+// Over reports whether key has used up its limit, without counting
+// anything; retryAfter says when the next event will be allowed. A limit
+// of 0 is off.
+func (l *Limiter) Over(key string) (over bool, retryAfter time.Duration) {
+	if l.Limit <= 0 {
+		return false, 0
+	}
+	now := l.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	h := l.live(key, now)
+	if len(h) >= l.Limit {
+		return true, h[0].Add(l.Window).Sub(now)
+	}
+	return false, 0
+}
+
+// Add counts one event for key.
+func (l *Limiter) Add(key string) {
+	if l.Limit <= 0 {
+		return
+	}
 	now := l.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.sweep(now)
+	l.hits[key] = append(l.live(key, now), now)
+}
+
+// GiveBack takes back the latest event counted for key (a flow started at
+// the gate that a verified sign-in finished).
+func (l *Limiter) GiveBack(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if h := l.hits[key]; len(h) > 0 {
+		l.hits[key] = h[:len(h)-1]
+	}
+}
+
+// live drops key's events that left the window and returns the rest.
+func (l *Limiter) live(key string, now time.Time) []time.Time {
 	cutoff := now.Add(-l.Window)
 	h := l.hits[key]
 	i := 0
@@ -40,12 +75,19 @@ func (l *Limiter) Allow(key string) (ok bool, retryAfter time.Duration) {
 		i++
 	}
 	h = h[i:]
-	if len(h) >= l.Limit {
-		l.hits[key] = h
-		return false, h[0].Add(l.Window).Sub(now)
+	l.hits[key] = h
+	return h
+}
+
+// ClientKey is the key of a client address: an IPv4 address as it is, an
+// IPv6 address by its /64 (one subscriber's network hands out a whole
+// /64, so counting single addresses would count nothing).
+func ClientKey(ip string) string {
+	parsed := net.ParseIP(ip)
+	if parsed == nil || parsed.To4() != nil {
+		return ip
 	}
-	l.hits[key] = append(h, now)
-	return true, 0
+	return parsed.Mask(net.CIDRMask(64, 128)).String() + "/64"
 }
 
 // sweep drops idle keys once a window, so the map does not grow with every
