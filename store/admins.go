@@ -54,6 +54,26 @@ func (s *Store) SetAdminPassword(ctx context.Context, workspaceID, adminID int64
 	return err
 }
 
+// ChangeAdminPassword replaces an admin's password hash, ends every
+// session of the admin and opens next in their place, in one transaction:
+// there is no moment in which the new password holds and a cookie of the
+// old one still works, and no crash leaves the old sessions alive.
+func (s *Store) ChangeAdminPassword(ctx context.Context, workspaceID, adminID int64, hash string, next *models.AdminSession) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&models.Admin{}).Where("id = ? AND workspace_id = ?", adminID, workspaceID).Update("password_hash", hash)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return models.ErrNotFound
+		}
+		if err := tx.Where("admin_id = ?", adminID).Delete(&models.AdminSession{}).Error; err != nil {
+			return err
+		}
+		return tx.Create(next).Error
+	})
+}
+
 // DeleteAdminSessions revokes every session of an admin (password change).
 func (s *Store) DeleteAdminSessions(ctx context.Context, adminID int64) error {
 	_, err := s.write(ctx, func(db *gorm.DB) *gorm.DB { return db.Where("admin_id = ?", adminID).Delete(&models.AdminSession{}) })

@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"helpcenter/handlers/session"
 	"helpcenter/handlers/web"
 	"helpcenter/internal/accounts"
 	"helpcenter/models"
@@ -41,15 +42,13 @@ func (h *Handler) AccountPassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	if err := h.Store.SetAdminPassword(ctx, a.Admin.WorkspaceID, a.Admin.ID, hash); err != nil {
+	cookie, next, err := h.newAdminSession(a.Admin)
+	if err != nil {
 		return err
 	}
-	if err := h.Store.DeleteAdminSessions(ctx, a.Admin.ID); err != nil {
+	if err := h.Store.ChangeAdminPassword(c.Request().Context(), a.Admin.WorkspaceID, a.Admin.ID, hash, next); err != nil {
 		return err
 	}
-	if err := h.startAdminSession(c, a.Admin); err != nil {
-		return err
-	}
+	h.Cookies.Set(c, session.AdminCookie, cookie, int(session.AdminTTL.Seconds()))
 	return web.Redirect(c, "/settings/account?changed=1")
 }

@@ -27,8 +27,7 @@ type Store interface {
 	CreateAdminSession(ctx context.Context, sess *models.AdminSession) error
 	AdminSession(ctx context.Context, idHash []byte, now time.Time) (*models.AdminSession, *models.Admin, error)
 	DeleteAdminSession(ctx context.Context, idHash []byte) error
-	DeleteAdminSessions(ctx context.Context, adminID int64) error
-	SetAdminPassword(ctx context.Context, workspaceID, adminID int64, hash string) error
+	ChangeAdminPassword(ctx context.Context, workspaceID, adminID int64, hash string, next *models.AdminSession) error
 	HelpCenterOfWorkspace(ctx context.Context, workspaceID int64) (*models.HelpCenter, error)
 	UpdateGeneral(ctx context.Context, workspaceID, helpCenterID int64, g store.GeneralSettings) error
 

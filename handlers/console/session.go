@@ -30,19 +30,26 @@ func (h *Handler) startAdminSession(c echo.Context, admin *models.Admin) error {
 			return err
 		}
 	}
-	cookie, idHash, err := h.Codec.NewID(session.AdminCookie)
+	cookie, sess, err := h.newAdminSession(admin)
 	if err != nil {
 		return err
 	}
-	now := h.Now().UTC()
-	if err := h.Store.CreateAdminSession(c.Request().Context(), &models.AdminSession{
-		IDHash: idHash, AdminID: admin.ID, WorkspaceID: admin.WorkspaceID,
-		CreatedAt: now, ExpiresAt: now.Add(session.AdminTTL),
-	}); err != nil {
+	if err := h.Store.CreateAdminSession(c.Request().Context(), sess); err != nil {
 		return err
 	}
 	h.Cookies.Set(c, session.AdminCookie, cookie, int(session.AdminTTL.Seconds()))
 	return nil
+}
+
+// newAdminSession makes a session for admin and the cookie that names it.
+func (h *Handler) newAdminSession(admin *models.Admin) (string, *models.AdminSession, error) {
+	cookie, idHash, err := h.Codec.NewID(session.AdminCookie)
+	if err != nil {
+		return "", nil, err
+	}
+	now := h.Now().UTC()
+	return cookie, &models.AdminSession{IDHash: idHash, AdminID: admin.ID, WorkspaceID: admin.WorkspaceID,
+		CreatedAt: now, ExpiresAt: now.Add(session.AdminTTL)}, nil
 }
 
 // LoadAdmin attaches the signed-in admin, if any, to the context.
