@@ -21,6 +21,7 @@ import (
 	"helpcenter/internal/cli"
 	"helpcenter/internal/config"
 	"helpcenter/internal/demo"
+	"helpcenter/internal/domains"
 	"helpcenter/internal/secrets"
 )
 
@@ -100,7 +101,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 	case "serve":
 		return serve(ctx, a, logger, stdout, stderr)
 	default:
-		return cli.Run(ctx, cli.Env{Store: st, Accounts: acc, Config: cfg, Now: time.Now,
+		return cli.Run(ctx, cli.Env{Store: st, Accounts: acc, Config: cfg, Resolver: domains.NewResolver(cfg.DNSServer), Now: time.Now,
 			Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: getenv}, cmd, rest)
 	}
 }

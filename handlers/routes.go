@@ -49,6 +49,7 @@ func (h *Handler) consoleRoutes(e *echo.Echo) {
 	admin.POST("/settings/account/password", c.AccountPassword)
 	admin.GET("/settings/general", c.SettingsGeneralShow)
 	admin.POST("/settings/general", c.SettingsGeneralSave)
+	admin.POST("/settings/general/verify-domain", c.SettingsGeneralVerifyDomain)
 	admin.GET("/articles", c.ArticlesList)
 	admin.GET("/articles/new", c.ArticleNew)
 	admin.POST("/articles", c.ArticleCreate)

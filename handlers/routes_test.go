@@ -68,7 +68,7 @@ func TestRouteTable(t *testing.T) {
 		"POST /articles", "POST /articles/:id", "POST /articles/:id/delete", "POST /articles/:id/publish",
 		"POST /articles/:id/unpublish", "POST /articles/preview", "POST /categories", "POST /categories/:id",
 		"POST /categories/:id/delete", "POST /demo/partner/login", "POST /login", "POST /logout",
-		"POST /settings/account/password", "POST /settings/general", "POST /settings/security/sso/enabled",
+		"POST /settings/account/password", "POST /settings/general", "POST /settings/general/verify-domain", "POST /settings/security/sso/enabled",
 		"POST /settings/security/sso/jwt", "POST /settings/security/sso/jwt/generate",
 		"POST /settings/security/sso/jwt/regenerate", "POST /settings/security/sso/notify",
 		"POST /settings/security/sso/tester", "POST /settings/widget", "POST /settings/widget/preview-token",

@@ -24,6 +24,7 @@ import (
 	"helpcenter/handlers/widgetapi"
 	"helpcenter/internal/accounts"
 	"helpcenter/internal/config"
+	"helpcenter/internal/domains"
 	"helpcenter/internal/ratelimit"
 	"helpcenter/internal/secrets"
 	"helpcenter/models"
@@ -39,6 +40,7 @@ type Deps struct {
 	SignIns  sso.Store
 	Accounts *accounts.Service
 	Keys     secrets.Keys
+	Resolver domains.Resolver
 	Log      *slog.Logger
 	Now      func() time.Time
 }
@@ -75,11 +77,11 @@ func New(d Deps) *Handler {
 	}
 	h.site = site.New(site.Deps{Limits: d.Config.Limits, Store: d.Store, SignIns: d.SignIns, Codec: codec, Revocations: h.revocations,
 		Cookies: cookies, Now: d.Now, Log: d.Log})
-	h.console = &console.Handler{Config: d.Config, Store: d.Store, Accounts: d.Accounts, Codec: codec,
+	h.console = &console.Handler{Config: d.Config, Store: d.Store, Accounts: d.Accounts, Codec: codec, Resolver: d.Resolver,
 		Cookies: cookies, Now: d.Now, Log: d.Log, Forget: h.forget}
 	h.widget = &widgetapi.Handler{Store: d.Store, SignIns: d.SignIns, Now: d.Now,
-		Limiter: ratelimit.New(d.Config.Limits.Widget.N, d.Config.Limits.Widget.Per, d.Now), HelpCenterURL: d.Config.HelpCenterURL}
-	h.demo = &demopartner.Handler{Store: d.Store, Now: d.Now, HelpCenterURL: d.Config.HelpCenterURL}
+		Limiter: ratelimit.New(d.Config.Limits.Widget.N, d.Config.Limits.Widget.Per, d.Now), SiteURL: d.Config.SiteURL}
+	h.demo = &demopartner.Handler{Store: d.Store, Now: d.Now, SiteURL: d.Config.SiteURL}
 
 	router := web.Router{Log: d.Log, Now: d.Now, TrustedProxies: d.Config.TrustedProxies}
 	consoleRouter := router

@@ -24,6 +24,10 @@ func TestHostResolution(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	beta, _ = app.Store.HelpCenterByID(ctx, beta.ID)
+	if err := app.Store.MarkDomainVerified(ctx, beta.ID, "help.beta.test", beta.DomainToken); err != nil {
+		t.Fatal(err)
+	}
 	p := app.Port
 	tests := []struct {
 		host, want string
@@ -32,7 +36,7 @@ func TestHostResolution(t *testing.T) {
 		{"alpha.localhost:" + p, "Alpha Docs", 200},
 		{"ALPHA.LOCALHOST:" + p, "Alpha Docs", 200},
 		{"alpha.localhost.:" + p, "Alpha Docs", 200},
-		{"beta.localhost:" + p, "Beta Docs", 200},
+		{"beta.localhost:" + p, "", 308}, // to the verified custom domain
 		{"help.beta.test:" + p, "Beta Docs", 200},
 		{"HELP.Beta.Test.:" + p, "Beta Docs", 200},
 		{"x.alpha.localhost:" + p, "", 404},
@@ -60,6 +64,9 @@ func TestHostResolution(t *testing.T) {
 			}
 			if tt.status == 404 && (strings.Contains(res.Body, "Alpha") || strings.Contains(res.Body, "Beta")) {
 				t.Errorf("404 leaks a help center")
+			}
+			if tt.status == 308 && res.Header.Get("Location") != "http://help.beta.test:"+p+"/" {
+				t.Errorf("redirected to %q", res.Header.Get("Location"))
 			}
 		})
 	}
@@ -140,6 +147,10 @@ func TestGeneralSettings(t *testing.T) {
 	if res := b.Submit(page, page, url.Values{"name": {"Beta Docs"}, "custom_domain": {"docs.shared.test"}, "visibility": {"public"}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("b save: %d", res.StatusCode)
 	}
+	beta, _ := app.Store.HelpCenterBySubdomain(context.Background(), "beta")
+	if err := app.Store.MarkDomainVerified(context.Background(), beta.ID, beta.CustomDomain, beta.DomainToken); err != nil {
+		t.Fatal(err)
+	}
 
 	tests := []struct {
 		name, field, want string
@@ -148,7 +159,7 @@ func TestGeneralSettings(t *testing.T) {
 		{"empty name", "name", "Enter a name", url.Values{"name": {""}, "visibility": {"public"}}},
 		{"url as domain", "custom_domain", "host name like", url.Values{"name": {"A"}, "custom_domain": {"https://help.a.test/x"}, "visibility": {"public"}}},
 		{"our own domain", "custom_domain", "not one of ours", url.Values{"name": {"A"}, "custom_domain": {"beta.localhost"}, "visibility": {"public"}}},
-		{"taken domain", "custom_domain", "already uses", url.Values{"name": {"A"}, "custom_domain": {"DOCS.shared.test"}, "visibility": {"public"}}},
+		{"taken domain", "custom_domain", "has verified this domain", url.Values{"name": {"A"}, "custom_domain": {"DOCS.shared.test"}, "visibility": {"public"}}},
 		{"bad visibility", "visibility", "Choose Public", url.Values{"name": {"A"}, "visibility": {"secret"}}},
 		{"password without password", "site_password", "Set a site password", url.Values{"name": {"A"}, "visibility": {"password"}}},
 		{"short site password", "site_password", "at least 8", url.Values{"name": {"A"}, "visibility": {"password"}, "site_password": {"short"}}},

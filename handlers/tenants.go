@@ -36,6 +36,13 @@ func (h *Handler) resolveTenant(next echo.HandlerFunc) echo.HandlerFunc {
 		if hc == nil {
 			return unknownHost(c)
 		}
+		// A verified custom domain is the canonical host: the subdomain
+		// sends everything there, POST bodies too (308), so a partner
+		// still signing for the subdomain lands where the key was issued.
+		if isSub && hc.CanonicalDomain() != "" {
+			web.NoStore(c)
+			return c.Redirect(http.StatusPermanentRedirect, h.cfg.SiteURL(hc)+c.Request().URL.RequestURI())
+		}
 		web.Tenant.Set(c, hc)
 		return next(c)
 	}

@@ -51,12 +51,17 @@ const DefaultTokenTTL = 300
 // HelpCenter is a tenant site and its SSO configuration. The shared JWT
 // secret is only ever held sealed here; the store opens it on demand.
 type HelpCenter struct {
-	ID               int64
-	WorkspaceID      int64
-	PublicID         string // the widget's app_id: public, unguessable, not the subdomain
-	Name             string
-	Subdomain        string
-	CustomDomain     string // empty when none
+	ID           int64
+	WorkspaceID  int64
+	PublicID     string // the widget's app_id: public, unguessable, not the subdomain
+	Name         string
+	Subdomain    string
+	CustomDomain string // empty when none
+	// DomainToken is what the TXT record _helpcenter.<custom domain> must
+	// hold; DomainVerifiedAt is when it was found there. Until then the
+	// custom domain serves nothing.
+	DomainToken      string
+	DomainVerifiedAt *time.Time
 	Visibility       Visibility
 	SitePasswordHash string
 	SSOEnabled       bool
@@ -71,6 +76,19 @@ type HelpCenter struct {
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 }
+
+// CanonicalDomain is the verified custom domain, the help center's
+// canonical host (SPEC section 2); "" when it has none.
+func (h *HelpCenter) CanonicalDomain() string {
+	if h.CustomDomain != "" && h.DomainVerifiedAt != nil {
+		return h.CustomDomain
+	}
+	return ""
+}
+
+// DomainRecord is the name of the TXT record that verifies the custom
+// domain.
+func (h *HelpCenter) DomainRecord() string { return "_helpcenter." + h.CustomDomain }
 
 // HasSecret reports whether a shared secret has been saved.
 func (h *HelpCenter) HasSecret() bool { return len(h.JWTSecretSealed) > 0 }

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"strconv"
 
@@ -19,13 +21,14 @@ func (s *Store) HelpCenterBySubdomain(ctx context.Context, subdomain string) (*m
 	return &hc, nil
 }
 
-// HelpCenterByCustomDomain finds the help center whose custom domain is host.
+// HelpCenterByCustomDomain finds the help center whose verified custom
+// domain is host: a domain not yet verified serves nothing.
 func (s *Store) HelpCenterByCustomDomain(ctx context.Context, host string) (*models.HelpCenter, error) {
 	if host == "" {
 		return nil, models.ErrNotFound
 	}
 	var hc models.HelpCenter
-	if err := s.read(ctx).First(&hc, "custom_domain = ?", host).Error; err != nil {
+	if err := s.read(ctx).First(&hc, "custom_domain = ? AND domain_verified_at IS NOT NULL", host).Error; err != nil {
 		return nil, notFound(err)
 	}
 	return &hc, nil
@@ -59,41 +62,82 @@ type GeneralSettings struct {
 }
 
 // UpdateGeneral saves Settings → General for the workspace's help center.
-// A custom domain in use elsewhere is a *models.ConflictError on
-// "custom_domain".
+// A new custom domain starts unverified, with a fresh token for its TXT
+// record; one verified by another help center is a *models.ConflictError
+// on "custom_domain" (an unverified claim blocks nobody).
 func (s *Store) UpdateGeneral(ctx context.Context, workspaceID, helpCenterID int64, g GeneralSettings) error {
-	updates := map[string]any{
-		"name":          g.Name,
-		"custom_domain": g.CustomDomain,
-		"visibility":    string(g.Visibility),
-		"updated_at":    s.now().UTC(),
-	}
-	if g.SitePasswordHash != "" {
-		updates["site_password_hash"] = g.SitePasswordHash
-	}
-	if g.CustomDomain != "" {
-		var n int64
-		if err := s.read(ctx).Model(&models.HelpCenter{}).
-			Where("custom_domain = ? AND id <> ?", g.CustomDomain, helpCenterID).Count(&n).Error; err != nil {
-			return err
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var cur models.HelpCenter
+		if err := tx.First(&cur, "id = ? AND workspace_id = ?", helpCenterID, workspaceID).Error; err != nil {
+			return notFound(err)
 		}
-		if n > 0 {
-			return &models.ConflictError{Field: "custom_domain"}
+		updates := map[string]any{
+			"name":          g.Name,
+			"custom_domain": g.CustomDomain,
+			"visibility":    string(g.Visibility),
+			"updated_at":    s.now().UTC(),
 		}
-	}
-	n, err := s.write(ctx, func(db *gorm.DB) *gorm.DB {
-		return db.Model(&models.HelpCenter{}).Where("id = ? AND workspace_id = ?", helpCenterID, workspaceID).Updates(updates)
+		if g.SitePasswordHash != "" {
+			updates["site_password_hash"] = g.SitePasswordHash
+		}
+		if g.CustomDomain != cur.CustomDomain {
+			updates["domain_verified_at"] = nil
+			updates["domain_token"] = ""
+			if g.CustomDomain != "" {
+				var n int64
+				if err := tx.Model(&models.HelpCenter{}).Where("custom_domain = ? AND id <> ? AND domain_verified_at IS NOT NULL",
+					g.CustomDomain, helpCenterID).Count(&n).Error; err != nil {
+					return err
+				}
+				if n > 0 {
+					return &models.ConflictError{Field: "custom_domain"}
+				}
+				token, err := newDomainToken()
+				if err != nil {
+					return err
+				}
+				updates["domain_token"] = token
+			}
+		}
+		return tx.Model(&models.HelpCenter{}).Where("id = ?", helpCenterID).Updates(updates).Error
 	})
 	if isUniqueViolation(err) {
 		return &models.ConflictError{Field: "custom_domain"}
 	}
-	if err != nil {
-		return err
+	return err
+}
+
+// newDomainToken is the value a company publishes to prove it holds a
+// domain: unique to one help center and one claim of the domain.
+func newDomainToken() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
 	}
-	if n == 0 {
-		return models.ErrNotFound
+	return "helpcenter-verify-" + hex.EncodeToString(b), nil
+}
+
+// MarkDomainVerified records that the help center's custom domain (still
+// domain, still under token) was found verified, making it the canonical
+// host; other help centers' unverified claims of it are dropped. A domain
+// verified by another help center meanwhile is a *models.ConflictError.
+func (s *Store) MarkDomainVerified(ctx context.Context, helpCenterID int64, domain, token string) error {
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&models.HelpCenter{}).Where("id = ? AND custom_domain = ? AND domain_token = ?", helpCenterID, domain, token).
+			Updates(map[string]any{"domain_verified_at": s.now().UTC(), "updated_at": s.now().UTC()})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return models.ErrNotFound
+		}
+		return tx.Model(&models.HelpCenter{}).Where("custom_domain = ? AND id <> ? AND domain_verified_at IS NULL", domain, helpCenterID).
+			Updates(map[string]any{"custom_domain": "", "domain_token": ""}).Error
+	})
+	if isUniqueViolation(err) {
+		return &models.ConflictError{Field: "custom_domain"}
 	}
-	return nil
+	return err
 }
 
 // SetVisibility changes who may read the help center; a non-empty

@@ -219,6 +219,14 @@ CREATE INDEX revoked_sessions_expiry ON revoked_sessions (expires_at);
 	{7, "the verification key named in each event row", `
 ALTER TABLE events ADD COLUMN key_name TEXT NOT NULL DEFAULT ''
 `},
+	{8, "custom domains verified by a DNS TXT record", `
+ALTER TABLE help_centers ADD COLUMN domain_token TEXT NOT NULL DEFAULT '';
+ALTER TABLE help_centers ADD COLUMN domain_verified_at {{time}};
+{{sqlite}} UPDATE help_centers SET domain_token = 'helpcenter-verify-' || lower(hex(randomblob(16))) WHERE custom_domain <> '';
+{{postgres}} UPDATE help_centers SET domain_token = 'helpcenter-verify-' || md5(random()::text || clock_timestamp()::text || id::text) WHERE custom_domain <> '';
+DROP INDEX help_centers_custom_domain;
+CREATE UNIQUE INDEX help_centers_verified_domain ON help_centers (custom_domain) WHERE custom_domain <> '' AND domain_verified_at IS NOT NULL
+`},
 }
 
 // Migrate applies every migration not yet recorded, in order, in one

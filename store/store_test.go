@@ -162,29 +162,59 @@ func TestLoginFailures(t *testing.T) {
 	}
 }
 
-func TestCustomDomainsAreUnique(t *testing.T) {
+func TestCustomDomainsAreVerifiedAndUnique(t *testing.T) {
 	st := openStore(t)
 	ctx := context.Background()
 	_, a, _, _ := st.CreateWorkspace(ctx, store.NewWorkspace{Name: "A", Subdomain: "aaa", AdminEmail: "a@a.test", PasswordHash: "x"})
 	_, b, _, _ := st.CreateWorkspace(ctx, store.NewWorkspace{Name: "B", Subdomain: "bbb", AdminEmail: "b@b.test", PasswordHash: "x"})
-	if err := st.UpdateGeneral(ctx, a.WorkspaceID, a.ID, store.GeneralSettings{Name: "A", CustomDomain: "help.a.test", Visibility: models.VisibilityPublic}); err != nil {
+	set := func(hc *models.HelpCenter, domain string) error {
+		return st.UpdateGeneral(ctx, hc.WorkspaceID, hc.ID, store.GeneralSettings{Name: hc.Name, CustomDomain: domain, Visibility: models.VisibilityPublic})
+	}
+	// An unverified claim blocks nobody and serves nothing.
+	if err := set(a, "help.a.test"); err != nil {
 		t.Fatal(err)
 	}
-	var conflict *models.ConflictError
-	err := st.UpdateGeneral(ctx, b.WorkspaceID, b.ID, store.GeneralSettings{Name: "B", CustomDomain: "help.a.test", Visibility: models.VisibilityPublic})
-	if !errors.As(err, &conflict) || conflict.Field != "custom_domain" {
-		t.Fatalf("duplicate custom domain: %v", err)
+	if err := set(b, "help.a.test"); err != nil {
+		t.Fatalf("a second unverified claim: %v", err)
 	}
-	// Two help centers without a custom domain do not collide on "".
-	if err := st.UpdateGeneral(ctx, b.WorkspaceID, b.ID, store.GeneralSettings{Name: "B2", Visibility: models.VisibilityPrivate}); err != nil {
+	if _, err := st.HelpCenterByCustomDomain(ctx, "help.a.test"); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("an unverified domain serves: %v", err)
+	}
+	a, _ = st.HelpCenterByID(ctx, a.ID)
+	if !strings.HasPrefix(a.DomainToken, "helpcenter-verify-") || a.CanonicalDomain() != "" {
+		t.Fatalf("new claim: token %q, canonical %q", a.DomainToken, a.CanonicalDomain())
+	}
+	if err := st.MarkDomainVerified(ctx, a.ID, "help.a.test", "wrong-token"); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("verified under another token: %v", err)
+	}
+	if err := st.MarkDomainVerified(ctx, a.ID, "help.a.test", a.DomainToken); err != nil {
 		t.Fatal(err)
 	}
 	got, err := st.HelpCenterByCustomDomain(ctx, "help.a.test")
-	if err != nil || got.ID != a.ID {
-		t.Fatalf("lookup: %v", err)
+	if err != nil || got.ID != a.ID || got.CanonicalDomain() != "help.a.test" {
+		t.Fatalf("lookup: %+v %v", got, err)
+	}
+	// The verification dropped B's claim; B cannot claim it again.
+	if b, _ = st.HelpCenterByID(ctx, b.ID); b.CustomDomain != "" {
+		t.Fatalf("B still claims %q", b.CustomDomain)
+	}
+	var conflict *models.ConflictError
+	if err := set(b, "help.a.test"); !errors.As(err, &conflict) || conflict.Field != "custom_domain" {
+		t.Fatalf("claiming a verified domain: %v", err)
+	}
+	// Two help centers without a custom domain do not collide on "".
+	if err := set(b, ""); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := st.HelpCenterByCustomDomain(ctx, ""); !errors.Is(err, models.ErrNotFound) {
 		t.Fatalf("empty domain must match nothing: %v", err)
+	}
+	// Changing the domain starts a new, unverified claim.
+	if err := set(got, "docs.a.test"); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ = st.HelpCenterByID(ctx, a.ID); a.CanonicalDomain() != "" || a.DomainToken == got.DomainToken {
+		t.Fatalf("a changed domain kept its verification: %+v", a)
 	}
 }
 

@@ -99,7 +99,7 @@ func (h *Handler) articleForm(c echo.Context, art *models.Article) (console.Arti
 		p.Published = art.Status == models.StatusPublished
 		p.Updated = art.UpdatedAt.Format(web.DateFormat)
 		if p.Published {
-			p.PublicURL = h.Config.HelpCenterURL(a.HelpCenter.Subdomain) + "/articles/" + art.Slug
+			p.PublicURL = h.Config.SiteURL(a.HelpCenter) + "/articles/" + art.Slug
 		}
 	}
 	cats, err := h.Store.Categories(c.Request().Context(), a.HelpCenter.ID)

@@ -16,6 +16,7 @@ import (
 	"helpcenter/handlers/web"
 	"helpcenter/internal/accounts"
 	"helpcenter/internal/config"
+	"helpcenter/internal/domains"
 	"helpcenter/models"
 	"helpcenter/store"
 )
@@ -30,6 +31,7 @@ type Store interface {
 	ChangeAdminPassword(ctx context.Context, workspaceID, adminID int64, hash string, next *models.AdminSession) error
 	HelpCenterOfWorkspace(ctx context.Context, workspaceID int64) (*models.HelpCenter, error)
 	UpdateGeneral(ctx context.Context, workspaceID, helpCenterID int64, g store.GeneralSettings) error
+	domains.Store
 
 	UpdateSSOSettings(ctx context.Context, workspaceID, helpCenterID int64, u store.SSOUpdate) error
 	ReplaceJWTSecret(ctx context.Context, workspaceID, helpCenterID int64, secret, actor string) error
@@ -63,6 +65,8 @@ type Handler struct {
 	Store    Store
 	Accounts *accounts.Service
 	Codec    *session.Codec
+	// Resolver looks up custom domains' TXT records.
+	Resolver domains.Resolver
 	Cookies  web.Cookies
 	Now      func() time.Time
 	Log      *slog.Logger

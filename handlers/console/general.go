@@ -9,6 +9,7 @@ import (
 
 	"helpcenter/handlers/web"
 	"helpcenter/internal/accounts"
+	"helpcenter/internal/domains"
 	"helpcenter/models"
 	"helpcenter/store"
 	"helpcenter/views/console"
@@ -21,7 +22,7 @@ func (h *Handler) chrome(c echo.Context, title, active string) layout.ConsoleChr
 	return layout.ConsoleChrome{
 		Title: title, Active: active, CSRF: web.CSRFToken(c),
 		AdminEmail: a.Admin.Email, HelpCenterName: a.HelpCenter.Name,
-		HelpCenterURL: h.Config.HelpCenterURL(a.HelpCenter.Subdomain),
+		HelpCenterURL: h.Config.SiteURL(a.HelpCenter),
 	}
 }
 
@@ -32,13 +33,39 @@ func (h *Handler) generalPage(c echo.Context) console.GeneralPage {
 		Chrome: h.chrome(c, "General", "general"),
 		Name:   hc.Name, CustomDomain: hc.CustomDomain, Visibility: string(hc.Visibility),
 		HasSitePassword: hc.SitePasswordHash != "",
-		Subdomain:       hc.Subdomain, HelpCenterURL: h.Config.HelpCenterURL(hc.Subdomain),
+		Subdomain:       hc.Subdomain, HelpCenterURL: h.Config.SiteURL(hc),
+		SavedDomain: hc.CustomDomain, DomainRecord: hc.DomainRecord(), DomainToken: hc.DomainToken,
+		DomainVerified: hc.CanonicalDomain() != "",
 	}
+}
+
+// SettingsGeneralVerifyDomain checks the custom domain's TXT record
+// (domains.Verify) and shows what it found.
+func (h *Handler) SettingsGeneralVerifyDomain(c echo.Context) error {
+	a, _ := theAdmin.Get(c)
+	err := domains.Verify(c.Request().Context(), h.Resolver, h.Store, a.HelpCenter)
+	var problem models.Problem
+	var conflict *models.ConflictError
+	switch {
+	case err == nil:
+		return web.Redirect(c, "/settings/general?verified=1")
+	case errors.As(err, &problem):
+	case errors.As(err, &conflict):
+		problem = "Another help center verified this domain first."
+	case errors.Is(err, models.ErrNotFound):
+		problem = "The custom domain changed while it was being checked. Reload the page and try again."
+	default:
+		return err
+	}
+	p := h.generalPage(c)
+	p.DomainProblem = string(problem)
+	return web.Render(c, http.StatusUnprocessableEntity, console.General(p))
 }
 
 func (h *Handler) SettingsGeneralShow(c echo.Context) error {
 	p := h.generalPage(c)
 	p.Saved = c.QueryParam("saved") == "1"
+	p.DomainJustVerified = c.QueryParam("verified") == "1" && p.DomainVerified
 	return web.Render(c, http.StatusOK, console.General(p))
 }
 
@@ -89,7 +116,7 @@ func (h *Handler) SettingsGeneralSave(c echo.Context) error {
 	err := h.Store.UpdateGeneral(c.Request().Context(), a.HelpCenter.WorkspaceID, a.HelpCenter.ID, upd)
 	var conflict *models.ConflictError
 	if errors.As(err, &conflict) {
-		p.Errors = models.FieldErrors{"custom_domain": "Another help center already uses this domain."}
+		p.Errors = models.FieldErrors{"custom_domain": "Another help center has verified this domain."}
 		return web.Render(c, http.StatusUnprocessableEntity, console.General(p))
 	}
 	if err != nil {

@@ -43,7 +43,7 @@ func (h *Handler) jwtPage(c echo.Context, form console.JWTForm) (console.JWTPage
 		Chrome:        h.chrome(c, "JWT single sign-on", "sso"),
 		Form:          form,
 		Endpoint:      h.ssoEndpoint(hc),
-		HelpCenterURL: h.Config.HelpCenterURL(hc.Subdomain),
+		HelpCenterURL: h.Config.SiteURL(hc),
 		SSOEnabled:    hc.SSOEnabled,
 		Audit:         audit,
 		// The snippets show what is saved, not what is being typed: they

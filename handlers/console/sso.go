@@ -21,7 +21,7 @@ var upcomingProviders = []struct{ key, name, description string }{
 
 // ssoEndpoint is where partner apps send tokens for this help center.
 func (h *Handler) ssoEndpoint(hc *models.HelpCenter) string {
-	return h.Config.HelpCenterURL(hc.Subdomain) + "/sso/jwt"
+	return h.Config.SiteURL(hc) + "/sso/jwt"
 }
 
 func (h *Handler) SSOSettingsShow(c echo.Context) error {
@@ -34,7 +34,7 @@ func (h *Handler) SSOSettingsShow(c echo.Context) error {
 	p := console.SSOPage{
 		Chrome:        h.chrome(c, "Single sign-on", "sso"),
 		Switch:        console.SSOSwitch{CSRF: web.CSRFToken(c), Enabled: hc.SSOEnabled, HasSecret: hc.HasSecret()},
-		HelpCenterURL: h.Config.HelpCenterURL(hc.Subdomain),
+		HelpCenterURL: h.Config.SiteURL(hc),
 		Endpoint:      h.ssoEndpoint(hc),
 		JWTStatus:     jwtStatus(hc),
 	}

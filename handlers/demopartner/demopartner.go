@@ -29,8 +29,8 @@ type Store interface {
 type Handler struct {
 	Store Store
 	Now   func() time.Time
-	// HelpCenterURL is the address of a help center by its subdomain.
-	HelpCenterURL func(subdomain string) string
+	// SiteURL is the address of a help center on its canonical host.
+	SiteURL func(*models.HelpCenter) string
 }
 
 // demoSamples are the demo partner app's sample users, one per role.
@@ -109,5 +109,5 @@ func (h *Handler) Submit(c echo.Context) error {
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	c.Response().Header().Set("Referrer-Policy", "no-referrer")
-	return c.Redirect(http.StatusFound, h.HelpCenterURL(hc.Subdomain)+"/sso/jwt?"+url.Values{"jwt": {token}}.Encode())
+	return c.Redirect(http.StatusFound, h.SiteURL(hc)+"/sso/jwt?"+url.Values{"jwt": {token}}.Encode())
 }

@@ -44,8 +44,8 @@ type Handler struct {
 	Now     func() time.Time
 	// Limiter is the per-client-IP limit of rejected calls.
 	Limiter *ratelimit.Limiter
-	// HelpCenterURL is the address of a help center by its subdomain.
-	HelpCenterURL func(subdomain string) string
+	// SiteURL is the address of a help center on its canonical host.
+	SiteURL func(*models.HelpCenter) string
 }
 
 // The widget API (SPEC section 8) answers the embedded widget on the
@@ -357,7 +357,7 @@ func (h *Handler) Article(c echo.Context) error {
 		return err
 	}
 	out := widgetArticleBody{Slug: a.Slug, Title: a.Title, UpdatedAt: a.UpdatedAt.UTC(), HTML: string(markdown.HTML(a.Body)),
-		URL: h.HelpCenterURL(call.HelpCenter.Subdomain) + "/articles/" + url.PathEscape(a.Slug)}
+		URL: h.SiteURL(call.HelpCenter) + "/articles/" + url.PathEscape(a.Slug)}
 	if a.CategoryID != nil {
 		cat, err := h.Store.Category(ctx, hcID, *a.CategoryID)
 		if err != nil && !errors.Is(err, models.ErrNotFound) {

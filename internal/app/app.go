@@ -15,6 +15,7 @@ import (
 	"helpcenter/handlers"
 	"helpcenter/internal/accounts"
 	"helpcenter/internal/config"
+	"helpcenter/internal/domains"
 	"helpcenter/internal/markdown"
 	"helpcenter/internal/secrets"
 	"helpcenter/store"
@@ -92,7 +93,8 @@ func Open(ctx context.Context, o Options) (*App, error) {
 		return nil, err
 	}
 	acc := &accounts.Service{Store: st, Now: o.Now}
-	h := handlers.New(handlers.Deps{Config: o.Config, Store: st, SignIns: signIns{st}, Accounts: acc, Keys: o.Keys, Log: o.Log, Now: o.Now})
+	h := handlers.New(handlers.Deps{Config: o.Config, Store: st, SignIns: signIns{st}, Accounts: acc,
+		Resolver: domains.NewResolver(o.Config.DNSServer), Keys: o.Keys, Log: o.Log, Now: o.Now})
 	return &App{Config: o.Config, Store: st, Accounts: acc, Handler: h, log: o.Log, now: o.Now, intervals: o.Intervals}, nil
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"helpcenter/internal/accounts"
 	"helpcenter/internal/config"
+	"helpcenter/internal/domains"
 	"helpcenter/store"
 )
 
@@ -22,6 +23,7 @@ type Env struct {
 	Store    *store.Store
 	Accounts *accounts.Service
 	Config   *config.Config
+	Resolver domains.Resolver
 	Now      func() time.Time
 	Stdin    io.Reader
 	Stdout   io.Writer
@@ -41,6 +43,8 @@ const Usage = `  helpcenter workspace create --name N --subdomain S --admin-emai
                            [--allow-unsolicited]
                               (enables JWT SSO; run again, changes only the flags given;
                                --generate-secret prints the new secret alone on stdout)
+  helpcenter domain set --subdomain S --domain D   (prints the TXT record to publish)
+  helpcenter domain verify --subdomain S           (exit 0 when the TXT record holds the token)
 `
 
 // command is one `helpcenter <group> <verb>`.
@@ -54,6 +58,7 @@ var commands = map[string]map[string]command{
 	"user":       {"ban": {userBan(true)}, "unban": {userBan(false)}},
 	"token":      {"mint": {tokenMint}},
 	"sso":        {"configure": {ssoConfigure}},
+	"domain":     {"set": {domainSet}, "verify": {domainVerify}},
 }
 
 // Has reports whether name is a command group handled here.

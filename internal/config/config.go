@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"helpcenter/models"
 )
 
 // Config is the validated process configuration.
@@ -25,6 +27,9 @@ type Config struct {
 	EventRetention time.Duration
 	// Limits are the per-client-IP limits of HELPCENTER_LIMITS.
 	Limits Limits
+	// DNSServer (host:port) answers custom domains' TXT lookups; "" is the
+	// system's resolver.
+	DNSServer string
 }
 
 // Limit is N events per Per; N = 0 turns it off.
@@ -78,6 +83,22 @@ func (c *Config) BaseHost() string { return strings.ToLower(c.BaseURL.Hostname()
 
 // Secure reports whether cookies must carry the Secure attribute.
 func (c *Config) Secure() bool { return c.BaseURL.Scheme == "https" }
+
+// SiteURL is the root URL of the help center on its canonical host: the
+// verified custom domain (with the base URL's scheme and port), else its
+// subdomain.
+func (c *Config) SiteURL(hc *models.HelpCenter) string {
+	domain := hc.CanonicalDomain()
+	if domain == "" {
+		return c.HelpCenterURL(hc.Subdomain)
+	}
+	u := *c.BaseURL
+	u.Host = domain
+	if port := c.BaseURL.Port(); port != "" {
+		u.Host += ":" + port
+	}
+	return u.String()
+}
 
 // HelpCenterURL is the root URL of the help center with the given subdomain.
 func (c *Config) HelpCenterURL(subdomain string) string {
@@ -183,6 +204,12 @@ func Load(getenv func(string) string) (*Config, error) {
 			fail("HELPCENTER_EVENT_RETENTION %q must be a duration of at least an hour, like 90d or 720h", v)
 		} else {
 			c.EventRetention = d
+		}
+	}
+
+	if c.DNSServer = get("HELPCENTER_DNS_SERVER", ""); c.DNSServer != "" {
+		if _, _, err := net.SplitHostPort(c.DNSServer); err != nil {
+			fail("HELPCENTER_DNS_SERVER %q must be host:port, like 127.0.0.1:53", c.DNSServer)
 		}
 	}
 
