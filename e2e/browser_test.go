@@ -40,7 +40,7 @@ type Browser struct {
 
 // newBrowser starts Chromium; when the test fails it saves a screenshot
 // of the page to e2e/screenshots/<test>.png.
-func newBrowser(t *testing.T) *Browser {
+func newBrowser(t *testing.T, flags ...chromedp.ExecAllocatorOption) *Browser {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("browser tests are not run with -short")
@@ -60,6 +60,7 @@ func newBrowser(t *testing.T) *Browser {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	}
+	opts = append(opts, flags...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)

@@ -6,9 +6,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/golang-jwt/jwt/v5"
 
 	"helpcenter/internal/demo"
@@ -143,4 +145,45 @@ func TestDemoWalkthrough(t *testing.T) {
 	b.click("Eddie Editor (editor)")
 	b.click("Sign in to the help center")
 	b.see("Signed in as Eddie Editor")
+}
+
+// A visitor on a help center's verified custom domain signs in through the
+// demo partner and lands back on the custom domain, signed in (SPEC
+// section 2: the verified domain is the canonical host). Chromium resolves
+// the custom domain to loopback by --host-resolver-rules.
+func TestCustomDomainSignIn(t *testing.T) {
+	t.Parallel()
+	app := testapp.New(t, testapp.Options{Env: map[string]string{"HELPCENTER_DEMO": "1"}})
+	b := newBrowser(t, chromedp.Flag("host-resolver-rules", "MAP help.acme.test 127.0.0.1"))
+	app.Clock.Set(time.Now())
+	ctx := context.Background()
+	if _, err := demo.Seed(ctx, app.Store, app.Accounts, app.Config); err != nil {
+		t.Fatal(err)
+	}
+	hc, err := app.Store.HelpCenterBySubdomain(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Store.UpdateGeneral(ctx, hc.WorkspaceID, hc.ID, store.GeneralSettings{Name: hc.Name, CustomDomain: "help.acme.test", Visibility: hc.Visibility}); err != nil {
+		t.Fatal(err)
+	}
+	hc, _ = app.Store.HelpCenterByID(ctx, hc.ID)
+	if err := app.Store.MarkDomainVerified(ctx, hc.ID, "help.acme.test", hc.DomainToken); err != nil {
+		t.Fatal(err)
+	}
+	custom := "http://help.acme.test:" + app.Port
+	b.open(custom + "/")
+	b.see("Acme App (demo)")
+	b.click("Ada Admin (admin)")
+	b.click("Sign in to the help center")
+	b.see("Signed in as Ada Admin")
+	if loc := b.location(); !strings.HasPrefix(loc, custom+"/") {
+		t.Fatalf("signed in at %s, want the custom domain %s", loc, custom)
+	}
+	// The subdomain address sends the signed-in visitor to the same place.
+	b.open(app.HelpCenterURL("acme") + "/")
+	b.see("Signed in as Ada Admin")
+	if loc := b.location(); !strings.HasPrefix(loc, custom+"/") {
+		t.Fatalf("the subdomain did not redirect to the custom domain: %s", loc)
+	}
 }
