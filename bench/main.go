@@ -165,6 +165,15 @@ func run(database string, logins int, pageTime time.Duration, logRows string) er
 			fmt.Sprintf("ceiling, one commit per transaction: %.0f/s", ceilingSingle), pct(full.RequestsPerSecond, ceilingSingle), "≥ 70 %, no request > 250 ms"},
 		row{"", "", fmt.Sprintf("ceiling, group commit (as served): %.0f/s", ceiling), pct(full.RequestsPerSecond, ceiling), ""})
 
+	// 2b. One office behind one address (SPEC section 3): 100 sign-ins in
+	// a minute all get in, while a flood of bad tokens from the same
+	// address is refused past the limit, with rate_limited rows.
+	officeRow, err := measureOffice(ctx, addr, siteURL, st, hc.ID, browser)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, officeRow)
+
 	// 3. A signed-in help-center page next to a bare Echo "hello" on the
 	// same server settings.
 	cookie, err := signIn(addr, siteURL, st, ctx, hc.ID, browser)
@@ -210,6 +219,44 @@ func run(database string, logins int, pageTime time.Duration, logRows string) er
 	}
 	printTable(os.Stdout, st.Backend(), rows)
 	return nil
+}
+
+// measureOffice sends 100 sign-ins and then 200 bad tokens from one
+// address and reports what got in, what was refused and what was logged.
+func measureOffice(ctx context.Context, addr, siteURL string, st *store.Store, hcID int64, browser string) (row, error) {
+	const office = "198.51.100.7"
+	tokens := make([]string, 100)
+	for i := range tokens {
+		k, err := sso.NewPendingKey(browser, "/", time.Now())
+		if err != nil {
+			return row{}, err
+		}
+		if err := st.SavePendingKey(ctx, hcID, k); err != nil {
+			return row{}, err
+		}
+		tokens[i] = mintTokens(1, func(int) string { return k.Key })[0]
+	}
+	fmt.Fprintln(os.Stderr, "measuring one office address…")
+	request := func(token string) *http.Request {
+		req, _ := http.NewRequest(http.MethodGet, siteURL+"/sso/jwt?jwt="+token, nil)
+		req.Header.Set("Cookie", "hc_bid="+browser)
+		req.Header.Set("X-Forwarded-For", office)
+		return req
+	}
+	in := load(addr, 8, len(tokens), time.Minute, func(i int) *http.Request { return request(tokens[i]) })
+	flood := load(addr, 8, 200, time.Minute, func(i int) *http.Request { return request("bad-token-" + strconv.Itoa(i)) })
+	counts, err := st.ReasonCounts(ctx, hcID, []string{string(sso.ReasonRateLimited)}, time.Now().Add(-time.Hour), time.Now().Add(-time.Hour))
+	if err != nil {
+		return row{}, err
+	}
+	var limited int64
+	for _, c := range counts {
+		limited += c.LastWeek
+	}
+	return row{"one office address: 100 sign-ins, then 200 bad tokens, 8 connections",
+		fmt.Sprintf("%d of 100 signed in; bad tokens: %d × 401, %d × 429; rate_limited rows count %d",
+			in.StatusCounts[http.StatusSeeOther], flood.StatusCounts[http.StatusUnauthorized], flood.StatusCounts[http.StatusTooManyRequests], limited),
+		"", "", "all 100 in; 429 after 30 rejections, each counted"}, nil
 }
 
 // measureCeiling runs verify + one transaction (jti, user) from 8
