@@ -73,7 +73,9 @@ var errBadVisitor = errors.New("malformed visitor cookie")
 
 func unmarshalVisitor(b []byte) (Visitor, error) {
 	var v Visitor
-	if len(b) < visitorHeader || b[0] != visitorVersion {
+	// marshal never writes a longer name; accepting one would make decoding
+	// no inverse of encoding.
+	if len(b) < visitorHeader || len(b) > visitorHeader+MaxVisitorName || b[0] != visitorVersion {
 		return v, errBadVisitor
 	}
 	copy(v.ID[:], b[1:33])

@@ -29,9 +29,24 @@ func HashPassword(password string) (string, error) {
 		return "", err
 	}
 	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
-		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
+	return encodeHash(argonMemory, argonTime, argonThreads, salt, key), nil
 }
+
+// encodeHash writes the PHC string of an argon2id hash.
+func encodeHash(memory, time uint32, threads uint8, salt, key []byte) string {
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, memory, time, threads,
+		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
+}
+
+// Bounds on what a stored hash may ask of a check, far above today's cost
+// so that raised parameters still verify: outside them argon2 panics (no
+// pass or lane), exhausts memory or runs for hours, and a key shorter than
+// 16 bytes could be matched by chance.
+const (
+	maxArgonMemory = 256 * 1024 // KiB
+	maxArgonTime   = 10
+	minArgonKeyLen = 16
+)
 
 // CheckPassword reports whether password matches the encoded hash,
 // comparing in constant time.
@@ -56,6 +71,15 @@ func CheckPassword(encoded, password string) (bool, error) {
 	want, err := base64.RawStdEncoding.DecodeString(parts[5])
 	if err != nil {
 		return false, err
+	}
+	if time < 1 || time > maxArgonTime || threads < 1 || memory > maxArgonMemory || len(want) < minArgonKeyLen {
+		return false, errors.New("argon2 parameters out of range")
+	}
+	// Sscanf and the base64 decoder are lenient (signs, leading zeros,
+	// trailing text, line breaks, ignored bits): only the one string
+	// HashPassword writes for these values is a hash.
+	if encoded != encodeHash(memory, time, threads, salt, want) {
+		return false, errors.New("password hash not in canonical form")
 	}
 	got := argon2.IDKey([]byte(password), salt, time, memory, threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
