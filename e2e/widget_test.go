@@ -21,6 +21,7 @@ import (
 	"helpcenter/internal/testapp"
 	"helpcenter/models"
 	"helpcenter/store"
+	"helpcenter/store/storetest"
 )
 
 // widgetPartner is the partner's own app on another origin
@@ -351,10 +352,7 @@ func TestWidgetOnPartnerPage(t *testing.T) {
 // rejections counts the help center's widget_jwt.rejected rows.
 func rejections(t *testing.T, app *testapp.App, helpCenterID int64) int {
 	t.Helper()
-	evs, err := app.Store.EventsForTest(context.Background(), helpCenterID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	evs := storetest.Events(t, app.Config.Database, helpCenterID)
 	n := 0
 	for _, e := range evs {
 		if e.Event == models.EventWidgetRejected {

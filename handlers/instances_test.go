@@ -10,6 +10,7 @@ import (
 	"helpcenter/internal/testapp"
 	"helpcenter/models"
 	"helpcenter/store"
+	"helpcenter/store/storetest"
 )
 
 // Two instances on one database (run with `make test-postgres` for the
@@ -49,7 +50,7 @@ func TestTwoInstancesOneDatabase(t *testing.T) {
 			signedIn++
 		}
 	}
-	if n, _ := s.app.Store.CountVisitorSessionsForTest(context.Background(), s.hc.ID); signedIn != 1 || n != 1 {
+	if n := storetest.CountVisitorSessions(t, s.app.Config.Database, s.hc.ID); signedIn != 1 || n != 1 {
 		t.Fatalf("%d sign-ins, %d sessions over two instances (statuses %v)", signedIn, n, statuses)
 	}
 

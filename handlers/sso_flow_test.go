@@ -14,6 +14,7 @@ import (
 	"helpcenter/models"
 	"helpcenter/sso"
 	"helpcenter/store"
+	"helpcenter/store/storetest"
 )
 
 const partnerLogin = "https://partner.example/login?tenant=7"
@@ -114,11 +115,7 @@ func (s *ssoSite) submit(c *testapp.Client, token string) *testapp.Response {
 // events lists the help center's event rows, oldest first.
 func (s *ssoSite) events(t *testing.T) []models.Event {
 	t.Helper()
-	evs, err := s.app.Store.EventsForTest(context.Background(), s.hc.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return evs
+	return storetest.Events(t, s.app.Config.Database, s.hc.ID)
 }
 
 func (s *ssoSite) lastEvent(t *testing.T) models.Event {
@@ -524,7 +521,7 @@ func TestConcurrentSubmissions(t *testing.T) {
 	if ok != 1 || succeeded != 1 || replayed != 49 {
 		t.Fatalf("%d sign-ins, %d success rows, %d replay rows (statuses %v)", ok, succeeded, replayed, statuses)
 	}
-	if n, _ := s.app.Store.CountVisitorSessionsForTest(context.Background(), s.hc.ID); n != 1 {
+	if n := storetest.CountVisitorSessions(t, s.app.Config.Database, s.hc.ID); n != 1 {
 		t.Fatalf("%d sessions", n)
 	}
 }

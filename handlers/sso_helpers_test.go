@@ -14,6 +14,7 @@ import (
 
 	"helpcenter/internal/testapp"
 	"helpcenter/models"
+	"helpcenter/store/storetest"
 )
 
 const (
@@ -109,9 +110,5 @@ func textOf(body string) string {
 // store method reads (the SSO flow's records).
 func countRows(t *testing.T, app *testapp.App, table string) int {
 	t.Helper()
-	n, err := app.Store.CountRowsForTest(context.Background(), table)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return int(n)
+	return int(storetest.CountRows(t, app.Config.Database, table))
 }

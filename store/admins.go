@@ -43,16 +43,6 @@ func (s *Store) DeleteAdminSession(ctx context.Context, idHash []byte) error {
 	return err
 }
 
-// SetAdminPassword replaces an admin's password hash.
-func (s *Store) SetAdminPassword(ctx context.Context, workspaceID, adminID int64, hash string) error {
-	n, err := s.write(ctx, func(db *gorm.DB) *gorm.DB {
-		return db.Model(&models.Admin{}).Where("id = ? AND workspace_id = ?", adminID, workspaceID).Update("password_hash", hash)
-	})
-	if err == nil && n == 0 {
-		return models.ErrNotFound
-	}
-	return err
-}
 
 // ChangeAdminPassword replaces an admin's password hash, ends every
 // session of the admin and opens next in their place, in one transaction:
@@ -74,11 +64,6 @@ func (s *Store) ChangeAdminPassword(ctx context.Context, workspaceID, adminID in
 	})
 }
 
-// DeleteAdminSessions revokes every session of an admin (password change).
-func (s *Store) DeleteAdminSessions(ctx context.Context, adminID int64) error {
-	_, err := s.write(ctx, func(db *gorm.DB) *gorm.DB { return db.Where("admin_id = ?", adminID).Delete(&models.AdminSession{}) })
-	return err
-}
 
 // loginFailure is one failed sign-in, counted per IP and per email.
 type loginFailure struct {

@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"gorm.io/driver/postgres"
@@ -68,10 +67,13 @@ type Store struct {
 	now       func() time.Time
 	log       *slog.Logger
 	writer    *writer // SQLite's group commit; nil on PostgreSQL
-	closed    atomic.Bool
+	// closing guards closed; a write transaction on PostgreSQL holds it
+	// shared while it starts, and inflight counts those running, so Close
+	// lets them finish before it closes the pool.
+	closing  sync.RWMutex
+	closed   bool
+	inflight sync.WaitGroup
 }
-
-func (s *Store) isClosed() bool { return s.closed.Load() }
 
 // Backend names the database behind the store: "sqlite" or "postgres".
 func (s *Store) Backend() string { return s.d.name }
@@ -209,10 +211,13 @@ func (s *Store) Ping(ctx context.Context) error {
 // writer to finish the batch it is running, and releases the connections.
 // Writes started after Close fail with ErrClosed.
 func (s *Store) Close() error {
-	s.closed.Store(true)
+	s.closing.Lock()
+	s.closed = true
+	s.closing.Unlock()
 	if s.writer != nil {
 		s.writer.close()
 	}
+	s.inflight.Wait()
 	s.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
 	var errs []error
 	for _, db := range []*gorm.DB{s.w, s.r} {

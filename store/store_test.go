@@ -2,220 +2,56 @@ package store_test
 
 import (
 	"context"
-	"errors"
+	"os"
+	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"helpcenter/internal/markdown"
 	"helpcenter/internal/secrets"
 	"helpcenter/internal/testdb"
-	"helpcenter/models"
-	"helpcenter/sso"
 	"helpcenter/store"
+	"helpcenter/store/storetest"
 )
 
-var t0 = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
-
-// openStore opens a migrated SQLite store in a temporary directory (a
-// plain :memory: DSN would give each pooled connection its own database).
-func openStore(t testing.TB) *store.Store {
-	t.Helper()
-	keys, err := secrets.Derive("store-test-master-key-0123456789abcdef")
-	if err != nil {
-		t.Fatal(err)
-	}
-	box, _ := secrets.NewBox(keys.AtRest)
-	st, err := store.Open(context.Background(), testdb.DSN(t),
-		store.Options{Sealer: box, PlainText: markdown.Text, Now: func() time.Time { return t0 }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
-
-func TestMigrateIsIdempotent(t *testing.T) {
-	st := openStore(t)
-	ctx := context.Background()
-	v1, err := st.SchemaVersion(ctx)
-	if err != nil || v1 < 2 {
-		t.Fatalf("version %d, %v", v1, err)
-	}
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatalf("second migrate: %v", err)
-	}
-	if v2, _ := st.SchemaVersion(ctx); v2 != v1 {
-		t.Fatalf("version moved %d → %d", v1, v2)
-	}
-}
-
-func TestCreateWorkspaceConflicts(t *testing.T) {
-	st := openStore(t)
-	ctx := context.Background()
-	ws, hc, admin, err := st.CreateWorkspace(ctx, store.NewWorkspace{Name: "Acme", Subdomain: "acme", AdminEmail: "Admin@Acme.test", PasswordHash: "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if hc.WorkspaceID != ws.ID || admin.WorkspaceID != ws.ID || admin.Email != "admin@acme.test" || hc.Visibility != models.VisibilityPublic || hc.TokenTTL != 300 {
-		t.Fatalf("created %+v %+v %+v", ws, hc, admin)
-	}
-	if len(hc.PublicID) < 10 || hc.PublicID == hc.Subdomain {
-		t.Fatalf("public id %q", hc.PublicID)
-	}
-	var conflict *models.ConflictError
-	_, _, _, err = st.CreateWorkspace(ctx, store.NewWorkspace{Name: "B", Subdomain: "acme", AdminEmail: "b@b.test", PasswordHash: "x"})
-	if !errors.As(err, &conflict) || conflict.Field != "subdomain" || !errors.Is(err, models.ErrConflict) {
-		t.Fatalf("taken subdomain: %v", err)
-	}
-	_, _, _, err = st.CreateWorkspace(ctx, store.NewWorkspace{Name: "B", Subdomain: "bbb", AdminEmail: "ADMIN@acme.test", PasswordHash: "x"})
-	if !errors.As(err, &conflict) || conflict.Field != "email" {
-		t.Fatalf("taken email: %v", err)
-	}
-	// A failed signup leaves nothing behind.
-	if n, _ := st.CountWorkspaces(ctx); n != 1 {
-		t.Fatalf("%d workspaces after refused signups", n)
-	}
-}
-
-func TestConcurrentSignupsOneWinner(t *testing.T) {
-	st := openStore(t)
-	ctx := context.Background()
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	wins := 0
-	for i := 0; i < 20; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			_, _, _, err := st.CreateWorkspace(ctx, store.NewWorkspace{Name: "X", Subdomain: "same", AdminEmail: "u" + string(rune('a'+i)) + "@x.test", PasswordHash: "x"})
-			if err == nil {
-				mu.Lock()
-				wins++
-				mu.Unlock()
-			} else if !errors.Is(err, models.ErrConflict) {
-				t.Errorf("unexpected error: %v", err)
+// backend opens stores for the conformance suite on dsn's kind of
+// database, with the suite's pinned clock.
+func backend(newDSN func(t *testing.T) string) storetest.Backend {
+	return storetest.Backend{
+		NewDSN: newDSN,
+		Open: func(t *testing.T, dsn string) *store.Store {
+			t.Helper()
+			keys, err := secrets.Derive("store-test-master-key-0123456789abcdef")
+			if err != nil {
+				t.Fatal(err)
 			}
-		}(i)
-	}
-	wg.Wait()
-	if wins != 1 {
-		t.Fatalf("%d signups won the same subdomain", wins)
-	}
-}
-
-func TestAdminSessions(t *testing.T) {
-	st := openStore(t)
-	ctx := context.Background()
-	_, _, admin, _ := st.CreateWorkspace(ctx, store.NewWorkspace{Name: "A", Subdomain: "aaa", AdminEmail: "a@a.test", PasswordHash: "x"})
-	s1 := &models.AdminSession{IDHash: []byte("11111111111111111111111111111111"), AdminID: admin.ID, WorkspaceID: admin.WorkspaceID, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
-	s2 := &models.AdminSession{IDHash: []byte("22222222222222222222222222222222"), AdminID: admin.ID, WorkspaceID: admin.WorkspaceID, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
-	for _, s := range []*models.AdminSession{s1, s2} {
-		if err := st.CreateAdminSession(ctx, s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, a, err := st.AdminSession(ctx, s1.IDHash, t0.Add(59*time.Minute)); err != nil || a.ID != admin.ID {
-		t.Fatalf("live session: %v", err)
-	}
-	if _, _, err := st.AdminSession(ctx, s1.IDHash, t0.Add(time.Hour)); !errors.Is(err, models.ErrNotFound) {
-		t.Fatalf("expired session: %v", err)
-	}
-	if err := st.DeleteAdminSession(ctx, s1.IDHash); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := st.AdminSession(ctx, s1.IDHash, t0); !errors.Is(err, models.ErrNotFound) {
-		t.Fatalf("deleted session: %v", err)
-	}
-	if err := st.DeleteAdminSessions(ctx, admin.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := st.AdminSession(ctx, s2.IDHash, t0); !errors.Is(err, models.ErrNotFound) {
-		t.Fatalf("password change must revoke every session: %v", err)
+			box, err := secrets.NewBox(keys.AtRest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := store.Open(context.Background(), dsn,
+				store.Options{Sealer: box, PlainText: markdown.Text, Now: func() time.Time { return storetest.T0 }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st
+		},
 	}
 }
 
-func TestLoginFailures(t *testing.T) {
-	st := openStore(t)
-	ctx := context.Background()
-	for i := 0; i < 3; i++ {
-		if err := st.RecordLoginFailure(ctx, t0.Add(time.Duration(i)*time.Minute), "ip:1.2.3.4", "email:a@a.test"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	times, err := st.LoginFailuresSince(ctx, "ip:1.2.3.4", t0.Add(30*time.Second))
-	if err != nil || len(times) != 2 || !times[0].Equal(t0.Add(time.Minute)) {
-		t.Fatalf("since: %v %v", times, err)
-	}
-	if err := st.ClearLoginFailures(ctx, "email:a@a.test", t0); err != nil {
-		t.Fatal(err)
-	}
-	if times, _ := st.LoginFailuresSince(ctx, "email:a@a.test", t0.Add(-time.Hour)); len(times) != 0 {
-		t.Fatalf("cleared key still has %d", len(times))
-	}
-	if times, _ := st.LoginFailuresSince(ctx, "ip:1.2.3.4", t0.Add(-time.Hour)); len(times) != 3 {
-		t.Fatalf("other key lost failures: %d", len(times))
-	}
+func TestConformanceSQLite(t *testing.T) {
+	storetest.RunTests(t, backend(func(t *testing.T) string {
+		return "sqlite:" + filepath.Join(t.TempDir(), "helpcenter.db")
+	}))
 }
 
-func TestCustomDomainsAreVerifiedAndUnique(t *testing.T) {
-	st := openStore(t)
-	ctx := context.Background()
-	_, a, _, _ := st.CreateWorkspace(ctx, store.NewWorkspace{Name: "A", Subdomain: "aaa", AdminEmail: "a@a.test", PasswordHash: "x"})
-	_, b, _, _ := st.CreateWorkspace(ctx, store.NewWorkspace{Name: "B", Subdomain: "bbb", AdminEmail: "b@b.test", PasswordHash: "x"})
-	set := func(hc *models.HelpCenter, domain string) error {
-		return st.UpdateGeneral(ctx, hc.WorkspaceID, hc.ID, store.GeneralSettings{Name: hc.Name, CustomDomain: domain, Visibility: models.VisibilityPublic})
+func TestConformancePostgres(t *testing.T) {
+	if os.Getenv(testdb.PostgresEnv) == "" {
+		t.Skip(testdb.PostgresEnv + " is not set: run make test-postgres (CI does) to run the suite on PostgreSQL")
 	}
-	// An unverified claim blocks nobody and serves nothing.
-	if err := set(a, "help.a.test"); err != nil {
-		t.Fatal(err)
-	}
-	if err := set(b, "help.a.test"); err != nil {
-		t.Fatalf("a second unverified claim: %v", err)
-	}
-	if _, err := st.HelpCenterByCustomDomain(ctx, "help.a.test"); !errors.Is(err, models.ErrNotFound) {
-		t.Fatalf("an unverified domain serves: %v", err)
-	}
-	a, _ = st.HelpCenterByID(ctx, a.ID)
-	if !strings.HasPrefix(a.DomainToken, "helpcenter-verify-") || a.CanonicalDomain() != "" {
-		t.Fatalf("new claim: token %q, canonical %q", a.DomainToken, a.CanonicalDomain())
-	}
-	if err := st.MarkDomainVerified(ctx, a.ID, "help.a.test", "wrong-token"); !errors.Is(err, models.ErrNotFound) {
-		t.Fatalf("verified under another token: %v", err)
-	}
-	if err := st.MarkDomainVerified(ctx, a.ID, "help.a.test", a.DomainToken); err != nil {
-		t.Fatal(err)
-	}
-	got, err := st.HelpCenterByCustomDomain(ctx, "help.a.test")
-	if err != nil || got.ID != a.ID || got.CanonicalDomain() != "help.a.test" {
-		t.Fatalf("lookup: %+v %v", got, err)
-	}
-	// The verification dropped B's claim; B cannot claim it again.
-	if b, _ = st.HelpCenterByID(ctx, b.ID); b.CustomDomain != "" {
-		t.Fatalf("B still claims %q", b.CustomDomain)
-	}
-	var conflict *models.ConflictError
-	if err := set(b, "help.a.test"); !errors.As(err, &conflict) || conflict.Field != "custom_domain" {
-		t.Fatalf("claiming a verified domain: %v", err)
-	}
-	// Two help centers without a custom domain do not collide on "".
-	if err := set(b, ""); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.HelpCenterByCustomDomain(ctx, ""); !errors.Is(err, models.ErrNotFound) {
-		t.Fatalf("empty domain must match nothing: %v", err)
-	}
-	// Changing the domain starts a new, unverified claim.
-	if err := set(got, "docs.a.test"); err != nil {
-		t.Fatal(err)
-	}
-	if a, _ = st.HelpCenterByID(ctx, a.ID); a.CanonicalDomain() != "" || a.DomainToken == got.DomainToken {
-		t.Fatalf("a changed domain kept its verification: %+v", a)
-	}
+	storetest.RunTests(t, backend(func(t *testing.T) string { return testdb.DSN(t) }))
 }
 
 func TestOpenPostgresUnreachable(t *testing.T) {
@@ -227,116 +63,6 @@ func TestOpenPostgresUnreachable(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "PostgreSQL is unreachable") {
 		t.Fatalf("unreachable PostgreSQL: %v", err)
 	}
-}
-
-func TestPurge(t *testing.T) {
-	st := openStore(t)
-	ctx := context.Background()
-	_, hc, _, _ := st.CreateWorkspace(ctx, store.NewWorkspace{Name: "A", Subdomain: "aaa", AdminEmail: "a@a.test", PasswordHash: "x"})
-	for i, exp := range []time.Time{t0.Add(-time.Minute), t0.Add(time.Minute)} {
-		if err := st.SavePendingKey(ctx, hc.ID, models.PendingKey{Key: "k" + string(rune('0'+i)), BrowserHash: "b", ReturnTo: "/", ExpiresAt: exp}); err != nil {
-			t.Fatal(err)
-		}
-		st.InSignIn(ctx, func(ctx context.Context, tx *store.SignIn) error {
-			_, err := tx.RecordJTI(ctx, hc.ID, "j"+string(rune('0'+i)), exp)
-			return err
-		})
-	}
-	n, err := st.Purge(ctx, t0, t0.Add(-90*24*time.Hour))
-	if err != nil || n != 2 {
-		t.Fatalf("purged %d, %v", n, err)
-	}
-	// The live jti is still taken.
-	st.InSignIn(ctx, func(ctx context.Context, tx *store.SignIn) error {
-		first, err := tx.RecordJTI(ctx, hc.ID, "j1", t0.Add(time.Hour))
-		if err != nil || first {
-			t.Fatalf("live jti forgotten: %v %v", first, err)
-		}
-		return nil
-	})
-}
-
-// 100 goroutines recording the same jti on real SQLite: exactly one wins.
-func TestRecordJTIOneWinner(t *testing.T) {
-	st := openStore(t)
-	ctx := context.Background()
-	_, hc, _, _ := st.CreateWorkspace(ctx, store.NewWorkspace{Name: "A", Subdomain: "aaa", AdminEmail: "a@a.test", PasswordHash: "x"})
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	wins := 0
-	for i := 0; i < 100; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			err := st.InSignIn(ctx, func(ctx context.Context, tx *store.SignIn) error {
-				first, err := tx.RecordJTI(ctx, hc.ID, "the-same-jti", t0.Add(time.Hour))
-				if first {
-					mu.Lock()
-					wins++
-					mu.Unlock()
-				}
-				return err
-			})
-			if err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
-	if wins != 1 {
-		t.Fatalf("%d winners", wins)
-	}
-}
-
-// Of concurrent redemptions of one pending key, exactly one consumes it.
-func TestConsumePendingKeyOnce(t *testing.T) {
-	st := openStore(t)
-	ctx := context.Background()
-	_, hc, _, _ := st.CreateWorkspace(ctx, store.NewWorkspace{Name: "A", Subdomain: "aaa", AdminEmail: "a@a.test", PasswordHash: "x"})
-	key, _ := sso.NewPendingKey("browser-one", "/page?x=1", t0)
-	if err := st.SavePendingKey(ctx, hc.ID, key); err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	consumed := 0
-	for i := 0; i < 50; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			st.InSignIn(ctx, func(ctx context.Context, tx *store.SignIn) error {
-				to, ok, err := tx.ConsumePendingKey(ctx, hc.ID, key.Key, key.BrowserHash, t0.Add(time.Minute))
-				if ok {
-					mu.Lock()
-					consumed++
-					mu.Unlock()
-					if to != "/page?x=1" {
-						t.Errorf("return_to %q", to)
-					}
-				}
-				return err
-			})
-		}()
-	}
-	wg.Wait()
-	if consumed != 1 {
-		t.Fatalf("consumed %d times", consumed)
-	}
-	// Another browser's hash or an expired key never consumes.
-	key2, _ := sso.NewPendingKey("browser-one", "/", t0)
-	st.SavePendingKey(ctx, hc.ID, key2)
-	st.InSignIn(ctx, func(ctx context.Context, tx *store.SignIn) error {
-		if _, ok, _ := tx.ConsumePendingKey(ctx, hc.ID, key2.Key, sso.HashBrowserID("browser-two"), t0); ok {
-			t.Error("consumed for another browser")
-		}
-		if live, _ := tx.PendingKeyLive(ctx, hc.ID, key2.Key, t0); !live {
-			t.Error("key not live")
-		}
-		if _, ok, _ := tx.ConsumePendingKey(ctx, hc.ID, key2.Key, key2.BrowserHash, t0.Add(sso.PendingKeyLifetime)); ok {
-			t.Error("consumed after 10 minutes")
-		}
-		return nil
-	})
 }
 
 // The embedded default creates its directory on first run.
@@ -355,72 +81,4 @@ func TestOpenSQLiteCreatesDirectory(t *testing.T) {
 	if st.Backend() != "sqlite" {
 		t.Fatalf("dialect %q", st.Backend())
 	}
-}
-
-// Events older than the retention age go, in batches; newer ones stay.
-func TestPurgeEventsInBatches(t *testing.T) {
-	st := openStore(t)
-	ctx := context.Background()
-	_, hc, _, _ := st.CreateWorkspace(ctx, store.NewWorkspace{Name: "A", Subdomain: "aaa", AdminEmail: "a@a.test", PasswordHash: "x"})
-	for i := 0; i < 2500; i++ {
-		if err := st.LogEvent(ctx, &models.Event{HelpCenterID: hc.ID, CreatedAt: t0.Add(-100*24*time.Hour + time.Duration(i)*time.Second), Event: models.EventRedirectSucceeded}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := st.LogEvent(ctx, &models.Event{HelpCenterID: hc.ID, CreatedAt: t0, Event: models.EventRedirectSucceeded}); err != nil {
-		t.Fatal(err)
-	}
-	n, err := st.Purge(ctx, t0, t0.Add(-90*24*time.Hour))
-	if err != nil || n != 2500 {
-		t.Fatalf("purged %d, %v", n, err)
-	}
-	if left, _ := st.CountRowsForTest(ctx, "events"); left != 1 {
-		t.Fatalf("%d events left", left)
-	}
-}
-
-// Reads see every committed write, also after the background checkpoint
-// has run (a statement it left unfinished once pinned a reader to an old
-// snapshot).
-func TestReadsSeeWritesAcrossCheckpoints(t *testing.T) {
-	st := openStore(t)
-	ctx := context.Background()
-	for i, sub := range []string{"first", "second"} {
-		if _, _, _, err := st.CreateWorkspace(ctx, store.NewWorkspace{Name: sub, Subdomain: sub, AdminEmail: sub + "@x.test", PasswordHash: "x"}); err != nil {
-			t.Fatal(err)
-		}
-		// Ask several times: the reader pool has several connections.
-		for j := 0; j < 16; j++ {
-			if n, err := st.CountWorkspaces(ctx); err != nil || n != int64(i+1) {
-				t.Fatalf("after %d writes a read sees %d workspaces (%v)", i+1, n, err)
-			}
-		}
-		time.Sleep(1200 * time.Millisecond) // let the checkpoint run
-	}
-}
-
-// A caller that goes away while its transaction runs in a group commit
-// does not interrupt the database: its statements, and the others of the
-// batch, complete.
-func TestCancelledCallerDoesNotInterruptTheWriter(t *testing.T) {
-	st := openStore(t)
-	_, hc, _, _ := st.CreateWorkspace(context.Background(), store.NewWorkspace{Name: "A", Subdomain: "aaa", AdminEmail: "a@a.test", PasswordHash: "x"})
-	ctx, cancel := context.WithCancel(context.Background())
-	err := st.InSignIn(ctx, func(ctx context.Context, tx *store.SignIn) error {
-		cancel()
-		_, err := tx.RecordJTI(ctx, hc.ID, "after-cancel", t0.Add(time.Hour))
-		return err
-	})
-	if testdb.Postgres() {
-		return // one transaction per caller there: cancelling it is its own business
-	}
-	if err != nil {
-		t.Fatalf("a cancelled caller's statement failed in the batch: %v", err)
-	}
-	st.InSignIn(context.Background(), func(ctx context.Context, tx *store.SignIn) error {
-		if first, _ := tx.RecordJTI(context.Background(), hc.ID, "after-cancel", t0.Add(time.Hour)); first {
-			t.Error("the jti was not recorded")
-		}
-		return nil
-	})
 }

@@ -44,9 +44,14 @@ func (s *Store) update(ctx context.Context, fn func(q queries) error) error {
 	if s.writer != nil {
 		return s.writer.submit(ctx, fn)
 	}
-	if s.isClosed() {
+	s.closing.RLock()
+	if s.closed {
+		s.closing.RUnlock()
 		return ErrClosed
 	}
+	s.inflight.Add(1)
+	s.closing.RUnlock()
+	defer s.inflight.Done()
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return err

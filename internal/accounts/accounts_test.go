@@ -233,7 +233,9 @@ func TestLoginAfterPasswordChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SetAdminPassword(ctx, owner.WorkspaceID, owner.ID, hash); err != nil {
+	next := &models.AdminSession{IDHash: []byte("next-session-0123456789abcdef012"), AdminID: owner.ID, WorkspaceID: owner.WorkspaceID,
+		CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}
+	if err := st.ChangeAdminPassword(ctx, owner.WorkspaceID, owner.ID, hash, next); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := svc.Login(ctx, "owner@acme.test", ownerPassword, "192.0.2.1"); err != ErrBadCredentials {

@@ -1,4 +1,4 @@
-package store_test
+package storetest
 
 import (
 	"context"
@@ -36,8 +36,8 @@ func article(t *testing.T, st *store.Store, hcID int64, a models.Article) *model
 	return &a
 }
 
-func TestArticleSlugs(t *testing.T) {
-	st := openStore(t)
+func testArticleSlugs(t *testing.T, be Backend) {
+	st := fresh(t, be)
 	ctx := context.Background()
 	a, b := helpCenter(t, st, "alpha"), helpCenter(t, st, "beta")
 
@@ -78,8 +78,8 @@ func TestArticleSlugs(t *testing.T) {
 	}
 }
 
-func TestCategorySlugsAndDelete(t *testing.T) {
-	st := openStore(t)
+func testCategorySlugsAndDelete(t *testing.T, be Backend) {
+	st := fresh(t, be)
 	ctx := context.Background()
 	a, b := helpCenter(t, st, "alpha"), helpCenter(t, st, "beta")
 	c1 := &models.Category{Name: "Getting started"}
@@ -115,8 +115,8 @@ func TestCategorySlugsAndDelete(t *testing.T) {
 }
 
 // A help center can never read, change or delete another's rows by id.
-func TestContentTenantScoping(t *testing.T) {
-	st := openStore(t)
+func testContentTenantScoping(t *testing.T, be Backend) {
+	st := fresh(t, be)
 	ctx := context.Background()
 	a, b := helpCenter(t, st, "alpha"), helpCenter(t, st, "beta")
 	cat := &models.Category{Name: "Beta only"}
@@ -156,8 +156,8 @@ func TestContentTenantScoping(t *testing.T) {
 	}
 }
 
-func TestRoleFiltering(t *testing.T) {
-	st := openStore(t)
+func testRoleFiltering(t *testing.T, be Backend) {
+	st := fresh(t, be)
 	ctx := context.Background()
 	hc := helpCenter(t, st, "alpha")
 	article(t, st, hc, models.Article{Title: "For everyone"})
@@ -198,8 +198,8 @@ func TestRoleFiltering(t *testing.T) {
 	}
 }
 
-func TestSearch(t *testing.T) {
-	st := openStore(t)
+func testSearch(t *testing.T, be Backend) {
+	st := fresh(t, be)
 	ctx := context.Background()
 	hc := helpCenter(t, st, "alpha")
 	cat := &models.Category{Name: "Account"}

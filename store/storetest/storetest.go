@@ -1,0 +1,111 @@
+// Package storetest is the store's conformance suite, in the manner of
+// dex's storage tests: every behaviour of every store method as a subtest,
+// run against each backend (store/conformance_test.go runs it on SQLite
+// and on PostgreSQL), so that the two backends keep one meaning. It also
+// holds helpers other packages' tests use to look into the database
+// without test-only methods on the store.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"testing"
+	"time"
+
+	"helpcenter/models"
+	"helpcenter/store"
+)
+
+// T0 is the suite's clock: Backend.Open pins the store's Now to it.
+var T0 = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
+
+var t0 = T0
+
+// Backend opens stores for the suite.
+type Backend struct {
+	// NewDSN returns the DSN of a fresh, empty database, dropped when the
+	// test ends.
+	NewDSN func(t *testing.T) string
+	// Open opens a store on dsn with its clock pinned to T0, without
+	// migrating it; the store is closed when the test ends (closing it
+	// earlier is allowed).
+	Open func(t *testing.T, dsn string) *store.Store
+}
+
+// RunTests runs the suite against b. Each subtest owns its database and
+// runs in parallel with the others.
+func RunTests(t *testing.T, be Backend) {
+	for _, tc := range []struct {
+		name string
+		run  func(t *testing.T, be Backend)
+	}{
+		{"MigrateIsIdempotent", testMigrateIsIdempotent},
+		{"ConcurrentMigrations", testConcurrentMigrations},
+		{"CreateWorkspaceConflicts", testCreateWorkspaceConflicts},
+		{"ConcurrentSignupsOneWinner", testConcurrentSignupsOneWinner},
+		{"AdminSessions", testAdminSessions},
+		{"ChangeAdminPassword", testChangeAdminPassword},
+		{"LoginFailures", testLoginFailures},
+		{"CustomDomainsAreVerifiedAndUnique", testCustomDomainsAreVerifiedAndUnique},
+		{"SSOSettingsAndSealedSecret", testSSOSettingsAndSealedSecret},
+		{"WidgetOrigins", testWidgetOrigins},
+		{"ProviderWishes", testProviderWishes},
+		{"Purge", testPurge},
+		{"PurgeEventsInBatches", testPurgeEventsInBatches},
+		{"RecordJTIOneWinner", testRecordJTIOneWinner},
+		{"BindWidgetJTI", testBindWidgetJTI},
+		{"ConsumePendingKeyOnce", testConsumePendingKeyOnce},
+		{"ProvisionUser", testProvisionUser},
+		{"TwoFirstSignInsOfOneEmail", testTwoFirstSignInsOfOneEmail},
+		{"SessionsAndRevocations", testSessionsAndRevocations},
+		{"BansHoldAgainstTokens", testBansHoldAgainstTokens},
+		{"EventsKeysetPaging", testEventsKeysetPaging},
+		{"RejectionFloodIsSummarised", testRejectionFloodIsSummarised},
+		{"RateLimitedRowsFold", testRateLimitedRowsFold},
+		{"NestedWriteFailsFast", testNestedWriteFailsFast},
+		{"CloseWithQueuedWrites", testCloseWithQueuedWrites},
+		{"ReadsSeeWritesAcrossCheckpoints", testReadsSeeWritesAcrossCheckpoints},
+		{"CancelledCallerDoesNotInterruptTheWriter", testCancelledCallerDoesNotInterruptTheWriter},
+		{"ArticleSlugs", testArticleSlugs},
+		{"CategorySlugsAndDelete", testCategorySlugsAndDelete},
+		{"ContentTenantScoping", testContentTenantScoping},
+		{"RoleFiltering", testRoleFiltering},
+		{"Search", testSearch},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.run(t, be)
+		})
+	}
+}
+
+// fresh opens a migrated store on a fresh database.
+func fresh(t *testing.T, be Backend) *store.Store {
+	t.Helper()
+	st := be.Open(t, be.NewDSN(t))
+	if err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// pendingKeyLifetime matches sso.PendingKeyLifetime; the suite states the
+// store's behaviour, not sso's, so it keeps its own copy.
+const pendingKeyLifetime = 10 * time.Minute
+
+func hashBrowser(browserID string) string {
+	sum := sha256.Sum256([]byte(browserID))
+	return hex.EncodeToString(sum[:])
+}
+
+func newPendingKey(browserID, returnTo string, now time.Time) (models.PendingKey, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return models.PendingKey{}, err
+	}
+	return models.PendingKey{Key: base64.RawURLEncoding.EncodeToString(b), BrowserHash: hashBrowser(browserID),
+		ReturnTo: returnTo, ExpiresAt: now.Add(pendingKeyLifetime)}, nil
+}

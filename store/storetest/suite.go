@@ -1,0 +1,570 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"helpcenter/models"
+	"helpcenter/store"
+)
+
+func workspace(t *testing.T, st *store.Store, sub string) *models.HelpCenter {
+	t.Helper()
+	_, hc, _, err := st.CreateWorkspace(context.Background(), store.NewWorkspace{
+		Name: sub, Subdomain: sub, AdminEmail: sub + "@example.com", PasswordHash: "x",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hc
+}
+
+// Instances starting together on one fresh database migrate it once, and
+// all come up (SPEC section 2).
+func testConcurrentMigrations(t *testing.T, be Backend) {
+	dsn := be.NewDSN(t)
+	const n = 6
+	stores := make([]*store.Store, n)
+	for i := range stores {
+		stores[i] = be.Open(t, dsn)
+	}
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i, st := range stores {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = st.Migrate(context.Background()) }()
+	}
+	wg.Wait()
+	want := -1
+	for i, st := range stores {
+		if errs[i] != nil {
+			t.Fatalf("migration %d of %d failed: %v", i+1, n, errs[i])
+		}
+		v, err := st.SchemaVersion(context.Background())
+		if err != nil || (want >= 0 && v != want) {
+			t.Fatalf("instance %d at version %d (%v), others at %d", i, v, err, want)
+		}
+		want = v
+	}
+}
+
+func testChangeAdminPassword(t *testing.T, be Backend) {
+	st := fresh(t, be)
+	ctx := context.Background()
+	_, _, admin, err := st.CreateWorkspace(ctx, store.NewWorkspace{Name: "A", Subdomain: "aaa", AdminEmail: "a@a.test", PasswordHash: "old"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := &models.AdminSession{IDHash: []byte("old-session-0123456789abcdef0123"), AdminID: admin.ID, WorkspaceID: admin.WorkspaceID, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+	if err := st.CreateAdminSession(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	next := &models.AdminSession{IDHash: []byte("new-session-0123456789abcdef0123"), AdminID: admin.ID, WorkspaceID: admin.WorkspaceID, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+	if err := st.ChangeAdminPassword(ctx, admin.WorkspaceID+1, admin.ID, "new", next); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("another workspace's admin: %v", err)
+	}
+	if err := st.ChangeAdminPassword(ctx, admin.WorkspaceID, admin.ID, "new", next); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.AdminSession(ctx, old.IDHash, t0); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("the old session survived a password change: %v", err)
+	}
+	if _, a, err := st.AdminSession(ctx, next.IDHash, t0); err != nil || a.PasswordHash != "new" {
+		t.Fatalf("new session: %+v %v", a, err)
+	}
+}
+
+func testSSOSettingsAndSealedSecret(t *testing.T, be Backend) {
+	st := fresh(t, be)
+	ctx := context.Background()
+	hc := workspace(t, st, "acme")
+	other := workspace(t, st, "globex")
+	if _, err := st.JWTSecret(hc); err == nil {
+		t.Fatal("a secret opened before one was saved")
+	}
+	settings := models.SSOSettings{LoginURL: "https://app.acme.test/login", Issuer: "acme", TokenTTL: 300}
+	if err := st.UpdateSSOSettings(ctx, hc.WorkspaceID, hc.ID, store.SSOUpdate{Settings: settings, NewSecret: "acme-secret-0123456789abcdefghijklmnop", Enable: true, Actor: "a@a.test", Action: "JWT settings applied"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.UpdateSSOSettings(ctx, hc.WorkspaceID, other.ID, store.SSOUpdate{Settings: settings}); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("saved into another workspace's help center: %v", err)
+	}
+	got, _ := st.HelpCenterByID(ctx, hc.ID)
+	if !got.SSOEnabled || got.SSOSettings() != settings || bytesContain(got.JWTSecretSealed, "acme-secret") {
+		t.Fatalf("saved %+v (the secret must be sealed)", got)
+	}
+	if s, err := st.JWTSecret(got); err != nil || s != "acme-secret-0123456789abcdefghijklmnop" {
+		t.Fatalf("secret %q %v", s, err)
+	}
+	// A sealed secret copied into another row does not open there.
+	copied := *other
+	copied.JWTSecretSealed = got.JWTSecretSealed
+	if _, err := st.JWTSecret(&copied); err == nil {
+		t.Fatal("a secret opened in another help center's row")
+	}
+	if err := st.ReplaceJWTSecret(ctx, hc.WorkspaceID, hc.ID, "acme-secret-2-0123456789abcdefghijklmn", "a@a.test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetSSOEnabled(ctx, hc.WorkspaceID, hc.ID, false, "a@a.test"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = st.HelpCenterByID(ctx, hc.ID)
+	if s, _ := st.JWTSecret(got); s != "acme-secret-2-0123456789abcdefghijklmn" || got.SSOEnabled {
+		t.Fatalf("after regenerate and switch-off: %q %v", s, got.SSOEnabled)
+	}
+	audit, err := st.AuditLog(ctx, hc.ID, 10)
+	if err != nil || len(audit) != 3 {
+		t.Fatalf("audit %+v %v", audit, err)
+	}
+	for _, e := range audit {
+		if strings.Contains(e.Action, "acme-secret") {
+			t.Fatalf("the audit log holds the secret: %q", e.Action)
+		}
+	}
+	if other, _ := st.AuditLog(ctx, other.ID, 10); len(other) != 0 {
+		t.Fatal("another help center sees the audit entries")
+	}
+}
+
+func bytesContain(b []byte, s string) bool { return strings.Contains(string(b), s) }
+
+func testWidgetOrigins(t *testing.T, be Backend) {
+	st := fresh(t, be)
+	ctx := context.Background()
+	hc, other := workspace(t, st, "acme"), workspace(t, st, "globex")
+	origins := []string{"https://app.acme.test", "http://localhost:3000"}
+	if err := st.SetWidgetOrigins(ctx, hc.WorkspaceID, hc.ID, origins); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.WidgetOrigins(ctx, hc.ID); err != nil || !slices.Equal(got, origins) {
+		t.Fatalf("origins %v %v (order is kept)", got, err)
+	}
+	for origin, want := range map[string]bool{"https://app.acme.test": true, "https://APP.acme.test": false, "https://evil.test": false} {
+		if ok, err := st.WidgetOriginAllowed(ctx, hc.ID, origin); err != nil || ok != want {
+			t.Errorf("allowed(%s) = %v %v", origin, ok, err)
+		}
+	}
+	if ok, _ := st.WidgetOriginAllowed(ctx, other.ID, "https://app.acme.test"); ok {
+		t.Error("another help center allows acme's origin")
+	}
+	if err := st.SetWidgetOrigins(ctx, hc.WorkspaceID, hc.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.WidgetOrigins(ctx, hc.ID); len(got) != 0 {
+		t.Fatalf("origins after clearing: %v", got)
+	}
+}
+
+func testProviderWishes(t *testing.T, be Backend) {
+	st := fresh(t, be)
+	ctx := context.Background()
+	_, hc, admin, _ := st.CreateWorkspace(ctx, store.NewWorkspace{Name: "A", Subdomain: "aaa", AdminEmail: "a@a.test", PasswordHash: "x"})
+	for range 2 {
+		if err := st.RecordProviderWish(ctx, admin.ID, hc.ID, "saml"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, err := st.ProviderWishes(ctx, admin.ID)
+	if err != nil || len(w) != 1 || !w["saml"] {
+		t.Fatalf("wishes %v %v", w, err)
+	}
+	if w, _ := st.ProviderWishes(ctx, admin.ID+1); len(w) != 0 {
+		t.Fatalf("another admin's wishes: %v", w)
+	}
+}
+
+func testBindWidgetJTI(t *testing.T, be Backend) {
+	st := fresh(t, be)
+	ctx := context.Background()
+	hc := workspace(t, st, "acme")
+	bind := func(jti, instance string) models.JTIHolder {
+		var h models.JTIHolder
+		if err := st.InSignIn(ctx, func(ctx context.Context, tx *store.SignIn) error {
+			var err error
+			h, err = tx.BindWidgetJTI(ctx, hc.ID, jti, instance, t0.Add(time.Hour))
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	if h := bind("w1", "instance-a"); !h.Widget || !h.SameInstance {
+		t.Fatalf("first use: %+v", h)
+	}
+	if h := bind("w1", "instance-a"); !h.Widget || !h.SameInstance {
+		t.Fatalf("same instance again: %+v", h)
+	}
+	if h := bind("w1", "instance-b"); !h.Widget || h.SameInstance {
+		t.Fatalf("another instance: %+v", h)
+	}
+	st.InSignIn(ctx, func(ctx context.Context, tx *store.SignIn) error {
+		_, err := tx.RecordJTI(ctx, hc.ID, "r1", t0.Add(time.Hour))
+		return err
+	})
+	if h := bind("r1", "instance-a"); h.Widget {
+		t.Fatalf("a jti the redirect flow took: %+v", h)
+	}
+	// Concurrent first uses by two instances: exactly one holds it.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	holders := 0
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if h := bind("w2", fmt.Sprintf("instance-%d", i)); h.SameInstance {
+				mu.Lock()
+				holders++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if holders != 1 {
+		t.Fatalf("%d instances hold one jti", holders)
+	}
+}
+
+func provision(t *testing.T, st *store.Store, hcID int64, p models.Profile) models.ProvisionedUser {
+	t.Helper()
+	var u models.ProvisionedUser
+	if err := st.InSignIn(context.Background(), func(ctx context.Context, tx *store.SignIn) error {
+		var err error
+		u, err = tx.ProvisionUser(ctx, hcID, p, t0)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func testProvisionUser(t *testing.T, be Backend) {
+	st := fresh(t, be)
+	ctx := context.Background()
+	hc, other := workspace(t, st, "acme"), workspace(t, st, "globex")
+	first := provision(t, st, hc.ID, models.Profile{ExternalID: "42", Email: "Jane@Example.com", Name: "Jane", Lang: "pt-BR", Role: models.RoleEditor, CustomFields: []byte(`{"plan":"pro"}`)})
+	again := provision(t, st, hc.ID, models.Profile{ExternalID: "42", Email: "jane.new@example.com", Name: "Jane N.", Role: models.RoleViewer, KeepLang: true, KeepAvatar: true, KeepCustom: true})
+	if again.ID != first.ID || again.Banned {
+		t.Fatalf("external_id did not find the same user: %+v %+v", first, again)
+	}
+	u, err := st.UserByEmail(ctx, hc.ID, "JANE.NEW@example.com")
+	if err != nil || u.Name != "Jane N." || u.Lang != "pt-BR" || u.Role != models.RoleViewer || !strings.Contains(u.CustomFields, "pro") {
+		t.Fatalf("refreshed %+v %v", u, err)
+	}
+	provision(t, st, hc.ID, models.Profile{ExternalID: "42", Email: "jane.new@example.com", Name: "Jane N.", Role: models.RoleViewer, KeepAvatar: true})
+	if u, _ = st.UserByEmail(ctx, hc.ID, "jane.new@example.com"); u.Lang != "" || u.CustomFields != "{}" {
+		t.Fatalf("a token naming lang and custom_fields as empty did not clear them: %+v", u)
+	}
+	// By email, case-insensitively, without external_id; then adoption.
+	bob := provision(t, st, hc.ID, models.Profile{Email: "BOB@example.com", Name: "Bob", Role: models.RoleViewer})
+	if b2 := provision(t, st, hc.ID, models.Profile{Email: "bob@EXAMPLE.com", Name: "Bobby", Role: models.RoleViewer}); b2.ID != bob.ID {
+		t.Fatal("the same email made a second user")
+	}
+	if b3 := provision(t, st, hc.ID, models.Profile{ExternalID: "b-1", Email: "bob@example.com", Name: "Bob", Role: models.RoleViewer}); b3.ID != bob.ID {
+		t.Fatal("a first external_id did not adopt the user with its email")
+	}
+	// Tenancy: the same external_id on another help center is another user.
+	if o := provision(t, st, other.ID, models.Profile{ExternalID: "42", Email: "jane@example.com", Name: "J", Role: models.RoleViewer}); o.ID == first.ID {
+		t.Fatal("a user was shared across help centers")
+	}
+}
+
+// Two first sign-ins of one new email at once make one user, on every
+// backend (SPEC section 5).
+func testTwoFirstSignInsOfOneEmail(t *testing.T, be Backend) {
+	st := fresh(t, be)
+	ctx := context.Background()
+	hc := workspace(t, st, "acme")
+	for round, p := range []models.Profile{
+		{Email: "new@example.com", Name: "New", Role: models.RoleViewer},
+		{ExternalID: "x-1", Email: "ext@example.com", Name: "Ext", Role: models.RoleViewer},
+	} {
+		var wg sync.WaitGroup
+		ids := make([]int64, 8)
+		for i := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ids[i] = provision(t, st, hc.ID, p).ID
+			}()
+		}
+		wg.Wait()
+		for _, id := range ids {
+			if id != ids[0] {
+				t.Fatalf("round %d: concurrent first sign-ins made users %v", round, ids)
+			}
+		}
+		// SetUserBanned reports how many users hold the email.
+		n, _, err := st.SetUserBanned(ctx, hc.ID, p.Email, false)
+		if err != nil || n != 1 {
+			t.Fatalf("round %d: %d users for %s (%v)", round, n, p.Email, err)
+		}
+	}
+}
+
+func testSessionsAndRevocations(t *testing.T, be Backend) {
+	st := fresh(t, be)
+	ctx := context.Background()
+	hc, other := workspace(t, st, "acme"), workspace(t, st, "globex")
+	u := provision(t, st, hc.ID, models.Profile{Email: "jane@example.com", Name: "Jane", Role: models.RoleViewer})
+	open := func(id string, old []byte) *models.VisitorSession {
+		s := &models.VisitorSession{IDHash: []byte(id + strings.Repeat("-", 32-len(id))), HelpCenterID: hc.ID, UserID: u.ID, JTI: "jti-" + id,
+			ReturnTo: "/x", CreatedAt: t0, ExpiresAt: t0.Add(12 * time.Hour)}
+		if err := st.InSignIn(ctx, func(ctx context.Context, tx *store.SignIn) error { return tx.OpenSession(ctx, old, s) }); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s1 := open("one", nil)
+	got, user, err := st.VisitorSession(ctx, hc.ID, s1.IDHash, t0)
+	if err != nil || got.JTI != "jti-one" || got.ReturnTo != "/x" || user.ID != u.ID {
+		t.Fatalf("session %+v %+v %v", got, user, err)
+	}
+	if _, _, err := st.VisitorSession(ctx, other.ID, s1.IDHash, t0); !errors.Is(err, models.ErrNotFound) {
+		t.Fatal("a session was visible on another help center")
+	}
+	if _, _, err := st.VisitorSession(ctx, hc.ID, s1.IDHash, t0.Add(13*time.Hour)); !errors.Is(err, models.ErrNotFound) {
+		t.Fatal("an expired session was found")
+	}
+	// Rotation ends the old session and records its revocation.
+	s2 := open("two", s1.IDHash)
+	if _, _, err := st.VisitorSession(ctx, hc.ID, s1.IDHash, t0); !errors.Is(err, models.ErrNotFound) {
+		t.Fatal("the rotated session survived")
+	}
+	if err := st.EndVisitorSession(ctx, hc.ID, s2.IDHash); err != nil {
+		t.Fatal(err)
+	}
+	revs, err := st.RevocationsSince(ctx, 0, t0.Add(-time.Hour), t0)
+	if err != nil || len(revs) != 2 {
+		t.Fatalf("revocations %+v %v", revs, err)
+	}
+	after, _ := st.RevocationsSince(ctx, revs[1].ID, t0.Add(time.Hour), t0)
+	if len(after) != 0 {
+		t.Fatalf("revocations after the last: %+v", after)
+	}
+	if gone, _ := st.RevocationsSince(ctx, 0, t0.Add(-time.Hour), t0.Add(13*time.Hour)); len(gone) != 0 {
+		t.Fatal("revocations of expired sessions are still listed")
+	}
+}
+
+// A ban holds, and nothing from a refused token changes the banned user.
+func testBansHoldAgainstTokens(t *testing.T, be Backend) {
+	st := fresh(t, be)
+	ctx := context.Background()
+	hc := workspace(t, st, "acme")
+	// Banning an email nobody signed in with creates a banned placeholder.
+	if n, created, err := st.SetUserBanned(ctx, hc.ID, "Eve@Example.com", true); err != nil || n != 1 || !created {
+		t.Fatalf("ban before first sign-in: %d %v %v", n, created, err)
+	}
+	for _, p := range []models.Profile{
+		{Email: "eve@example.com", Name: "Eve", Role: models.RoleAdmin},
+		{ExternalID: "e-1", Email: "EVE@example.com", Name: "Eve", Role: models.RoleAdmin},
+	} {
+		if u := provision(t, st, hc.ID, p); !u.Banned {
+			t.Fatalf("banned email signed in with %+v", p)
+		}
+	}
+	m := provision(t, st, hc.ID, models.Profile{ExternalID: "m-1", Email: "mallory@example.com", Name: "Mallory", Role: models.RoleViewer})
+	st.SetUserBanned(ctx, hc.ID, "mallory@example.com", true)
+	if u := provision(t, st, hc.ID, models.Profile{ExternalID: "m-1", Email: "other@example.com", Name: "Not Mallory", Role: models.RoleViewer}); !u.Banned || u.ID != m.ID {
+		t.Fatalf("banned external_id: %+v", u)
+	}
+	if u, err := st.UserByEmail(ctx, hc.ID, "mallory@example.com"); err != nil || u.Name != "Mallory" || !u.Banned {
+		t.Fatalf("a refused token rewrote the banned user: %+v %v", u, err)
+	}
+	if n, _, _ := st.SetUserBanned(ctx, hc.ID, "mallory@example.com", false); n != 1 {
+		t.Fatal("unban found no user")
+	}
+	if u := provision(t, st, hc.ID, models.Profile{ExternalID: "m-1", Email: "mallory@example.com", Name: "Mallory", Role: models.RoleViewer}); u.Banned {
+		t.Fatal("unbanned user still refused")
+	}
+}
+
+// Keyset paging of the Logs view: pages neither overlap nor skip, newest
+// first, however rows tie on time, and filters hold on every page.
+func testEventsKeysetPaging(t *testing.T, be Backend) {
+	st := fresh(t, be)
+	ctx := context.Background()
+	hc, other := workspace(t, st, "acme"), workspace(t, st, "globex")
+	var evs []models.Event
+	for i := range 23 {
+		e := models.Event{CreatedAt: t0.Add(time.Duration(i/3) * time.Minute), Event: models.EventRedirectRejected, Reason: "jwt_expired",
+			Detail: fmt.Sprint(i), Email: "jane@example.com"}
+		if i%4 == 0 {
+			e.Event, e.Reason, e.Email = models.EventRedirectSucceeded, "", "Bob@Example.com"
+		}
+		evs = append(evs, e)
+	}
+	if _, err := st.InsertEvents(ctx, hc.ID, slices.Values(evs)); err != nil {
+		t.Fatal(err)
+	}
+	st.InsertEvents(ctx, other.ID, slices.Values(evs[:3]))
+	walk := func(f store.EventFilter) []models.Event {
+		var all []models.Event
+		var after *store.EventCursor
+		for range 20 {
+			page, err := st.Events(ctx, hc.ID, f, after, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, page...)
+			if len(page) < 5 {
+				return all
+			}
+			c := store.Cursor(page[len(page)-1])
+			after = &c
+		}
+		t.Fatal("paging does not end")
+		return nil
+	}
+	all := walk(store.EventFilter{})
+	if len(all) != 23 {
+		t.Fatalf("%d events over the pages, want 23", len(all))
+	}
+	seen := map[int64]bool{}
+	for i, e := range all {
+		if seen[e.ID] || e.HelpCenterID != hc.ID {
+			t.Fatalf("event %d repeated or of another help center", e.ID)
+		}
+		seen[e.ID] = true
+		if i > 0 && (e.CreatedAt.After(all[i-1].CreatedAt) || e.CreatedAt.Equal(all[i-1].CreatedAt) && e.ID > all[i-1].ID) {
+			t.Fatal("not newest first")
+		}
+	}
+	if got := walk(store.EventFilter{Email: "bob@example.COM"}); len(got) != 6 {
+		t.Fatalf("email filter: %d", len(got))
+	}
+	if got := walk(store.EventFilter{Reason: "jwt_expired", Events: []string{models.EventRedirectRejected}}); len(got) != 17 {
+		t.Fatalf("reason filter: %d", len(got))
+	}
+	n := 0
+	if err := st.EachEvent(ctx, hc.ID, store.EventFilter{}, 4, func(models.Event) error { n++; return nil }); err != nil || n != 23 {
+		t.Fatalf("EachEvent saw %d (%v)", n, err)
+	}
+	counts, err := st.ReasonCounts(ctx, hc.ID, []string{"jwt_expired"}, t0.Add(5*time.Minute), t0.Add(-time.Hour))
+	if err != nil || len(counts) != 1 || counts[0].LastWeek != 17 || counts[0].LastDay >= 17 {
+		t.Fatalf("reason counts %+v %v", counts, err)
+	}
+}
+
+func testRejectionFloodIsSummarised(t *testing.T, be Backend) {
+	st := fresh(t, be)
+	ctx := context.Background()
+	hc := workspace(t, st, "acme")
+	for range store.RejectedCeiling + 25 {
+		if err := st.LogEvent(ctx, &models.Event{HelpCenterID: hc.ID, CreatedAt: t0, Event: models.EventRedirectRejected, Reason: "jwt_malformed", Detail: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var rows, summaries int
+	var counted int
+	st.EachEvent(ctx, hc.ID, store.EventFilter{}, 100, func(e models.Event) error {
+		rows++
+		if e.Reason == store.SummaryReason {
+			summaries++
+			counted = e.Count
+		}
+		return nil
+	})
+	if rows != store.RejectedCeiling+1 || summaries != 1 || counted != 25 {
+		t.Fatalf("%d rows, %d summaries counting %d", rows, summaries, counted)
+	}
+}
+
+func testRateLimitedRowsFold(t *testing.T, be Backend) {
+	st := fresh(t, be)
+	ctx := context.Background()
+	hc := workspace(t, st, "acme")
+	refuse := func(at time.Time, ip string) {
+		if err := st.LogRateLimited(ctx, &models.Event{HelpCenterID: hc.ID, CreatedAt: at, Event: models.EventRedirectRejected,
+			Reason: "rate_limited", Detail: "too many", IP: ip, Email: "x@example.com"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	refuse(t0, "203.0.113.7")
+	refuse(t0.Add(10*time.Second), "203.0.113.7")
+	refuse(t0.Add(20*time.Second), "198.51.100.1")
+	refuse(t0.Add(time.Minute), "203.0.113.7")
+	evs, _ := st.Events(ctx, hc.ID, store.EventFilter{Reason: "rate_limited"}, nil, 10)
+	counts := map[string]int{}
+	for _, e := range evs {
+		counts[e.IP+" "+e.CreatedAt.Format("15:04")] = e.Count
+		if e.Email != "" {
+			t.Error("a rate_limited row names an email")
+		}
+	}
+	if len(evs) != 3 || counts["203.0.113.7 09:30"] != 2 || counts["198.51.100.1 09:30"] != 1 || counts["203.0.113.7 09:31"] != 1 {
+		t.Fatalf("rows %v", counts)
+	}
+}
+
+// A write started inside a sign-in transaction fails at once instead of
+// waiting forever for the transaction it is part of (on SQLite's single
+// writer it would).
+func testNestedWriteFailsFast(t *testing.T, be Backend) {
+	st := fresh(t, be)
+	hc := workspace(t, st, "acme")
+	done := make(chan error, 1)
+	go func() {
+		done <- st.InSignIn(context.Background(), func(ctx context.Context, tx *store.SignIn) error {
+			return st.LogEvent(ctx, &models.Event{HelpCenterID: hc.ID, CreatedAt: t0, Event: models.EventRedirectRejected, Reason: "jwt_malformed"})
+		})
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, store.ErrNestedWrite) {
+			t.Fatalf("nested write: %v, want ErrNestedWrite", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a nested write hangs")
+	}
+}
+
+// Close fails queued writes with ErrClosed and waits for its writer; a
+// write after Close fails at once.
+func testCloseWithQueuedWrites(t *testing.T, be Backend) {
+	st := be.Open(t, be.NewDSN(t))
+	ctx := context.Background()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	hc := workspace(t, st, "acme")
+	const n = 200
+	errs := make(chan error, n)
+	var started sync.WaitGroup
+	for range n {
+		started.Add(1)
+		go func() {
+			started.Done()
+			errs <- st.LogEvent(ctx, &models.Event{HelpCenterID: hc.ID, CreatedAt: t0, Event: models.EventRedirectSucceeded})
+		}()
+	}
+	started.Wait()
+	closed := make(chan error, 1)
+	go func() { closed <- st.Close() }()
+	deadline := time.After(10 * time.Second)
+	for range n {
+		select {
+		case err := <-errs:
+			if err != nil && !errors.Is(err, store.ErrClosed) {
+				t.Fatalf("a queued write failed with %v, want nil or ErrClosed", err)
+			}
+		case <-deadline:
+			t.Fatal("a write queued at Close hangs")
+		}
+	}
+	select {
+	case <-closed:
+	case <-deadline:
+		t.Fatal("Close hangs")
+	}
+	if err := st.LogEvent(ctx, &models.Event{HelpCenterID: hc.ID, CreatedAt: t0, Event: models.EventRedirectSucceeded}); !errors.Is(err, store.ErrClosed) {
+		t.Fatalf("a write after Close: %v", err)
+	}
+}
