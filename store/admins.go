@@ -43,7 +43,6 @@ func (s *Store) DeleteAdminSession(ctx context.Context, idHash []byte) error {
 	return err
 }
 
-
 // ChangeAdminPassword replaces an admin's password hash, ends every
 // session of the admin and opens next in their place, in one transaction:
 // there is no moment in which the new password holds and a cookie of the
@@ -63,7 +62,6 @@ func (s *Store) ChangeAdminPassword(ctx context.Context, workspaceID, adminID in
 		return tx.Create(next).Error
 	})
 }
-
 
 // loginFailure is one failed sign-in, counted per IP and per email.
 type loginFailure struct {
