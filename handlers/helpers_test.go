@@ -10,6 +10,6 @@ import (
 
 func newJar() (http.CookieJar, error) { return cookiejar.New(nil) }
 
-func accountsHash(p string) (string, error) { return accounts.HashPassword(p) }
+func accountsHash(p string) (string, error) { return accounts.DefaultCost.Hash(p) }
 
 func strconvItoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -38,7 +38,7 @@ func (h *Handler) AccountPassword(c echo.Context) error {
 	if errs.Any() {
 		return web.Render(c, http.StatusUnprocessableEntity, console.Account(console.AccountPage{Chrome: h.chrome(c, "Account", "account"), Errors: errs}))
 	}
-	hash, err := accounts.HashPassword(newPassword)
+	hash, err := h.Accounts.HashPassword(newPassword)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"helpcenter/handlers/web"
-	"helpcenter/internal/accounts"
 	"helpcenter/internal/domains"
 	"helpcenter/models"
 	"helpcenter/store"
@@ -107,7 +106,7 @@ func (h *Handler) SettingsGeneralSave(c echo.Context) error {
 
 	upd := store.GeneralSettings{Name: p.Name, CustomDomain: domain, Visibility: vis}
 	if sitePassword != "" {
-		hash, err := accounts.HashPassword(sitePassword)
+		hash, err := h.Accounts.HashPassword(sitePassword)
 		if err != nil {
 			return err
 		}

@@ -229,7 +229,7 @@ func TestLoginAfterPasswordChange(t *testing.T) {
 	svc, st, _ := openService(t)
 	ctx := context.Background()
 	owner, _ := signUp(t, svc, "owner@acme.test", "acme")
-	hash, err := HashPassword("the new long password")
+	hash, err := DefaultCost.Hash("the new long password")
 	if err != nil {
 		t.Fatal(err)
 	}

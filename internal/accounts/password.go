@@ -12,24 +12,31 @@ import (
 	"golang.org/x/crypto/argon2"
 )
 
-// Argon2id parameters: OWASP's recommended minimum (19 MiB, 2 passes, 1
-// lane). The parameters are stored in each hash, so raising them later
-// still verifies old hashes.
+// Cost is an argon2id work factor. The parameters are stored in each
+// hash, so raising them later still verifies old hashes.
+type Cost struct {
+	Time      uint32 // passes
+	MemoryKiB uint32
+}
+
+// DefaultCost is OWASP's recommended minimum (19 MiB, 2 passes, 1 lane):
+// what the product uses. Tests pass a cheaper one through app.Options, so
+// a test suite does not spend its minutes hashing.
+var DefaultCost = Cost{Time: 2, MemoryKiB: 19 * 1024}
+
 const (
-	argonTime    = 2
-	argonMemory  = 19 * 1024
 	argonThreads = 1
 	argonKeyLen  = 32
 )
 
-// HashPassword returns an encoded argon2id hash of password.
-func HashPassword(password string) (string, error) {
+// Hash returns an encoded argon2id hash of password at this cost.
+func (c Cost) Hash(password string) (string, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	return encodeHash(argonMemory, argonTime, argonThreads, salt, key), nil
+	key := argon2.IDKey([]byte(password), salt, c.Time, c.MemoryKiB, argonThreads, argonKeyLen)
+	return encodeHash(c.MemoryKiB, c.Time, argonThreads, salt, key), nil
 }
 
 // encodeHash writes the PHC string of an argon2id hash.
@@ -89,10 +96,19 @@ func CheckPassword(encoded, password string) (bool, error) {
 // email costs as much time as a wrong password and the two cannot be told
 // apart by timing. It is made on first use, not at start-up: an argon2id
 // hash costs every process (each CLI command too) memory and time.
-var dummyHash = sync.OnceValue(func() string {
-	h, err := HashPassword("not a real password, only a timing decoy")
-	if err != nil {
-		panic(err)
+var dummyHash = sync.OnceValue(func() string { return decoy(DefaultCost) })
+
+// decoys holds the timing decoy of each cost a Service uses, made once.
+var decoys sync.Map // Cost → string
+
+func decoy(c Cost) string {
+	if h, ok := decoys.Load(c); ok {
+		return h.(string)
 	}
-	return h
-})
+	h, err := c.Hash("not a real password, only a timing decoy")
+	if err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	h2, _ := decoys.LoadOrStore(c, h)
+	return h2.(string)
+}

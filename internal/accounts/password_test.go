@@ -22,7 +22,7 @@ var phcFormat = regexp.MustCompile(`^\$argon2id\$v=19\$m=19456,t=2,p=1\$([A-Za-z
 
 func TestHashPasswordFormat(t *testing.T) {
 	const password = "correct horse battery staple"
-	encoded, err := HashPassword(password)
+	encoded, err := DefaultCost.Hash(password)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestHashPasswordFormat(t *testing.T) {
 	}
 
 	// A second hash of the same password has its own salt.
-	again, err := HashPassword(password)
+	again, err := DefaultCost.Hash(password)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,8 +233,8 @@ var statedCost = regexp.MustCompile(`^\$argon2id\$v=19\$m=([0-9]+),t=([0-9]+),p=
 // agree on the seeds.)
 func FuzzCheckPassword(f *testing.F) {
 	salt := []byte("fuzz-fixed-salt!")
-	own := encodeHash(argonMemory, argonTime, argonThreads, salt,
-		argon2.IDKey([]byte("fuzz password 1"), salt, argonTime, argonMemory, argonThreads, argonKeyLen))
+	own := encodeHash(DefaultCost.MemoryKiB, DefaultCost.Time, argonThreads, salt,
+		argon2.IDKey([]byte("fuzz password 1"), salt, DefaultCost.Time, DefaultCost.MemoryKiB, argonThreads, argonKeyLen))
 	if !phcFormat.MatchString(own) {
 		f.Fatalf("%q is not in HashPassword's form", own)
 	}
@@ -258,7 +258,7 @@ func FuzzCheckPassword(f *testing.F) {
 			// Legitimate strings of up to 8 × the production cost are
 			// run; dearer ones (the table test refuses absurd costs)
 			// would take the fuzzer's time, not find bugs.
-			if len(m[1]) > 9 || len(m[2]) > 9 || mem*passes > 8*argonMemory*argonTime {
+			if len(m[1]) > 9 || len(m[2]) > 9 || mem*passes > 8*uint64(DefaultCost.MemoryKiB)*uint64(DefaultCost.Time) {
 				return
 			}
 		}

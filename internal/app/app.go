@@ -50,6 +50,9 @@ type Options struct {
 	Intervals Intervals
 	// NoGroupCommit: see store.Options (the benchmark's one-commit ceiling).
 	NoGroupCommit bool
+	// PasswordCost of new password hashes; the zero value is
+	// accounts.DefaultCost. Only tests lower it.
+	PasswordCost accounts.Cost
 }
 
 // App is the product, built and migrated.
@@ -92,7 +95,7 @@ func Open(ctx context.Context, o Options) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	acc := &accounts.Service{Store: st, Now: o.Now}
+	acc := &accounts.Service{Store: st, Now: o.Now, Cost: o.PasswordCost}
 	h := handlers.New(handlers.Deps{Config: o.Config, Store: st, SignIns: signIns{st}, Accounts: acc,
 		Resolver: domains.NewResolver(o.Config.DNSServer), Keys: o.Keys, Log: o.Log, Now: o.Now})
 	return &App{Config: o.Config, Store: st, Accounts: acc, Handler: h, log: o.Log, now: o.Now, intervals: o.Intervals}, nil

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"helpcenter/internal/accounts"
 	"helpcenter/models"
 )
 
@@ -62,7 +61,7 @@ func visibilitySet(ctx context.Context, env Env, args []string) error {
 		if models.ValidateSitePassword(pw) != nil {
 			return usagef("the site password needs at least %d characters", models.MinSitePasswordLength)
 		}
-		if hash, err = accounts.HashPassword(pw); err != nil {
+		if hash, err = env.Accounts.HashPassword(pw); err != nil {
 			return err
 		}
 	} else if vis == models.VisibilityPassword && hc.SitePasswordHash == "" {
