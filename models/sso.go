@@ -41,7 +41,9 @@ type User struct {
 	Lang         string
 	Role         Role
 	CustomFields string // a JSON object, as the token carried it
-	Banned       bool
+	// Groups is a JSON array of the groups the latest token asserted.
+	Groups string
+	Banned bool
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	LastSignInAt *time.Time
@@ -134,6 +136,7 @@ type Profile struct {
 	Lang         string
 	Role         Role
 	CustomFields []byte // a JSON object, or nil when the token had none
+	Groups       []string
 	// KeepLang, KeepAvatar and KeepCustom: the token left that profile
 	// claim out, so the user keeps what they have (a null clears it).
 	KeepLang, KeepAvatar, KeepCustom bool

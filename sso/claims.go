@@ -6,9 +6,11 @@ import (
 	"math"
 	"net/mail"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/language"
 
@@ -74,6 +76,9 @@ type Claims struct {
 	Role Role
 	// CustomFields is the custom_fields object as raw JSON, or nil.
 	CustomFields json.RawMessage
+	// Groups are the token's groups, in order, without repeats; none
+	// when absent (a token asserts authorisation afresh).
+	Groups []string
 	// NamesLang, NamesAvatar and NamesCustomFields say the token names that
 	// claim — with a value, or null to clear it. A profile claim the token
 	// leaves out is kept as the user has it (SPEC section 5).
@@ -144,6 +149,11 @@ func readClaims(payload map[string]json.RawMessage) (*Claims, *Rejection) {
 	}
 	if raw := payload["role"]; !absent(raw) {
 		if c.Role, err = readRole(raw); err != nil {
+			return nil, invalidClaim(err)
+		}
+	}
+	if raw := payload["groups"]; !absent(raw) {
+		if c.Groups, err = readGroups(raw); err != nil {
 			return nil, invalidClaim(err)
 		}
 	}
@@ -261,6 +271,41 @@ func readRole(raw json.RawMessage) (Role, error) {
 		return "", fmt.Errorf("role is %s; it must be \"viewer\", \"editor\" or \"admin\"", quote(s))
 	}
 	return r, nil
+}
+
+// Bounds of the groups claim (SPEC section 4).
+const (
+	MaxGroups      = 100
+	MaxGroupLength = 64
+)
+
+// readGroups accepts an array of up to MaxGroups strings of 1 to
+// MaxGroupLength characters.
+func readGroups(raw json.RawMessage) ([]string, error) {
+	if raw[0] != '[' {
+		return nil, fmt.Errorf("groups is %s; it must be an array of strings", kind(raw))
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return nil, fmt.Errorf("groups: %v", err)
+	}
+	if len(items) > MaxGroups {
+		return nil, fmt.Errorf("groups has %d entries; at most %d", len(items), MaxGroups)
+	}
+	groups := make([]string, 0, len(items))
+	for i, item := range items {
+		g, err := readString(fmt.Sprintf("groups[%d]", i), item)
+		if err != nil {
+			return nil, err
+		}
+		if n := utf8.RuneCountInString(g); n < 1 || n > MaxGroupLength {
+			return nil, fmt.Errorf("groups[%d] is %d characters; a group is 1 to %d", i, n, MaxGroupLength)
+		}
+		if !slices.Contains(groups, g) {
+			groups = append(groups, g)
+		}
+	}
+	return groups, nil
 }
 
 // readAudience accepts a string or an array of strings. The array's

@@ -18,6 +18,7 @@ func (c *Claims) Profile() models.Profile {
 		Lang:         c.Lang,
 		Role:         c.Role,
 		CustomFields: c.CustomFields,
+		Groups:       c.Groups,
 		KeepLang:     !c.NamesLang,
 		KeepAvatar:   !c.NamesAvatar,
 		KeepCustom:   !c.NamesCustomFields,

@@ -2,6 +2,8 @@ package sso
 
 import (
 	"encoding/base64"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -162,6 +164,16 @@ func TestVerifyClaimRules(t *testing.T) {
 		{name: "nbf string", token: tok(map[string]any{"nbf": "soon"}), want: ReasonInvalidClaim},
 		{name: "nbf null is absent", token: rawTok(`{` + base + `,"email":"a@example.com","nbf":null}`), want: ""},
 		{name: "jti number", token: tok(map[string]any{"jti": 7}), want: ReasonInvalidClaim},
+		{name: "groups", token: tok(map[string]any{"groups": []string{"beta", "staff"}}), want: ""},
+		{name: "groups empty array", token: tok(map[string]any{"groups": []string{}}), want: ""},
+		{name: "groups null is absent", token: rawTok(`{` + base + `,"email":"a@example.com","groups":null}`), want: ""},
+		{name: "groups a string", token: tok(map[string]any{"groups": "staff"}), want: ReasonInvalidClaim},
+		{name: "groups with a number", token: tok(map[string]any{"groups": []any{"staff", 7}}), want: ReasonInvalidClaim},
+		{name: "groups with an empty name", token: tok(map[string]any{"groups": []string{""}}), want: ReasonInvalidClaim},
+		{name: "group of 64 characters", token: tok(map[string]any{"groups": []string{strings.Repeat("é", 64)}}), want: ""},
+		{name: "group of 65 characters", token: tok(map[string]any{"groups": []string{strings.Repeat("g", 65)}}), want: ReasonInvalidClaim},
+		{name: "100 groups", token: tok(map[string]any{"groups": manyGroups(100)}), want: ""},
+		{name: "101 groups", token: tok(map[string]any{"groups": manyGroups(101)}), want: ReasonInvalidClaim},
 		{name: "iss array", token: tok(map[string]any{"iss": []string{"app.example.com"}}), want: ReasonInvalidClaim},
 		{name: "name object", token: tok(map[string]any{"name": map[string]string{"first": "Jane"}}), want: ReasonInvalidClaim},
 		{name: "jti 256 bytes", token: tok(map[string]any{"jti": strings.Repeat("j", 256)}), want: ""},
@@ -506,5 +518,20 @@ func TestValidateTTL(t *testing.T) {
 		if err := ValidateTTL(ttl); (err == nil) != ok {
 			t.Errorf("ValidateTTL(%s) = %v", ttl, err)
 		}
+	}
+}
+
+func manyGroups(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("g%d", i)
+	}
+	return out
+}
+
+func TestGroupsAreReadInOrderWithoutRepeats(t *testing.T) {
+	c, rej := Verify(mint(t, with(map[string]any{"groups": []string{"staff", "beta", "staff"}}), testSecret), testSettings, testNow)
+	if rej != nil || !slices.Equal(c.Groups, []string{"staff", "beta"}) {
+		t.Fatalf("groups %v %+v", c.Groups, rej)
 	}
 }

@@ -227,6 +227,9 @@ ALTER TABLE help_centers ADD COLUMN domain_verified_at {{time}};
 DROP INDEX help_centers_custom_domain;
 CREATE UNIQUE INDEX help_centers_verified_domain ON help_centers (custom_domain) WHERE custom_domain <> '' AND domain_verified_at IS NOT NULL
 `},
+	{9, "the groups each user's latest token asserted", `
+ALTER TABLE users ADD COLUMN groups TEXT NOT NULL DEFAULT '[]'
+`},
 }
 
 // Migrate applies every migration not yet recorded, in order, in one

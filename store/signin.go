@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -107,13 +108,14 @@ func (t *SignIn) PendingKeyLive(ctx context.Context, helpCenterID int64, key str
 // userRefresh is the SET clause every accepted token applies: name and
 // email from each token, role from each token (absent means viewer), the
 // profile claims lang, avatar_url and custom_fields only when the token
-// names them (a null clears them; left out, they are kept). banned is
+// names them (a null clears them; left out, they are kept); groups from
+// each token (absent means none). banned is
 // never touched, and a banned user is never refreshed: nothing from a
 // refused token changes a user.
 const userRefresh = `email = ?, email_lower = ?, name = ?,
 	avatar_url = CASE WHEN ? THEN avatar_url ELSE ? END,
 	lang = CASE WHEN ? THEN lang ELSE ? END,
-	role = ?,
+	role = ?, groups = ?,
 	custom_fields = CASE WHEN ? THEN custom_fields ELSE ? END,
 	updated_at = ?, last_sign_in_at = ?`
 
@@ -135,7 +137,11 @@ func (t *SignIn) ProvisionUser(ctx context.Context, helpCenterID int64, p models
 		custom = "{}"
 	}
 	lower := models.EmailKey(p.Email)
-	set := []any{p.Email, lower, p.Name, p.KeepAvatar, p.AvatarURL, p.KeepLang, p.Lang, string(p.Role), p.KeepCustom, custom, now, now}
+	groups, err := json.Marshal(append([]string{}, p.Groups...))
+	if err != nil {
+		return models.ProvisionedUser{}, err
+	}
+	set := []any{p.Email, lower, p.Name, p.KeepAvatar, p.AvatarURL, p.KeepLang, p.Lang, string(p.Role), string(groups), p.KeepCustom, custom, now, now}
 	u, found, err := t.findUser(helpCenterID, p.ExternalID, lower, set)
 	if err != nil || found {
 		return u, err
@@ -157,9 +163,9 @@ func (t *SignIn) ProvisionUser(ctx context.Context, helpCenterID int64, p models
 		}
 	}
 	row, err := t.q.queryRow(`INSERT INTO users (help_center_id, external_id, created_at, banned, `+
-		`email, email_lower, name, avatar_url, lang, role, custom_fields, updated_at, last_sign_in_at)
-		VALUES (?, ?, ?, FALSE, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		helpCenterID, p.ExternalID, now, p.Email, lower, p.Name, p.AvatarURL, p.Lang, string(p.Role), custom, now, now)
+		`email, email_lower, name, avatar_url, lang, role, groups, custom_fields, updated_at, last_sign_in_at)
+		VALUES (?, ?, ?, FALSE, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		helpCenterID, p.ExternalID, now, p.Email, lower, p.Name, p.AvatarURL, p.Lang, string(p.Role), string(groups), custom, now, now)
 	if err != nil {
 		return models.ProvisionedUser{}, err
 	}

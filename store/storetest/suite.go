@@ -248,13 +248,17 @@ func testProvisionUser(t *testing.T, be Backend) {
 	st := fresh(t, be)
 	ctx := context.Background()
 	hc, other := workspace(t, st, "acme"), workspace(t, st, "globex")
-	first := provision(t, st, hc.ID, models.Profile{ExternalID: "42", Email: "Jane@Example.com", Name: "Jane", Lang: "pt-BR", Role: models.RoleEditor, CustomFields: []byte(`{"plan":"pro"}`)})
+	first := provision(t, st, hc.ID, models.Profile{ExternalID: "42", Email: "Jane@Example.com", Name: "Jane", Lang: "pt-BR", Role: models.RoleEditor,
+		CustomFields: []byte(`{"plan":"pro"}`), Groups: []string{"beta", "staff"}})
+	if u, _ := st.UserByEmail(ctx, hc.ID, "jane@example.com"); u.Groups != `["beta","staff"]` || u.Role != models.RoleEditor {
+		t.Fatalf("groups and role of the first token: %q %q", u.Groups, u.Role)
+	}
 	again := provision(t, st, hc.ID, models.Profile{ExternalID: "42", Email: "jane.new@example.com", Name: "Jane N.", Role: models.RoleViewer, KeepLang: true, KeepAvatar: true, KeepCustom: true})
 	if again.ID != first.ID || again.Banned {
 		t.Fatalf("external_id did not find the same user: %+v %+v", first, again)
 	}
 	u, err := st.UserByEmail(ctx, hc.ID, "JANE.NEW@example.com")
-	if err != nil || u.Name != "Jane N." || u.Lang != "pt-BR" || u.Role != models.RoleViewer || !strings.Contains(u.CustomFields, "pro") {
+	if err != nil || u.Name != "Jane N." || u.Lang != "pt-BR" || u.Role != models.RoleViewer || u.Groups != "[]" || !strings.Contains(u.CustomFields, "pro") {
 		t.Fatalf("refreshed %+v %v", u, err)
 	}
 	provision(t, st, hc.ID, models.Profile{ExternalID: "42", Email: "jane.new@example.com", Name: "Jane N.", Role: models.RoleViewer, KeepAvatar: true})
