@@ -42,8 +42,8 @@ type User struct {
 	Role         Role
 	CustomFields string // a JSON object, as the token carried it
 	// Groups is a JSON array of the groups the latest token asserted.
-	Groups string
-	Banned bool
+	Groups       string
+	Banned       bool
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	LastSignInAt *time.Time
