@@ -221,9 +221,15 @@ func TestRegenerateSecret(t *testing.T) {
 	}
 
 	app.Clock.Advance(time.Minute)
+	// Post/redirect/get: the POST saves and redirects; the page it leads
+	// to shows the new secret once, and a reload does not regenerate.
 	res := c.Submit(app.BaseURL+jwtURL, app.BaseURL+jwtURL+"/regenerate", nil)
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != jwtURL {
+		t.Fatalf("regenerate: %d → %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	res = c.Get(app.BaseURL + jwtURL)
 	if res.StatusCode != http.StatusOK || res.Header.Get("Cache-Control") != "no-store" {
-		t.Fatalf("regenerate: %d %q", res.StatusCode, res.Header.Get("Cache-Control"))
+		t.Fatalf("the reveal: %d %q", res.StatusCode, res.Header.Get("Cache-Control"))
 	}
 	shown := secretInField(res.Body)
 	if len(shown) != 64 || shown != savedSecret(t, app, "acme") {
@@ -244,6 +250,11 @@ func TestRegenerateSecret(t *testing.T) {
 		t.Fatalf("new token: %v", r)
 	}
 
+	// Another browser of the same admin cannot open the reveal cookie.
+	stolen := c.Cookie(app.BaseURL, "hc_reveal")
+	if stolen != nil && stolen.Value != "" {
+		t.Fatal("the reveal cookie outlived its one view")
+	}
 	// Shown once: no later page holds it, anywhere in its HTML.
 	for _, path := range []string{jwtURL, jwtURL + "?saved=1", jwtURL + "?confirm=regenerate", ssoURL, testerURL, logsURL} {
 		if body := c.Get(app.BaseURL + path).Body; strings.Contains(body, shown) || strings.Contains(body, secret40) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"helpcenter/handlers/session"
 	"helpcenter/handlers/web"
 	"helpcenter/models"
 	"helpcenter/sso"
@@ -84,6 +85,16 @@ func (h *Handler) JWTSettingsShow(c echo.Context) error {
 	if c.QueryParam("saved") == "1" {
 		p.Notice = "JWT settings applied."
 	}
+	// The one view of a regenerated secret: the cookie the POST set is
+	// read and cleared, so a reload shows the secret masked again.
+	if value := h.Cookies.Read(c, session.RevealCookie); value != "" {
+		h.Cookies.Clear(c, session.RevealCookie)
+		if secret, ok := h.Codec.OpenReveal(a.Session.IDHash, value); ok {
+			p.Form.Secret, p.Form.SecretShownOnce = secret, true
+			p.Notice = "New secret saved. Tokens signed with the old secret no longer work."
+		}
+	}
+	noStore(c)
 	return web.Render(c, http.StatusOK, console.JWT(p))
 }
 
@@ -157,8 +168,9 @@ func (h *Handler) JWTSecretGenerate(c echo.Context) error {
 }
 
 // JWTSecretRegenerate replaces the saved secret at once (the dialog has
-// warned that old tokens stop working) and shows the new one this once.
-// The answer is not cached and no later page holds the secret.
+// warned that old tokens stop working), then redirects to the page that
+// shows the new one once (post/redirect/get): reloading that page never
+// regenerates again, and no later page holds the secret.
 func (h *Handler) JWTSecretRegenerate(c echo.Context) error {
 	a, _ := theAdmin.Get(c)
 	hc := a.HelpCenter
@@ -169,19 +181,12 @@ func (h *Handler) JWTSecretRegenerate(c echo.Context) error {
 	if err := h.Store.ReplaceJWTSecret(c.Request().Context(), hc.WorkspaceID, hc.ID, secret, a.Admin.Email); err != nil {
 		return err
 	}
-	// Read the help center again, so the page shows the new save time.
-	if a.HelpCenter, err = h.Store.HelpCenterOfWorkspace(c.Request().Context(), hc.WorkspaceID); err != nil {
-		return err
-	}
-	form := savedForm(a.HelpCenter)
-	form.Secret, form.SecretShownOnce = secret, true
-	p, err := h.jwtPage(c, form)
+	reveal, err := h.Codec.Reveal(a.Session.IDHash, secret)
 	if err != nil {
 		return err
 	}
-	p.Notice = "New secret saved. Tokens signed with the old secret no longer work."
-	noStore(c)
-	return web.Render(c, http.StatusOK, console.JWT(p))
+	h.Cookies.Set(c, session.RevealCookie, reveal, int(session.RevealTTL.Seconds()))
+	return web.Redirect(c, "/settings/security/sso/jwt")
 }
 
 // noStore keeps a page holding a secret or a token out of every cache.

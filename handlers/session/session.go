@@ -30,6 +30,9 @@ const (
 	BrowserIDCookie = "hc_bid"
 	SignedOutCookie = "hc_signed_out"
 	SitePassCookie  = "hc_site_pass"
+	// RevealCookie carries a just-regenerated secret from the POST that
+	// made it to the one page view that shows it (post/redirect/get).
+	RevealCookie = "hc_reveal"
 )
 
 // Lifetimes of the cookies.
@@ -38,6 +41,8 @@ const (
 	BrowserIDTTL = 30 * 24 * time.Hour
 	SignedOutTTL = 5 * time.Minute
 	SitePassTTL  = 12 * time.Hour
+	// RevealTTL bounds how long a one-time reveal waits for its page view.
+	RevealTTL = time.Minute
 )
 
 // Codec encodes and decodes the product's cookie values.
@@ -116,6 +121,22 @@ func sitePassToken(hc *models.HelpCenter) []byte {
 	sum := sha256.Sum256([]byte(hc.SitePasswordHash))
 	b := binary.BigEndian.AppendUint64(nil, uint64(hc.ID))
 	return append(b, sum[:16]...)
+}
+
+// Reveal seals secret for the next page view of the admin session named
+// by sessionIDHash: encrypted, and bound to that session, so it opens for
+// nobody else.
+func (k *Codec) Reveal(sessionIDHash []byte, secret string) (string, error) {
+	return k.encode(RevealCookie, append(append([]byte{}, sessionIDHash...), secret...))
+}
+
+// OpenReveal returns the secret a Reveal value holds for this session.
+func (k *Codec) OpenReveal(sessionIDHash []byte, value string) (string, bool) {
+	b, ok := k.decode(RevealCookie, value)
+	if !ok || len(b) <= len(sessionIDHash) || subtle.ConstantTimeCompare(b[:len(sessionIDHash)], sessionIDHash) != 1 {
+		return "", false
+	}
+	return string(b[len(sessionIDHash):]), true
 }
 
 // Visitor encodes a visitor session's cookie value.

@@ -687,3 +687,25 @@ func FuzzDecodeVisitor(f *testing.F) {
 		}
 	})
 }
+
+// A reveal opens once per value and only for the session it was made for.
+func TestRevealIsBoundToTheSession(t *testing.T) {
+	k := testCodec()
+	mine, theirs := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
+	v, err := k.Reveal(mine, "the-new-secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(v, "the-new-secret") {
+		t.Fatal("the reveal cookie holds the secret in the clear")
+	}
+	if got, ok := k.OpenReveal(mine, v); !ok || got != "the-new-secret" {
+		t.Fatalf("own session: %q %v", got, ok)
+	}
+	if _, ok := k.OpenReveal(theirs, v); ok {
+		t.Fatal("another session opened the reveal")
+	}
+	if _, ok := k.OpenReveal(mine, v+"x"); ok {
+		t.Fatal("a tampered reveal opened")
+	}
+}
