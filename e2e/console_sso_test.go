@@ -31,6 +31,11 @@ func TestAdminConfiguresSSO(t *testing.T) {
 	b.click("Create help center")
 	b.check("Private")
 	b.click("Save")
+	// Private before single sign-on works would lock everyone out: the
+	// console says so before it saves.
+	b.see("Nobody will be able to read your help center.")
+	b.screenshot("confirm-private")
+	b.click("Save Private anyway")
 	b.see("Settings saved.")
 
 	// The switch saves itself through htmx.

@@ -35,7 +35,7 @@ func TestConsoleChangesApplyAtOnce(t *testing.T) {
 		t.Fatal("an unpublished article is still on the home page")
 	}
 	page := app.BaseURL + "/settings/general"
-	admin.Submit(page, page, url.Values{"name": {"Alpha Docs"}, "visibility": {"private"}})
+	admin.Submit(page, page, url.Values{"name": {"Alpha Docs"}, "visibility": {"private"}, "confirm_private": {"1"}})
 	if res := visitor.Get(app.HelpCenterURL("alpha") + "/"); res.StatusCode == http.StatusOK {
 		t.Fatal("a help center made private is still served openly")
 	}

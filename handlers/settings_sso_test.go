@@ -1,8 +1,10 @@
 package handlers_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -130,5 +132,44 @@ func TestConsoleHomeGoesToSSO(t *testing.T) {
 	res := c.Get(app.BaseURL + "/")
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != ssoURL {
 		t.Fatalf("home: %d → %s", res.StatusCode, res.Header.Get("Location"))
+	}
+}
+
+// The setup checklist ticks itself from the real state and is gone once
+// all four steps are done (SPEC section 7).
+func TestSetupChecklistTicksItself(t *testing.T) {
+	t.Parallel()
+	s := newSSOSite(t, "acme", ssoConfig{})
+	c := s.app.Client(t)
+	c.Submit(s.app.BaseURL+"/login", s.app.BaseURL+"/login", url.Values{"email": {"acme-owner@example.com"}, "password": {pw}})
+	steps := func() string {
+		t.Helper()
+		body := c.Get(s.app.BaseURL + ssoURL).Body
+		if !strings.Contains(body, `data-testid="setup-checklist"`) {
+			return "gone"
+		}
+		return regexp.MustCompile(`(\d) of 4 done`).FindStringSubmatch(textOf(body))[1]
+	}
+	// newSSOSite made it private with a Login URL and a secret, SSO off.
+	if got := steps(); got != "2" {
+		t.Fatalf("after private + connected: %s of 4 done", got)
+	}
+	if body := c.Get(s.app.BaseURL + ssoURL).Body; !strings.Contains(body, `class="btn" href="/settings/security/sso"`) {
+		t.Error("the next step (Turn on single sign-on) is not one click away")
+	}
+	hc := s.hc
+	if err := s.app.Store.SetSSOEnabled(context.Background(), hc.WorkspaceID, hc.ID, true, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if got := steps(); got != "3" {
+		t.Fatalf("after switching on: %s of 4 done", got)
+	}
+	visitor := s.app.Client(t)
+	key := s.startFlow(t, visitor, "/")
+	if res := s.submit(visitor, s.mint(t, s.claims(key))); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", res.StatusCode)
+	}
+	if got := steps(); got != "gone" {
+		t.Fatalf("after a real sign-in the checklist still shows %s of 4", got)
 	}
 }

@@ -253,3 +253,25 @@ func TestStaticAssetsAreVersionedAndCached(t *testing.T) {
 		t.Fatalf("path traversal: %d", res.StatusCode)
 	}
 }
+
+// Saving Private while single sign-on cannot sign anyone in asks first.
+func TestPrivateWithoutSSOAsksFirst(t *testing.T) {
+	t.Parallel()
+	app := testapp.New(t)
+	c := app.Signup(t, "a@example.com", pw, "Alpha Docs", "alpha")
+	page := app.BaseURL + "/settings/general"
+	res := c.Submit(page, page, url.Values{"name": {"Alpha Docs"}, "visibility": {"private"}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "Nobody will be able to read your help center.") {
+		t.Fatalf("no warning: %d", res.StatusCode)
+	}
+	if hc, _ := app.Store.HelpCenterBySubdomain(context.Background(), "alpha"); hc.Visibility != models.VisibilityPublic {
+		t.Fatal("saved Private without asking")
+	}
+	res = c.Submit(page, page, url.Values{"name": {"Alpha Docs"}, "visibility": {"private"}, "confirm_private": {"1"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirmed: %d", res.StatusCode)
+	}
+	if hc, _ := app.Store.HelpCenterBySubdomain(context.Background(), "alpha"); hc.Visibility != models.VisibilityPrivate {
+		t.Fatal("the confirmed save did not make it private")
+	}
+}

@@ -169,6 +169,15 @@ func (s *Store) ReasonCounts(ctx context.Context, helpCenterID int64, reasons []
 	return out, err
 }
 
+// HasSignIn reports whether anyone has signed in to the help center
+// through single sign-on (the setup checklist's last step).
+func (s *Store) HasSignIn(ctx context.Context, helpCenterID int64) (bool, error) {
+	var n int64
+	err := s.read(ctx).Raw(`SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE help_center_id = ? AND event = ? LIMIT 1) AS one`,
+		helpCenterID, models.EventRedirectSucceeded).Scan(&n).Error
+	return n > 0, err
+}
+
 // InsertEvents writes events for the help center in one transaction
 // through one prepared statement: the fast path for bulk loads (tests and
 // the Logs benchmark). Each event's HelpCenterID is set to helpCenterID;

@@ -103,6 +103,13 @@ func (h *Handler) SettingsGeneralSave(c echo.Context) error {
 		p.Errors = errs
 		return web.Render(c, http.StatusUnprocessableEntity, console.General(p))
 	}
+	// Private while single sign-on cannot sign anyone in locks everyone
+	// out: say so, and save only when the admin confirms.
+	if vis == models.VisibilityPrivate && a.HelpCenter.Visibility != models.VisibilityPrivate && !a.HelpCenter.SSOReady() &&
+		c.FormValue("confirm_private") != "1" {
+		p.ConfirmPrivate = true
+		return web.Render(c, http.StatusUnprocessableEntity, console.General(p))
+	}
 
 	upd := store.GeneralSettings{Name: p.Name, CustomDomain: domain, Visibility: vis}
 	if sitePassword != "" {

@@ -38,12 +38,35 @@ func (h *Handler) SSOSettingsShow(c echo.Context) error {
 		Endpoint:      h.ssoEndpoint(hc),
 		JWTStatus:     jwtStatus(hc),
 	}
+	if p.Checklist, err = h.checklist(c, hc); err != nil {
+		return err
+	}
 	for _, pr := range upcomingProviders {
 		p.Providers = append(p.Providers, console.ProviderCard{
 			CSRF: web.CSRFToken(c), Key: pr.key, Name: pr.name, Description: pr.description, Wished: wishes[pr.key],
 		})
 	}
 	return web.Render(c, http.StatusOK, console.SSO(p))
+}
+
+// checklist is the setup checklist, ticked from the real state: the
+// visibility, the saved JWT settings, the switch, and whether anyone has
+// signed in yet.
+func (h *Handler) checklist(c echo.Context, hc *models.HelpCenter) (console.Checklist, error) {
+	signedIn, err := h.Store.HasSignIn(c.Request().Context(), hc.ID)
+	if err != nil {
+		return console.Checklist{}, err
+	}
+	return console.Checklist{Steps: []console.ChecklistStep{
+		{Title: "Make it private", Done: hc.Visibility == models.VisibilityPrivate, URL: "/settings/general", Action: "Choose Private",
+			Hint: "Only your app's signed-in users read it. Do it once single sign-on works, or nobody gets in."},
+		{Title: "Connect your app", Done: hc.LoginURL != "" && hc.HasSecret(), URL: "/settings/security/sso/jwt", Action: "Enter the Login URL and a secret",
+			Hint: "Your app's sign-in page (the Login URL) and the shared secret it signs tokens with."},
+		{Title: "Turn on single sign-on", Done: hc.SSOEnabled, URL: "/settings/security/sso", Action: "Turn it on",
+			Hint: "The switch on this page; tokens are refused while it is off."},
+		{Title: "Test a sign-in", Done: signedIn, URL: h.Config.SiteURL(hc) + "/sso/login?return_to=%2F", Action: "Sign in to your help center",
+			Hint: "Go through your app once as a visitor would; if it fails, the Logs say why."},
+	}}, nil
 }
 
 func jwtStatus(hc *models.HelpCenter) string {
