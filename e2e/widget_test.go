@@ -53,7 +53,8 @@ window.hcOptions = {
   app_id: {{.AppID}},
   jwt: {{.Token}}{{if .Refresh}},
   onAuthExpired: async () => {
-    window.refreshes = (window.refreshes || 0) + 1;
+    window.refreshes = (window.refreshes || 0) + 1;{{if .FailRefresh}}
+    throw new Error("the partner's session ended");{{end}}
     const res = await fetch("/token");
     return (await res.json()).jwt;
   }{{end}}
@@ -89,13 +90,15 @@ func newWidgetPartner(t *testing.T, app *testapp.App, secret, appID string) *wid
 		ttl := 4 * time.Minute
 		switch {
 		case q.Has("short"):
-			ttl = 20 * time.Second // within the widget's 60 s refresh margin
+			ttl = 5 * time.Second // within the widget's 10 s renewal margin
+		case q.Has("half"):
+			ttl = 30 * time.Second // outside it: used as it is
 		case q.Has("expired"):
 			ttl = -time.Minute
 		}
 		widgetPartnerPage.Execute(w, map[string]any{
 			"AppID": appID, "Token": sign(ttl), "Base": template.URL(app.BaseURL),
-			"Refresh": !q.Has("norefresh"), "Hostile": q.Has("hostile"),
+			"Refresh": !q.Has("norefresh"), "Hostile": q.Has("hostile"), "FailRefresh": q.Has("failrefresh"),
 		})
 	})
 	mux.HandleFunc("GET /token", func(w http.ResponseWriter, r *http.Request) {
@@ -306,9 +309,19 @@ func TestWidgetOnPartnerPage(t *testing.T) {
 		t.Error("Escape did not return focus to the Help button")
 	}
 
-	// A token within 60 s of exp is renewed before the first call (the
-	// clocks of server, partner and browser agree again).
+	// A token with 30 s left is used as it is (SPEC section 8: the widget
+	// renews within 10 s of exp, so a snippet's short token works on the
+	// first try).
 	app.Clock.Set(time.Now())
+	b.open(partner.URL + "/?half=1")
+	b.widgetClick("Help")
+	b.widgetSee("Pay an invoice")
+	if got := eval[int](b, "window.refreshes || 0"); got != 0 {
+		t.Errorf("30 s before exp: onAuthExpired ran %d times, want 0", got)
+	}
+
+	// A token within 10 s of exp is renewed before the first call (the
+	// clocks of server, partner and browser agree again).
 	b.open(partner.URL + "/?short=1")
 	b.widgetClick("Help")
 	b.widgetSee("Pay an invoice")
@@ -328,6 +341,12 @@ func TestWidgetOnPartnerPage(t *testing.T) {
 		t.Errorf("%d rejected calls for an expired token without onAuthExpired, want 1", got)
 	}
 	b.screenshot("reload")
+
+	// An onAuthExpired that fails is said plainly, and why is warned in
+	// the console for the integrator.
+	b.open(partner.URL + "/?expired=1&failrefresh=1")
+	b.widgetClick("Help")
+	b.widgetSee("Could not renew your sign-in")
 
 	// A hostile stylesheet on the host page cannot hide or restyle it.
 	b.open(partner.URL + "/?hostile=1")

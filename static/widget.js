@@ -33,8 +33,13 @@
   var token = typeof opts.jwt === "string" ? opts.jwt : "";
   var refreshing = null;
 
-  // AuthLost means the token can no longer be renewed: the page must reload.
-  function AuthLost() {}
+  // AuthLost means the token can no longer be renewed: the page must
+  // reload. why says what went wrong when onAuthExpired was tried.
+  function AuthLost(why) { this.why = why || ""; }
+
+  // RENEW_WITHIN is how many seconds before exp the widget asks for a new
+  // token (SPEC section 8): a token with more left is used as it is.
+  var RENEW_WITHIN = 10;
 
   // expOf reads exp from the token's payload, only to know when to ask for
   // a new token. Nothing else is read from it: the server decides.
@@ -57,9 +62,9 @@
       refreshing = Promise.resolve()
         .then(function () { return opts.onAuthExpired(); })
         .then(function (t) {
-          if (typeof t !== "string" || !t) throw new AuthLost();
+          if (typeof t !== "string" || !t) throw new AuthLost("onAuthExpired() returned " + (t === "" ? "an empty string" : typeof t) + ", not a token");
           token = t;
-        }, function () { throw new AuthLost(); })
+        }, function (e) { throw new AuthLost("onAuthExpired() failed: " + (e && e.message ? e.message : String(e))); })
         .finally(function () { refreshing = null; });
     }
     return refreshing;
@@ -80,13 +85,13 @@
   // jwt_too_old when the partner's exp reaches past the Token TTL.
   function expired(code) { return code === "jwt_expired" || code === "jwt_too_old"; }
 
-  // call sends one API call. Within 60 s of exp, or on an expiry answer, it
+  // call sends one API call. Within RENEW_WITHIN s of exp, or on an expiry answer, it
   // awaits onAuthExpired() and retries once; never more, so a partner that
   // keeps returning stale tokens cannot make it loop.
   async function call(path, params) {
     var renewed = false;
     var exp = expOf(token);
-    if (canRefresh() && exp !== null && exp - Date.now() / 1000 < 60) {
+    if (canRefresh() && exp !== null && exp - Date.now() / 1000 < RENEW_WITHIN) {
       await refresh();
       renewed = true;
     }
@@ -97,7 +102,7 @@
       await refresh();
       res = await send(path, params);
       body = await res.json().catch(function () { return {}; });
-      if (res.status === 401 && expired(body.error)) throw new AuthLost();
+      if (res.status === 401 && expired(body.error)) throw new AuthLost("the token from onAuthExpired() is " + body.error + ": " + (body.detail || ""));
     }
     if (!res.ok) {
       if (body.error) console.warn("helpcenter widget: " + body.error + ": " + (body.detail || ""));
@@ -245,7 +250,12 @@
   // stays small for whoever integrates the widget.
   function failed(err, retry) {
     if (err instanceof AuthLost) {
-      return message("Please reload to continue", "Your session has ended.", { label: "Reload", run: function () { location.reload(); } });
+      var reload = { label: "Reload", run: function () { location.reload(); } };
+      if (err.why) {
+        console.warn("helpcenter widget: could not renew the sign-in: " + err.why);
+        return message("Could not renew your sign-in", "Reload the page to sign in again.", reload);
+      }
+      return message("Please reload to continue", "Your session has ended.", reload);
     }
     if (err && err.status === 404) return message("Not found", "This article isn't available.", { label: "Back to articles", run: home });
     if (err && err.status === 429) return message("Too many requests", "Please wait a moment, then try again.", { label: "Try again", run: retry });

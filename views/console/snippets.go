@@ -25,7 +25,7 @@ const placeholderIssuer = "your-app"
 
 // Snippets returns the partner examples (Node, PHP, Ruby, Python, Go) for
 // this help center, filled with its endpoint, issuer and audience. Each
-// puts the key we sent in jti, signs with HS256 for 60 seconds and
+// puts the key we sent in jti, signs with HS256 for 300 seconds (exp = iat + 300) and
 // redirects to endpoint?jwt=<token>. Values are written as string literals
 // of each language, so an Issuer with quotes or "$" stays a plain string.
 func Snippets(endpoint, issuer, audience string) []Snippet {
@@ -81,7 +81,7 @@ app.get("/help-center/login", requireUser, (req, res) => {
     iss: {{issuer}},
     aud: {{audience}},
     iat: now,
-    exp: now + 60,
+    exp: now + 300,
     email: req.user.email,
     name: req.user.name,
   }, process.env.{{secret_env}}, { algorithm: "HS256" });
@@ -103,7 +103,7 @@ $token = JWT::encode([
     'iss' => {{issuer}},
     'aud' => {{audience}},
     'iat' => $now,
-    'exp' => $now + 60,
+    'exp' => $now + 300,
     'email' => $user->email,
     'name' => $user->name,
 ], getenv('{{secret_env}}'), 'HS256');
@@ -126,7 +126,7 @@ def help_center_login
     iss: {{issuer}},
     aud: {{audience}},
     iat: now,
-    exp: now + 60,
+    exp: now + 300,
     email: current_user.email,
     name: current_user.name,
   }, ENV.fetch("{{secret_env}}"), "HS256")
@@ -155,7 +155,7 @@ def help_center_login():
         "iss": {{issuer}},
         "aud": {{audience}},
         "iat": now,
-        "exp": now + 60,
+        "exp": now + 300,
         "email": current_user.email,
         "name": current_user.name,
     }, os.environ["{{secret_env}}"], algorithm="HS256")
@@ -184,7 +184,7 @@ func helpCenterLogin(w http.ResponseWriter, r *http.Request) {
 		"iss":   {{issuer}},
 		"aud":   {{audience}},
 		"iat":   now,
-		"exp":   now + 60,
+		"exp":   now + 300,
 		"email": user.Email,
 		"name":  user.Name,
 	}).SignedString([]byte(os.Getenv("{{secret_env}}")))

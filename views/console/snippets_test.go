@@ -11,7 +11,7 @@ func TestSnippets(t *testing.T) {
 	const endpoint = "https://acme.example.com/sso/jwt"
 	for _, s := range Snippets(endpoint, `it's "acme" $HOME #{x}`, "help-center") {
 		t.Run(s.Language, func(t *testing.T) {
-			for _, want := range []string{SecretEnvVar, "jti", "key", "iat", "exp", "now + 60", "email", "name", "aud", "help-center", "acme.example.com/sso/jwt", "?jwt="} {
+			for _, want := range []string{SecretEnvVar, "jti", "key", "iat", "exp", "now + 300", "email", "name", "aud", "help-center", "acme.example.com/sso/jwt", "?jwt="} {
 				if !strings.Contains(s.Code, want) {
 					t.Errorf("lacks %q", want)
 				}
