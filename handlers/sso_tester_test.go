@@ -47,6 +47,18 @@ func TestTokenTester(t *testing.T) {
 		}
 	})
 
+	t.Run("a pasted URL is read, and a jti that is no issued key is named", func(t *testing.T) {
+		token := mint(t, secret40, now, nil)
+		res := test(app.HelpCenterURL("acme") + "/sso/jwt?jwt=" + token)
+		text := textOf(res.Body)
+		if !strings.Contains(text, "Checks 0–10 pass") || !strings.Contains(text, "You pasted a URL") {
+			t.Fatalf("URL paste: %s", text)
+		}
+		if !strings.Contains(text, "not a sign-in key this help center issued") || !strings.Contains(text, "jwt_unknown_key") {
+			t.Errorf("the jti note is missing: %s", text)
+		}
+	})
+
 	t.Run("a forged signature shows claims as unverified", func(t *testing.T) {
 		res := test(mint(t, strings.Repeat("x", 40), now, nil))
 		text := textOf(res.Body)

@@ -71,6 +71,10 @@ func (q queries) savePendingKey(helpCenterID int64, k models.PendingKey) error {
 	return err
 }
 
+// pendingKeyLive counts the help center's unused, unexpired keys of a hash.
+const pendingKeyLive = `SELECT COUNT(*) FROM pending_keys
+	WHERE help_center_id = ? AND key_hash = ? AND used_at IS NULL AND expires_at > ?`
+
 // ConsumePendingKey marks the key used with one conditional UPDATE: of
 // concurrent redemptions exactly one gets its row back.
 func (t *SignIn) ConsumePendingKey(ctx context.Context, helpCenterID int64, key, browserHash string, now time.Time) (string, bool, error) {
@@ -94,9 +98,7 @@ func (t *SignIn) ConsumePendingKey(ctx context.Context, helpCenterID int64, key,
 // PendingKeyLive reports whether the key is unused and unexpired (for any
 // browser), which tells a key of another browser from an unknown one.
 func (t *SignIn) PendingKeyLive(ctx context.Context, helpCenterID int64, key string, now time.Time) (bool, error) {
-	row, err := t.q.queryRow(`SELECT COUNT(*) FROM pending_keys
-		WHERE help_center_id = ? AND key_hash = ? AND used_at IS NULL AND expires_at > ?`,
-		helpCenterID, hash(key), now.UTC())
+	row, err := t.q.queryRow(pendingKeyLive, helpCenterID, hash(key), now.UTC())
 	if err != nil {
 		return false, err
 	}

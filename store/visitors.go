@@ -16,6 +16,14 @@ func (s *Store) SavePendingKey(ctx context.Context, helpCenterID int64, k models
 	return s.update(ctx, func(q queries) error { return q.savePendingKey(helpCenterID, k) })
 }
 
+// PendingKeyIssued reports, outside any sign-in, whether the help center
+// holds key unused and unexpired (the token tester's note on jti).
+func (s *Store) PendingKeyIssued(ctx context.Context, helpCenterID int64, key string, now time.Time) (bool, error) {
+	var n int64
+	err := s.read(ctx).Raw(pendingKeyLive, helpCenterID, hash(key), now.UTC()).Scan(&n).Error
+	return n > 0, err
+}
+
 // VisitorSession returns the live session with this id hash on this help
 // center and its user, in one query: it runs on every page a signed-in
 // visitor reads. A banned user's sessions no longer sign anyone in.

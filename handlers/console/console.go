@@ -41,6 +41,7 @@ type Store interface {
 	RecordProviderWish(ctx context.Context, adminID, helpCenterID int64, provider string) error
 	Events(ctx context.Context, helpCenterID int64, f store.EventFilter, after *store.EventCursor, limit int) ([]models.Event, error)
 	HasSignIn(ctx context.Context, helpCenterID int64) (bool, error)
+	PendingKeyIssued(ctx context.Context, helpCenterID int64, key string, now time.Time) (bool, error)
 	EachEvent(ctx context.Context, helpCenterID int64, f store.EventFilter, batch int, fn func(models.Event) error) error
 	ReasonCounts(ctx context.Context, helpCenterID int64, reasons []string, dayStart, weekStart time.Time) ([]store.ReasonCount, error)
 	WidgetOrigins(ctx context.Context, helpCenterID int64) ([]string, error)

@@ -29,8 +29,8 @@ func (h *Handler) SSOTesterShow(c echo.Context) error {
 func (h *Handler) SSOTesterRun(c echo.Context) error {
 	a, _ := theAdmin.Get(c)
 	hc := a.HelpCenter
-	token := strings.TrimSpace(c.FormValue("token"))
-	p := console.TesterPage{Chrome: h.chrome(c, "Token tester", "sso"), Token: token}
+	token, notes := sso.ReadPastedToken(c.FormValue("token"))
+	p := console.TesterPage{Chrome: h.chrome(c, "Token tester", "sso"), Token: token, Notes: notes}
 	noStore(c)
 	switch {
 	case token == "":
@@ -51,8 +51,25 @@ func (h *Handler) SSOTesterRun(c echo.Context) error {
 		}
 		settings.Secret = secret
 	}
-	rep := sso.Inspect(token, settings, h.Now())
+	now := h.Now()
+	rep := sso.Inspect(token, settings, now)
 	p.Report = testerReport(rep, hc.SSOEnabled)
+	// Checks 12–13 need the sign-in's browser, which the tester is not;
+	// what it can say is whether the jti is a key this help center issued.
+	if rep.Claims != nil && rep.Claims.JTI != "" {
+		issued, err := h.Store.PendingKeyIssued(c.Request().Context(), hc.ID, rep.Claims.JTI, now)
+		if err != nil {
+			return err
+		}
+		if !issued {
+			note := "The jti is not a sign-in key this help center issued in the last 10 minutes, so /sso/jwt would answer " +
+				"jwt_unknown_key: your app must put the key from the Login URL's key parameter in jti."
+			if hc.AllowUnsolicited {
+				note = "The jti is not a sign-in key this help center issued; that is fine here, because sign-ins started from your app are allowed."
+			}
+			p.Notes = append(p.Notes, note)
+		}
+	}
 	return web.Render(c, http.StatusOK, console.Tester(p))
 }
 
