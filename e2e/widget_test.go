@@ -348,6 +348,15 @@ func TestWidgetOnPartnerPage(t *testing.T) {
 	b.widgetClick("Help")
 	b.widgetSee("Could not renew your sign-in")
 
+	// The same page on an origin the admin did not allow (localhost is
+	// not 127.0.0.1 to a browser) says so and names where to fix it,
+	// instead of a network error.
+	b.open(strings.Replace(partner.URL, "127.0.0.1", "localhost", 1) + "/")
+	b.widgetClick("Help")
+	b.widgetSee("This page can't show the help center")
+	b.widgetSee("Settings → Widget")
+	b.screenshot("origin-not-allowed")
+
 	// A hostile stylesheet on the host page cannot hide or restyle it.
 	b.open(partner.URL + "/?hostile=1")
 	b.widgetClick("Help")

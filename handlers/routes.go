@@ -21,6 +21,7 @@ func (h *Handler) consoleRoutes(e *echo.Echo) {
 	// cookie: outside the CSRF and admin-session group.
 	w := h.widget
 	e.GET("/js/init.js", w.Script)
+	e.GET("/api/widget/v1/origin.js", w.OriginCheck)
 	api := e.Group("/api/widget/v1", w.CORS, w.Auth)
 	// OPTIONS beside each GET so that CORS answers its preflight.
 	for path, handler := range map[string]echo.HandlerFunc{

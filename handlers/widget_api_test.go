@@ -591,3 +591,43 @@ func TestWidgetRateLimit(t *testing.T) {
 		t.Fatalf("after the window: %d", res.StatusCode)
 	}
 }
+
+// A page whose origin is not allowed gets no CORS header, leaves an
+// origin_not_allowed row (one per address and minute), and can learn from
+// origin.js why the widget cannot work there (SPEC section 8).
+func TestWidgetOnAnOriginNotAllowed(t *testing.T) {
+	t.Parallel()
+	w := newWidgetSite(t, "acme", ssoConfig{Enabled: true})
+	tok := w.token(t, nil)
+	for range 3 {
+		res := w.call(t, http.MethodOptions, "articles", "", instanceA, "https://evil.test")
+		if res.Header.Get("Access-Control-Allow-Origin") != "" {
+			t.Fatal("a CORS header for an origin not allowed")
+		}
+	}
+	if res := w.call(t, http.MethodGet, "articles", tok, instanceA, "https://evil.test"); res.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatal("a CORS header for an origin not allowed")
+	}
+	var rows []models.Event
+	for _, e := range w.events(t) {
+		if e.Reason == string(sso.ReasonOriginNotAllowed) {
+			rows = append(rows, e)
+		}
+	}
+	if len(rows) != 1 || rows[0].Count != 4 || rows[0].Event != models.EventWidgetRejected || !strings.Contains(rows[0].Detail, `"https://evil.test"`) {
+		t.Fatalf("origin_not_allowed rows: %+v", rows)
+	}
+	check := func(origin string) string {
+		res := w.app.Client(t).Get(w.app.BaseURL + "/api/widget/v1/origin.js?app_id=" + url.QueryEscape(w.hc.PublicID) + "&origin=" + url.QueryEscape(origin))
+		if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/javascript") {
+			t.Fatalf("origin.js: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+		}
+		return strings.TrimSpace(res.Body)
+	}
+	if got := check("https://evil.test"); got != "window.__hcOriginAllowed&&window.__hcOriginAllowed(false);" {
+		t.Errorf("not allowed: %s", got)
+	}
+	if got := check(partnerOrigin); got != "window.__hcOriginAllowed&&window.__hcOriginAllowed(true);" {
+		t.Errorf("allowed: %s", got)
+	}
+}

@@ -181,6 +181,22 @@ var RateLimited = Reason{
 	HTTPStatus: http.StatusTooManyRequests,
 }
 
+// ReasonOriginNotAllowed is no token check either: a widget call came
+// from a page whose origin is not among the help center's allowed widget
+// origins, so the browser was given no CORS header (SPEC section 8).
+const ReasonOriginNotAllowed ReasonCode = "origin_not_allowed"
+
+// OriginNotAllowed explains origin_not_allowed rows.
+var OriginNotAllowed = Reason{
+	Code: ReasonOriginNotAllowed, Check: -1, Title: "Widget on a page that is not allowed",
+	Explanation: "The widget was loaded on a page whose origin (scheme, host and port) is not in Settings → Widget → " +
+		"Allowed widget origins, so the browser keeps the help center's answers from that page and the widget shows " +
+		"a notice instead. Add the origin exactly as the row's detail names it (one a line), or remove the snippet " +
+		"from that page. Further calls from the same address in the same minute are counted in one row.",
+	Extension:  true,
+	HTTPStatus: http.StatusForbidden,
+}
+
 // Reasons returns every reason, in the order of SPEC section 4. The slice
 // is a copy; changing it changes nothing here.
 func Reasons() []Reason {

@@ -268,6 +268,30 @@
     message("Can't reach the help center", "Check your connection and try again.", { label: "Try again", run: retry });
   }
 
+  // originAllowed asks origin.js whether this page's origin may use the
+  // widget: a page that is not allowed cannot read any API answer, so a
+  // failed call alone cannot tell it from a network error. It resolves to
+  // true, false, or null when even the script does not load.
+  var originChecked = null;
+  function originAllowed() {
+    if (!originChecked) {
+      originChecked = new Promise(function (resolve) {
+        var done = false;
+        window.__hcOriginAllowed = function (ok) { done = true; resolve(!!ok); };
+        var s = document.createElement("script");
+        var u = new URL("origin.js", API);
+        u.searchParams.set("app_id", opts.app_id);
+        u.searchParams.set("origin", location.origin);
+        s.src = u.href;
+        s.async = true;
+        s.onerror = function () { if (!done) resolve(null); };
+        s.onload = function () { if (!done) resolve(null); };
+        document.head.appendChild(s);
+      });
+    }
+    return originChecked;
+  }
+
   async function load(path, params, render) {
     var seq = ++renderSeq;
     body.setAttribute("aria-busy", "true");
@@ -275,6 +299,16 @@
       var data = await call(path, params);
       if (seq === renderSeq) render(data);
     } catch (err) {
+      // A TypeError is a call the browser did not let through: a network
+      // error, or an origin the help center does not allow.
+      if (err instanceof TypeError && (await originAllowed()) === false) {
+        console.warn("helpcenter widget: this page's origin " + location.origin + " is not among the allowed widget origins; add it in the console under Settings → Widget");
+        if (seq === renderSeq) {
+          message("This page can't show the help center", "Its address, " + location.origin +
+            ", is not on the help center's list of allowed widget origins. An admin adds it in Settings → Widget.");
+        }
+        return;
+      }
       if (seq === renderSeq) failed(err, function () { load(path, params, render); });
     } finally {
       if (seq === renderSeq) body.removeAttribute("aria-busy");

@@ -295,10 +295,11 @@ func (s *Store) LogEvent(ctx context.Context, e *models.Event) error {
 	return s.update(ctx, func(q queries) error { return q.logEvent(e) })
 }
 
-// LogRateLimited writes the rate_limited row of a refused request (SPEC
-// section 3): one row per help center, event, address and minute, which
-// further refusals in that minute add to.
-func (s *Store) LogRateLimited(ctx context.Context, e *models.Event) error {
+// LogFolded writes the row of a refusal that can repeat many times a
+// minute — rate_limited (SPEC section 3), origin_not_allowed — as one row
+// per help center, event, reason, address and minute, which further
+// refusals in that minute add to.
+func (s *Store) LogFolded(ctx context.Context, e *models.Event) error {
 	return s.update(ctx, func(q queries) error {
 		minute := e.CreatedAt.UTC().Truncate(time.Minute)
 		res, err := q.exec(`UPDATE events SET count = count + 1, detail = ?

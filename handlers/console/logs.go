@@ -202,8 +202,10 @@ var summaryReason = sso.Reason{
 }
 
 // logReasons are the reasons the Logs view knows: the sso list, then
-// rate_limited and the flood summary.
-func logReasons() []sso.Reason { return append(sso.Reasons(), sso.RateLimited, summaryReason) }
+// rate_limited, origin_not_allowed and the flood summary.
+func logReasons() []sso.Reason {
+	return append(sso.Reasons(), sso.RateLimited, sso.OriginNotAllowed, summaryReason)
+}
 
 func lookupReason(code string) (sso.Reason, bool) {
 	switch code {
@@ -211,6 +213,8 @@ func lookupReason(code string) (sso.Reason, bool) {
 		return summaryReason, true
 	case string(sso.ReasonRateLimited):
 		return sso.RateLimited, true
+	case string(sso.ReasonOriginNotAllowed):
+		return sso.OriginNotAllowed, true
 	}
 	return sso.LookupReason(sso.ReasonCode(code))
 }

@@ -122,7 +122,7 @@ func (h *Handler) rateLimited(c echo.Context, retry time.Duration, counted strin
 	secs := web.SetRetryAfter(c, retry)
 	c.Response().Header().Set("Cache-Control", "no-store")
 	hc, _ := web.Tenant.Get(c)
-	if err := h.Store.LogRateLimited(c.Request().Context(), &models.Event{
+	if err := h.Store.LogFolded(c.Request().Context(), &models.Event{
 		HelpCenterID: hc.ID, CreatedAt: h.Now(), Event: models.EventRedirectRejected, Reason: string(sso.ReasonRateLimited),
 		Detail: fmt.Sprintf("too many %s from this address; refused for %d s", counted, secs),
 		IP:     c.RealIP(), UserAgent: c.Request().UserAgent(),

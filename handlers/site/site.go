@@ -29,7 +29,7 @@ type Store interface {
 	HelpCenterByID(ctx context.Context, id int64) (*models.HelpCenter, error)
 	VisitorSession(ctx context.Context, helpCenterID int64, idHash []byte, now time.Time) (*models.VisitorSession, *models.User, error)
 	EndVisitorSession(ctx context.Context, helpCenterID int64, idHash []byte) error
-	LogRateLimited(ctx context.Context, e *models.Event) error
+	LogFolded(ctx context.Context, e *models.Event) error
 	PublishedArticles(ctx context.Context, helpCenterID int64, role models.Role, categoryID *int64) ([]models.Article, error)
 	PublishedArticleBySlug(ctx context.Context, helpCenterID int64, role models.Role, slug string) (*models.Article, error)
 	SearchArticles(ctx context.Context, helpCenterID int64, role models.Role, query string, limit int) ([]models.SearchResult, error)

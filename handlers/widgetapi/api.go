@@ -28,7 +28,7 @@ type Store interface {
 	web.SecretOpener
 	HelpCenterByPublicID(ctx context.Context, publicID string) (*models.HelpCenter, error)
 	WidgetOriginAllowed(ctx context.Context, helpCenterID int64, origin string) (bool, error)
-	LogRateLimited(ctx context.Context, e *models.Event) error
+	LogFolded(ctx context.Context, e *models.Event) error
 	PublishedArticles(ctx context.Context, helpCenterID int64, role models.Role, categoryID *int64) ([]models.Article, error)
 	PublishedArticleBySlug(ctx context.Context, helpCenterID int64, role models.Role, slug string) (*models.Article, error)
 	SearchArticles(ctx context.Context, helpCenterID int64, role models.Role, query string, limit int) ([]models.SearchResult, error)
@@ -106,6 +106,11 @@ func (h *Handler) CORS(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			if allowed {
 				hdr.Set("Access-Control-Allow-Origin", origin)
+			} else if err := h.Store.LogFolded(ctx, &models.Event{HelpCenterID: hc.ID, CreatedAt: h.Now(),
+				Event: models.EventWidgetRejected, Reason: string(sso.ReasonOriginNotAllowed),
+				Detail: "a call from " + strconv.Quote(clipOrigin(origin)) + ", which is not an allowed widget origin",
+				IP:     c.RealIP(), UserAgent: req.UserAgent()}); err != nil {
+				return err
 			}
 		}
 		if req.Method == http.MethodOptions {
@@ -151,7 +156,7 @@ func (h *Handler) Auth(next echo.HandlerFunc) echo.HandlerFunc {
 			if _, rej := sso.Verify(token, center.Settings, now); rej != nil {
 				secs := web.SetRetryAfter(c, retry)
 				detail := "too many rejected calls from this address; try again in " + strconv.Itoa(secs) + " s"
-				if err := h.Store.LogRateLimited(req.Context(), &models.Event{HelpCenterID: hc.ID, CreatedAt: now,
+				if err := h.Store.LogFolded(req.Context(), &models.Event{HelpCenterID: hc.ID, CreatedAt: now,
 					Event: models.EventWidgetRejected, Reason: string(sso.ReasonRateLimited), Detail: detail,
 					IP: c.RealIP(), UserAgent: req.UserAgent()}); err != nil {
 					return err
@@ -368,6 +373,39 @@ func (h *Handler) Article(c echo.Context) error {
 		}
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// clipOrigin keeps a client-sent Origin header to a sensible length for a
+// detail.
+func clipOrigin(s string) string {
+	if len(s) > 200 {
+		return s[:200] + "…"
+	}
+	return s
+}
+
+// OriginCheck is /api/widget/v1/origin.js?app_id=…&origin=…: a script that
+// tells the widget whether its page's origin is allowed. A page that is
+// not allowed cannot read any API answer (no CORS header), so without
+// this the widget could only say "network error"; a script needs no
+// CORS. It reveals what CORS reveals anyway: whether one origin is
+// allowed for a public app_id.
+func (h *Handler) OriginCheck(c echo.Context) error {
+	hdr := c.Response().Header()
+	hdr.Set("Cache-Control", "no-store")
+	hdr.Set("Cross-Origin-Resource-Policy", "cross-origin")
+	allowed := false
+	hc, err := h.Store.HelpCenterByPublicID(c.Request().Context(), c.QueryParam("app_id"))
+	switch {
+	case err == nil:
+		if allowed, err = h.Store.WidgetOriginAllowed(c.Request().Context(), hc.ID, c.QueryParam("origin")); err != nil {
+			return err
+		}
+	case !errors.Is(err, models.ErrNotFound):
+		return err
+	}
+	return c.Blob(http.StatusOK, "text/javascript; charset=utf-8",
+		[]byte("window.__hcOriginAllowed&&window.__hcOriginAllowed("+strconv.FormatBool(allowed)+");\n"))
 }
 
 // Error answers an error of a widget API call in the API's JSON, for the

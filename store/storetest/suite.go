@@ -486,7 +486,7 @@ func testRateLimitedRowsFold(t *testing.T, be Backend) {
 	ctx := context.Background()
 	hc := workspace(t, st, "acme")
 	refuse := func(at time.Time, ip string) {
-		if err := st.LogRateLimited(ctx, &models.Event{HelpCenterID: hc.ID, CreatedAt: at, Event: models.EventRedirectRejected,
+		if err := st.LogFolded(ctx, &models.Event{HelpCenterID: hc.ID, CreatedAt: at, Event: models.EventRedirectRejected,
 			Reason: "rate_limited", Detail: "too many", IP: ip, Email: "x@example.com"}); err != nil {
 			t.Fatal(err)
 		}
