@@ -84,8 +84,14 @@ func TestAdminConfiguresSSO(t *testing.T) {
 
 	// Regenerate through the in-page confirmation.
 	oldToken := mintToken(t, generated, app.Clock.Now())
-	b.clickInPage("Regenerate")
+	// Regenerate is a real button: Space opens the confirmation, which
+	// puts the focus on Cancel, the harmless choice.
+	b.focus(`[data-testid="regenerate"]`)
+	b.keys(" ")
 	b.see("Generating a new secret immediately invalidates any token signed with the old one")
+	if got := eval[string](b, `document.activeElement.textContent.trim()`); got != "Cancel" {
+		t.Errorf("the confirmation focuses %q, want Cancel", got)
+	}
 	b.screenshot("regenerate-dialog")
 	b.click("Regenerate secret")
 	b.see("this is the only time it is shown")

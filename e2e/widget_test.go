@@ -160,6 +160,9 @@ func (b *Browser) waitFor(cond string) {
 
 func (b *Browser) keys(keys string) { b.t.Helper(); b.do(chromedp.KeyEvent(keys)) }
 
+// focus moves the keyboard focus to the element the selector names.
+func (b *Browser) focus(sel string) { b.t.Helper(); b.do(chromedp.Focus(sel, chromedp.NodeVisible)) }
+
 func (b *Browser) darkMode(on bool) {
 	b.t.Helper()
 	v := "light"

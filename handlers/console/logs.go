@@ -153,12 +153,8 @@ func (h *Handler) LogsShow(c echo.Context) error {
 		Filter:  q.filter,
 		Table:   table,
 		Chart:   chart,
-		CSVURL:  q.url("/settings/logs.csv"),
-		LiveURL: q.url("/settings/logs"),
-		Errors:  q.errs,
-	}
-	if !q.live {
-		p.LiveURL = q.url("/settings/logs", "live", "1")
+		CSVURL: q.url("/settings/logs.csv"),
+		Errors: q.errs,
 	}
 	p.Events = append(p.Events,
 		console.Option{Value: "", Label: "Rejected (sign-in and widget)", Selected: q.filter.Event == ""},
