@@ -149,10 +149,10 @@ func (h *Handler) LogsShow(c echo.Context) error {
 		return err
 	}
 	p := console.LogsPage{
-		Chrome:  h.chrome(c, "Logs", "logs"),
-		Filter:  q.filter,
-		Table:   table,
-		Chart:   chart,
+		Chrome: h.chrome(c, "Logs", "logs"),
+		Filter: q.filter,
+		Table:  table,
+		Chart:  chart,
 		CSVURL: q.url("/settings/logs.csv"),
 		Errors: q.errs,
 	}
