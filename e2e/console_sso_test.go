@@ -93,6 +93,13 @@ func TestAdminConfiguresSSO(t *testing.T) {
 		t.Errorf("the confirmation focuses %q, want Cancel", got)
 	}
 	b.screenshot("regenerate-dialog")
+	b.darkMode(true)
+	b.screenshot("regenerate-dialog-dark")
+	// The page follows the system's dark mode (SPEC section 7).
+	if bg := eval[string](b, `getComputedStyle(document.body).backgroundColor`); bg != "rgb(17, 20, 24)" {
+		t.Errorf("dark mode background %s", bg)
+	}
+	b.darkMode(false)
 	b.click("Regenerate secret")
 	b.see("this is the only time it is shown")
 	fresh := b.value("Shared Secret")
