@@ -787,3 +787,58 @@ func TestBearerHeaderOnSSOJWTSaysWhereTheTokenGoes(t *testing.T) {
 		t.Errorf("detail %q does not say where the token goes", ev.Detail)
 	}
 }
+
+// Report-only rollout: a visitor whose sign-in fails reads the help center
+// anyway, as a viewer without a session; the row says so; a good token
+// still signs in; with the rollout off the same failure keeps them out.
+func TestReportOnlyRollout(t *testing.T) {
+	t.Parallel()
+	s := newSSOSite(t, "acme", ssoConfig{Enabled: true})
+	ctx := context.Background()
+	setReportOnly := func(on bool) {
+		hc, _ := s.app.Store.HelpCenterByID(ctx, s.hc.ID)
+		settings := hc.SSOSettings()
+		settings.ReportOnly = on
+		if err := s.app.Store.UpdateSSOSettings(ctx, hc.WorkspaceID, hc.ID, store.SSOUpdate{Settings: settings}); err != nil {
+			t.Fatal(err)
+		}
+		s.app.Clock.Advance(2 * time.Second) // past the page cache
+	}
+	setReportOnly(true)
+	c := s.app.Client(t)
+	key := s.startFlow(t, c, "/articles/x")
+	bad := s.claims(key)
+	bad["exp"] = s.app.Clock.Now().Add(-time.Hour).Unix()
+	res := s.submit(c, s.mint(t, bad))
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/" {
+		t.Fatalf("a failed sign-in in report-only: %d → %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	ev := s.lastEvent(t)
+	if ev.Reason != string(sso.ReasonExpired) || !strings.HasPrefix(ev.Detail, sso.ReportOnlyMark) {
+		t.Fatalf("row %+v", ev)
+	}
+	if home := c.Get(s.base + "/"); home.StatusCode != http.StatusOK || strings.Contains(home.Body, "Signed in as") {
+		t.Fatalf("the visitor let in: %d", home.StatusCode)
+	}
+	// A good token still makes a real session.
+	c2 := s.app.Client(t)
+	key = s.startFlow(t, c2, "/")
+	if res := s.submit(c2, s.mint(t, s.claims(key))); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("good token: %d", res.StatusCode)
+	}
+	if home := c2.Get(s.base + "/"); !strings.Contains(home.Body, "Signed in as Jane Doe") {
+		t.Fatal("a good token in report-only did not sign in")
+	}
+	// Off again: the pass no longer opens the help center, and a failure
+	// is a rejection page.
+	setReportOnly(false)
+	if res := c.Get(s.base + "/"); res.StatusCode != http.StatusFound {
+		t.Fatalf("the report-only pass outlived the rollout: %d", res.StatusCode)
+	}
+	key = s.startFlow(t, c, "/")
+	bad = s.claims(key)
+	bad["exp"] = s.app.Clock.Now().Add(-time.Hour).Unix()
+	if res := s.submit(c, s.mint(t, bad)); res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("a failed sign-in with the rollout off: %d", res.StatusCode)
+	}
+}

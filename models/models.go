@@ -71,10 +71,14 @@ type HelpCenter struct {
 	Audience         string
 	TokenTTL         int
 	AllowUnsolicited bool
-	JWTSecretSealed  []byte
-	SecretUpdatedAt  *time.Time
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// ReportOnly rolls single sign-on out without locking anyone out: every
+	// token is checked and every outcome logged, but a visitor whose
+	// sign-in fails is let in anyway (as a viewer, without a session).
+	ReportOnly      bool
+	JWTSecretSealed []byte
+	SecretUpdatedAt *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // CanonicalDomain is the verified custom domain, the help center's

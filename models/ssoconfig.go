@@ -13,13 +13,14 @@ type SSOSettings struct {
 	Audience         string
 	TokenTTL         int // seconds
 	AllowUnsolicited bool
+	ReportOnly       bool
 }
 
 // SSOSettings returns the help center's current JWT settings.
 func (h *HelpCenter) SSOSettings() SSOSettings {
 	return SSOSettings{
 		LoginURL: h.LoginURL, LogoutURL: h.LogoutURL, Issuer: h.Issuer, Audience: h.Audience,
-		TokenTTL: h.TokenTTL, AllowUnsolicited: h.AllowUnsolicited,
+		TokenTTL: h.TokenTTL, AllowUnsolicited: h.AllowUnsolicited, ReportOnly: h.ReportOnly,
 	}
 }
 

@@ -208,6 +208,13 @@ func SettingsChanges(prev, next models.SSOSettings, secretReplaced bool) []strin
 			out = append(out, "Sign-in started from your app no longer allowed")
 		}
 	}
+	if prev.ReportOnly != next.ReportOnly {
+		if next.ReportOnly {
+			out = append(out, "Report-only rollout on: visitors whose sign-in fails are let in")
+		} else {
+			out = append(out, "Report-only rollout off: a failed sign-in keeps the visitor out")
+		}
+	}
 	if secretReplaced {
 		out = append(out, "Shared secret replaced")
 	}

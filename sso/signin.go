@@ -57,7 +57,10 @@ type HelpCenter struct {
 	// AllowUnsolicited accepts tokens no pending key asked for (sign-ins
 	// started from the partner's app).
 	AllowUnsolicited bool
-	Settings         Settings
+	// ReportOnly lets a visitor whose redirect-flow sign-in fails in
+	// anyway (Outcome.LetIn), every outcome logged as usual and marked.
+	ReportOnly bool
+	Settings   Settings
 }
 
 // Browser is who is asking, as the request shows it.
@@ -94,6 +97,10 @@ type Outcome struct {
 	// KeyRedeemed: SignIn consumed a pending key, finishing a flow the
 	// gate started (the gate's limit gives that start back).
 	KeyRedeemed bool
+	// LetIn: the help center is in report-only rollout, so a visitor
+	// whose sign-in was rejected reads it anyway, as a viewer without a
+	// session. The event row says so.
+	LetIn bool
 	// Opened is the session SignIn opened; nil for a rejection or a
 	// harmless repeat, which keeps the browser's session.
 	Opened *OpenedSession
@@ -132,7 +139,7 @@ func StartSignIn(ctx context.Context, st Store, hc HelpCenter, b Browser, return
 		rej = &Rejection{Reason: ReasonSSONotConfigured, Detail: "no Login URL is saved"}
 	}
 	if rej != nil {
-		out := Outcome{Rejection: rej}
+		out := Outcome{Rejection: rej, LetIn: hc.ReportOnly}
 		return out, st.LogEvent(ctx, redirectFlow.event(hc.ID, b, now, out, ""))
 	}
 	login, err := url.Parse(hc.LoginURL)
@@ -166,7 +173,7 @@ func SignIn(ctx context.Context, st Store, hc HelpCenter, b Browser, token, retu
 			"which /sso/jwt does not read (that is the widget API's way): send it as ?jwt=… or as the form field jwt"
 	}
 	if rej != nil {
-		out := Outcome{Rejection: rej, Email: rej.Email, JTI: rej.JTI, Key: verifiedBy(hc.Settings, rej)}
+		out := Outcome{Rejection: rej, Email: rej.Email, JTI: rej.JTI, Key: verifiedBy(hc.Settings, rej), LetIn: hc.ReportOnly}
 		return out, st.LogEvent(ctx, redirectFlow.event(hc.ID, b, now, out, ""))
 	}
 	var origin *SessionOrigin
@@ -193,7 +200,7 @@ func SignIn(ctx context.Context, st Store, hc HelpCenter, b Browser, token, retu
 				return err
 			}
 		}
-		out.Rejection = rej
+		out.Rejection, out.LetIn = rej, rej != nil && hc.ReportOnly
 		return tx.LogEvent(ctx, redirectFlow.event(hc.ID, b, now, out, "signed in and sent to "+out.RedirectTo))
 	})
 	if err != nil {
@@ -288,6 +295,10 @@ func verifiedBy(s Settings, rej *Rejection) string {
 	return s.keyName()
 }
 
+// ReportOnlyMark begins the detail of a rejection in report-only rollout,
+// whose visitor was let in anyway.
+const ReportOnlyMark = "report-only, let in anyway: "
+
 // surface names the event rows of one way in (SPEC section 6).
 type surface struct{ succeeded, rejected string }
 
@@ -306,6 +317,9 @@ func (s surface) event(helpCenterID int64, b Browser, now time.Time, out Outcome
 		Detail: detail, Email: out.Email, JTI: out.JTI, IP: b.IP, UserAgent: b.UserAgent, Key: out.Key}
 	if out.Rejection != nil {
 		e.Event, e.Reason, e.Detail = s.rejected, string(out.Rejection.Reason), out.Rejection.Detail
+		if out.LetIn {
+			e.Detail = ReportOnlyMark + e.Detail
+		}
 	}
 	return e
 }

@@ -230,6 +230,9 @@ CREATE UNIQUE INDEX help_centers_verified_domain ON help_centers (custom_domain)
 	{9, "the groups each user's latest token asserted", `
 ALTER TABLE users ADD COLUMN groups TEXT NOT NULL DEFAULT '[]'
 `},
+	{10, "report-only rollout of single sign-on", `
+ALTER TABLE help_centers ADD COLUMN report_only BOOLEAN NOT NULL DEFAULT FALSE
+`},
 }
 
 // Migrate applies every migration not yet recorded, in order, in one

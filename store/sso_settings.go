@@ -34,6 +34,7 @@ func (s *Store) UpdateSSOSettings(ctx context.Context, workspaceID, helpCenterID
 		"audience":          u.Settings.Audience,
 		"token_ttl":         u.Settings.TokenTTL,
 		"allow_unsolicited": u.Settings.AllowUnsolicited,
+		"report_only":       u.Settings.ReportOnly,
 		"updated_at":        now,
 	}
 	if u.Enable {

@@ -57,7 +57,7 @@ func (h *Handler) jwtPage(c echo.Context, form console.JWTForm) (console.JWTPage
 func savedForm(hc *models.HelpCenter) console.JWTForm {
 	return console.JWTForm{
 		LoginURL: hc.LoginURL, LogoutURL: hc.LogoutURL, Issuer: hc.Issuer, Audience: hc.Audience,
-		TokenTTL: strconv.Itoa(hc.TokenTTL), AllowUnsolicited: hc.AllowUnsolicited,
+		TokenTTL: strconv.Itoa(hc.TokenTTL), AllowUnsolicited: hc.AllowUnsolicited, ReportOnly: hc.ReportOnly,
 	}
 }
 
@@ -71,6 +71,7 @@ func postedForm(c echo.Context) console.JWTForm {
 		Audience:         c.FormValue("audience"),
 		TokenTTL:         c.FormValue("token_ttl"),
 		AllowUnsolicited: c.FormValue("allow_unsolicited") != "",
+		ReportOnly:       c.FormValue("report_only") != "",
 		Secret:           c.FormValue("secret"),
 	}
 }
@@ -107,7 +108,7 @@ func (h *Handler) JWTSettingsApply(c echo.Context) error {
 	form := postedForm(c)
 	settings := sso.NormalizeSettings(models.SSOSettings{
 		LoginURL: form.LoginURL, LogoutURL: form.LogoutURL, Issuer: form.Issuer, Audience: form.Audience,
-		AllowUnsolicited: form.AllowUnsolicited,
+		AllowUnsolicited: form.AllowUnsolicited, ReportOnly: form.ReportOnly,
 	})
 	newSecret := form.Secret
 	if newSecret != "" && hc.HasSecret() {

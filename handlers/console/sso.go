@@ -37,6 +37,7 @@ func (h *Handler) SSOSettingsShow(c echo.Context) error {
 		HelpCenterURL: h.Config.SiteURL(hc),
 		Endpoint:      h.ssoEndpoint(hc),
 		JWTStatus:     jwtStatus(hc),
+		ReportOnly:    hc.ReportOnly,
 	}
 	if p.Checklist, err = h.checklist(c, hc); err != nil {
 		return err

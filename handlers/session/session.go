@@ -33,6 +33,9 @@ const (
 	// RevealCookie carries a just-regenerated secret from the POST that
 	// made it to the one page view that shows it (post/redirect/get).
 	RevealCookie = "hc_reveal"
+	// ReportOnlyCookie lets a visitor whose sign-in failed read a help
+	// center in report-only rollout.
+	ReportOnlyCookie = "hc_report_only"
 )
 
 // Lifetimes of the cookies.
@@ -137,6 +140,19 @@ func (k *Codec) OpenReveal(sessionIDHash []byte, value string) (string, bool) {
 		return "", false
 	}
 	return string(b[len(sessionIDHash):]), true
+}
+
+// ReportOnlyPass is the value of the report-only cookie for the help
+// center.
+func (k *Codec) ReportOnlyPass(hc *models.HelpCenter) (string, error) {
+	return k.encode(ReportOnlyCookie, binary.BigEndian.AppendUint64(nil, uint64(hc.ID)))
+}
+
+// HasReportOnlyPass reports whether value is a report-only pass for the
+// help center (while it is in report-only rollout).
+func (k *Codec) HasReportOnlyPass(hc *models.HelpCenter, value string) bool {
+	got, ok := k.decode(ReportOnlyCookie, value)
+	return ok && hc.ReportOnly && subtle.ConstantTimeCompare(got, binary.BigEndian.AppendUint64(nil, uint64(hc.ID))) == 1
 }
 
 // Visitor encodes a visitor session's cookie value.

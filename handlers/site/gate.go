@@ -30,6 +30,10 @@ func (h *Handler) Gate(next echo.HandlerFunc) echo.HandlerFunc {
 		if _, ok := theVisitor.Get(c); ok {
 			return next(c)
 		}
+		// Report-only rollout: a visitor whose sign-in failed reads on.
+		if h.Codec.HasReportOnlyPass(hc, h.Cookies.Read(c, session.ReportOnlyCookie)) {
+			return next(c)
+		}
 		c.Response().Header().Set("Cache-Control", "no-store")
 		// Only a GET asks for a page (SPEC section 3, step 1): no other
 		// method hands out a key or sends anyone to the Login URL.
@@ -92,6 +96,9 @@ func (h *Handler) startSignIn(c echo.Context, returnTo string) error {
 	}
 	// Counted until a verified sign-in redeems the key (SignIn gives it back).
 	h.GateLimiter.Add(client)
+	if out.LetIn {
+		return h.letIn(c, returnTo)
+	}
 	if out.Rejection != nil {
 		return h.rejectionPage(c, out.Rejection, returnTo)
 	}
@@ -99,6 +106,19 @@ func (h *Handler) startSignIn(c echo.Context, returnTo string) error {
 		h.Cookies.Set(c, session.BrowserIDCookie, browserID, int(session.BrowserIDTTL.Seconds()))
 	}
 	return c.Redirect(http.StatusFound, out.RedirectTo)
+}
+
+// letIn sends a visitor whose sign-in failed on to the page, in
+// report-only rollout: the failure is logged, the visitor reads as a
+// viewer without a session.
+func (h *Handler) letIn(c echo.Context, returnTo string) error {
+	hc, _ := web.Tenant.Get(c)
+	value, err := h.Codec.ReportOnlyPass(hc)
+	if err != nil {
+		return err
+	}
+	h.Cookies.Set(c, session.ReportOnlyCookie, value, int(session.SitePassTTL.Seconds()))
+	return web.Redirect(c, sso.CleanReturnTo(returnTo))
 }
 
 // rejectionPage renders SPEC section 3 step 6: the reason code, what it

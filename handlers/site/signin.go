@@ -72,6 +72,9 @@ func (h *Handler) SignIn(c echo.Context) error {
 	}
 	if out.Rejection != nil {
 		h.SSOLimiter.Add(client)
+		if out.LetIn {
+			return h.letIn(c, "/")
+		}
 		return h.rejectionPage(c, out.Rejection, "/")
 	}
 	if out.KeyRedeemed {

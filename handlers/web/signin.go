@@ -33,7 +33,7 @@ func SSOSettings(secrets SecretOpener, hc *models.HelpCenter) (sso.Settings, err
 func SignInCenter(secrets SecretOpener, hc *models.HelpCenter) (sso.HelpCenter, error) {
 	settings, err := SSOSettings(secrets, hc)
 	return sso.HelpCenter{ID: hc.ID, Subdomain: hc.Subdomain, LoginURL: hc.LoginURL,
-		AllowUnsolicited: hc.AllowUnsolicited, Settings: settings}, err
+		AllowUnsolicited: hc.AllowUnsolicited, ReportOnly: hc.ReportOnly, Settings: settings}, err
 }
 
 // Browser is who asks, as sso sees them; browserID is the raw browser-id
