@@ -266,6 +266,11 @@ func TestEveryReasonCode(t *testing.T) {
 			if !strings.Contains(res.Body, string(tt.reason)) || !strings.Contains(res.Body, htmlEscape(r.Explanation)) || !strings.Contains(res.Body, "Try again") {
 				t.Errorf("page lacks the code, its explanation or Try again")
 			}
+			// The visitor reads what happened in their words; the technical
+			// explanation is folded beneath it for the partner's developers.
+			if !strings.Contains(res.Body, htmlEscape(sso.VisitorMessage(tt.reason))) || !strings.Contains(res.Body, `<details class="tech">`) {
+				t.Errorf("page lacks the visitor's message or the folded detail")
+			}
 			if hasSessionCookie(res) {
 				t.Errorf("a rejection set a session cookie")
 			}

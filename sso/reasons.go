@@ -213,3 +213,23 @@ func LookupReason(code ReasonCode) (Reason, bool) {
 	}
 	return Reason{}, false
 }
+
+// VisitorMessage says what a rejection means to the visitor who met it,
+// in their words: what happened and what they can do. The reason's
+// Explanation, which speaks to the partner's developers, is folded away
+// beneath it on the rejection page.
+func VisitorMessage(code ReasonCode) string {
+	switch code {
+	case ReasonSSONotConfigured:
+		return "Signing in isn't set up for this help center yet. The team that runs it has been told in its logs."
+	case ReasonUserBanned:
+		return "Your account can't open this help center. If you think that's a mistake, contact the team that runs it."
+	case ReasonExpired, ReasonTooOld, ReasonIssuedInFuture, ReasonNotYetValid:
+		return "Your sign-in took too long to arrive, or a clock is off. Try again; it usually works the second time."
+	case ReasonReplayed, ReasonUnknownKey, ReasonKeyMismatch:
+		return "This sign-in link was already used, has expired, or was started in another browser. Try again from this browser."
+	case ReasonRateLimited:
+		return "There were too many failed attempts from your network. Wait a moment, then try again."
+	}
+	return "Something went wrong while your app signed you in. Try again; if it keeps happening, tell the team that runs this help center."
+}

@@ -131,7 +131,7 @@ func (h *Handler) rejectionPage(c echo.Context, rej *sso.Rejection, returnTo str
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return web.Render(c, r.HTTPStatus, site.Rejection(site.RejectionPage{
 		Chrome: h.siteChrome(c, "Sign-in failed"), Status: r.HTTPStatus, Code: string(r.Code),
-		Title: r.Title, Explanation: r.Explanation, Extension: r.Extension,
+		Title: r.Title, Explanation: r.Explanation, Extension: r.Extension, Visitor: sso.VisitorMessage(r.Code),
 		TryAgainURL: "/sso/login?return_to=" + url.QueryEscape(sso.CleanReturnTo(returnTo)),
 	}))
 }
