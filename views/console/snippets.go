@@ -68,25 +68,48 @@ func singleQuote(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }
 
+// The Node and Python snippets are complete partner endpoints with a stub
+// user: saved and started as their first lines say, they sign visitors in
+// (e2e/snippets_test.go runs both against the product).
+
 const nodeSnippet = `
-// npm install jsonwebtoken
+// A complete Login URL for your app: save as app.js, then
+//   npm install jsonwebtoken
+//   {{secret_env}}=<your shared secret> node app.js
+// and set the Login URL to http://localhost:3000/help-center/login
+const http = require("node:http");
+const crypto = require("node:crypto");
 const jwt = require("jsonwebtoken");
+
 const SSO_ENDPOINT = {{endpoint}};
 
-// Your Login URL (Express), once the user is signed in to your app.
-app.get("/help-center/login", requireUser, (req, res) => {
+// Replace with your app's signed-in user (send visitors who are not
+// signed in to your own sign-in page first).
+function currentUser(req) {
+  return { email: "jane@example.com", name: "Jane Doe", role: "viewer", groups: [] };
+}
+
+http.createServer((req, res) => {
+  const url = new URL(req.url, "http://localhost");
+  if (url.pathname !== "/help-center/login") {
+    res.writeHead(404).end();
+    return;
+  }
+  const user = currentUser(req);
   const now = Math.floor(Date.now() / 1000);
   const token = jwt.sign({
-    jti: String(req.query.key), // the key we sent, unchanged
+    jti: url.searchParams.get("key") || crypto.randomUUID(), // the key we sent, unchanged
     iss: {{issuer}},
     aud: {{audience}},
     iat: now,
     exp: now + 300,
-    email: req.user.email,
-    name: req.user.name,
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    groups: user.groups,
   }, process.env.{{secret_env}}, { algorithm: "HS256" });
-  res.redirect(SSO_ENDPOINT + "?jwt=" + encodeURIComponent(token));
-});
+  res.writeHead(302, { Location: SSO_ENDPOINT + "?jwt=" + encodeURIComponent(token) }).end();
+}).listen(Number(process.env.PORT || 3000), "127.0.0.1");
 `
 
 const phpSnippet = `
@@ -136,30 +159,52 @@ end
 `
 
 const pythonSnippet = `
-# pip install PyJWT
+# A complete Login URL for your app: save as app.py, then
+#   pip install PyJWT        (or: apt-get install python3-jwt)
+#   {{secret_env}}=<your shared secret> python3 app.py
+# and set the Login URL to http://localhost:3000/help-center/login
 import os
 import time
-from urllib.parse import quote
+import uuid
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from urllib.parse import parse_qs, quote, urlparse
 
 import jwt
 
 SSO_ENDPOINT = {{endpoint}}
 
-# Your Login URL (Flask), once the user is signed in to your app.
-@app.route("/help-center/login")
-@login_required
-def help_center_login():
-    now = int(time.time())
-    token = jwt.encode({
-        "jti": request.args["key"],  # the key we sent, unchanged
-        "iss": {{issuer}},
-        "aud": {{audience}},
-        "iat": now,
-        "exp": now + 300,
-        "email": current_user.email,
-        "name": current_user.name,
-    }, os.environ["{{secret_env}}"], algorithm="HS256")
-    return redirect(SSO_ENDPOINT + "?jwt=" + quote(token, safe=""))
+
+def current_user(request):
+    """Replace with your app's signed-in user."""
+    return {"email": "jane@example.com", "name": "Jane Doe", "role": "viewer", "groups": []}
+
+
+class HelpCenterLogin(BaseHTTPRequestHandler):
+    def do_GET(self):
+        url = urlparse(self.path)
+        if url.path != "/help-center/login":
+            self.send_error(404)
+            return
+        key = parse_qs(url.query).get("key", [str(uuid.uuid4())])[0]  # the key we sent, unchanged
+        user = current_user(self)
+        now = int(time.time())
+        token = jwt.encode({
+            "jti": key,
+            "iss": {{issuer}},
+            "aud": {{audience}},
+            "iat": now,
+            "exp": now + 300,
+            "email": user["email"],
+            "name": user["name"],
+            "role": user["role"],
+            "groups": user["groups"],
+        }, os.environ["{{secret_env}}"], algorithm="HS256")
+        self.send_response(302)
+        self.send_header("Location", SSO_ENDPOINT + "?jwt=" + quote(token, safe=""))
+        self.end_headers()
+
+
+HTTPServer(("127.0.0.1", int(os.environ.get("PORT", "3000"))), HelpCenterLogin).serve_forever()
 `
 
 const goSnippet = `

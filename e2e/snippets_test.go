@@ -1,0 +1,166 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"helpcenter/internal/testapp"
+	"helpcenter/models"
+	"helpcenter/store"
+	"helpcenter/views/console"
+)
+
+// The console's Node and Python snippets are complete partner endpoints:
+// started as their first lines say, with the help center's real endpoint
+// and issuer, each signs a visitor in through the browser (SPEC section
+// 7; issue 13). Node's jsonwebtoken comes from the npm registry, Python's
+// PyJWT from Debian's python3-jwt.
+func TestSnippetsSignVisitorsIn(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		id, file string
+		setup    func(t *testing.T, dir string)
+		command  func(dir string) *exec.Cmd
+	}{
+		{"node", "app.js", func(t *testing.T, dir string) {
+			run(t, dir, need(t, "npm", "apt-get install -y nodejs npm"), "install", "--no-audit", "--no-fund", "--silent", "jsonwebtoken@9")
+		}, func(dir string) *exec.Cmd { return exec.Command("node", filepath.Join(dir, "app.js")) }},
+		{"python", "app.py", func(t *testing.T, dir string) {
+			run(t, dir, debianPython(t), "-c", "import jwt")
+		}, func(dir string) *exec.Cmd { return exec.Command(debianPythonPath(), filepath.Join(dir, "app.py")) }},
+	} {
+		t.Run(tc.id, func(t *testing.T) {
+			t.Parallel()
+			app := testapp.New(t)
+			app.Clock.Set(time.Now()) // the snippet signs with the real clock
+			app.Signup(t, "owner@acme.test", "a long enough password", "Acme Docs", "acme")
+			ctx := context.Background()
+			hc, _ := app.Store.HelpCenterBySubdomain(ctx, "acme")
+			port := freePort(t)
+			const secret = "snippet-secret-0123456789abcdefghijklmnopqrstuvwxyz"
+			if err := app.Store.UpdateSSOSettings(ctx, hc.WorkspaceID, hc.ID, store.SSOUpdate{
+				Settings:  models.SSOSettings{LoginURL: "http://127.0.0.1:" + port + "/help-center/login", Issuer: "acme-app", TokenTTL: 300},
+				NewSecret: secret, Enable: true,
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if err := app.Store.SetVisibility(ctx, hc.ID, models.VisibilityPrivate, ""); err != nil {
+				t.Fatal(err)
+			}
+			var code string
+			for _, s := range console.Snippets(app.HelpCenterURL("acme")+"/sso/jwt", "acme-app", "") {
+				if s.ID == tc.id {
+					code = s.Code
+				}
+			}
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, tc.file), []byte(code), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			tc.setup(t, dir)
+			cmd := tc.command(dir)
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), "PORT="+port, console.SecretEnvVar+"="+secret)
+			out := &lockedBuffer{}
+			cmd.Stdout, cmd.Stderr = out, out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+			waitListening(t, "127.0.0.1:"+port, out)
+
+			b := newBrowser(t)
+			b.open(app.HelpCenterURL("acme") + "/")
+			b.see("Signed in as Jane Doe")
+			if t.Failed() {
+				t.Logf("the snippet said:\n%s", out.String())
+			}
+		})
+	}
+}
+
+func need(t *testing.T, name, install string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("%s is not installed: the snippet test needs it (%s)", name, install)
+	}
+	return p
+}
+
+// debianPythonPath is Debian's python3, where apt-get install python3-jwt
+// puts PyJWT (a python3 earlier on PATH may be another one).
+func debianPythonPath() string {
+	if _, err := os.Stat("/usr/bin/python3"); err == nil {
+		return "/usr/bin/python3"
+	}
+	return "python3"
+}
+
+func debianPython(t *testing.T) string {
+	t.Helper()
+	p := debianPythonPath()
+	if _, err := exec.LookPath(p); err != nil {
+		t.Fatalf("python3 is not installed: the snippet test needs it (apt-get install -y python3 python3-jwt)")
+	}
+	return p
+}
+
+func run(t *testing.T, dir, name string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s %v: %v\n%s\n(the snippet test needs node with npm and python3 with PyJWT: apt-get install -y nodejs npm python3-jwt)", name, args, err, out)
+	}
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
+}
+
+// waitListening waits for the snippet's server to accept connections.
+func waitListening(t *testing.T, addr string, out fmt.Stringer) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the snippet never listened on %s; it said:\n%s", addr, out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// lockedBuffer collects a child process's output safely.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
