@@ -142,7 +142,7 @@ func JWT(p JWTPage) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = components.Input(components.Field{ID: "login_url", Name: "login_url", Label: "Login URL", Type: "url", Value: p.Form.LoginURL, Error: p.Form.Errors["login_url"], Required: true,
-				Hint: "Your app's sign-in page; we add subdomain and key to it. https, or http for localhost only."}).Render(ctx, templ_7745c5c3_Buffer)
+				Hint: "Your app's page that signs the token, e.g. https://app.example.com/help-center/login (http://localhost:3000/help-center/login runs the snippet beside it); we add subdomain and key to it. https, or http for localhost only."}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
