@@ -30,8 +30,8 @@ type dialect struct {
 	// transaction already excludes every other writer.
 	migrationLock string
 	// userLock takes a transaction-scoped lock on one number, so that two
-	// first sign-ins of one new user wait for each other; "" where writes
-	// are serial anyway.
+	// first sign-ins of one new user (or two verifications of one custom
+	// domain) wait for each other; "" where writes are serial anyway.
 	userLock string
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"hash/fnv"
 	"strconv"
 
 	"gorm.io/gorm"
@@ -123,6 +124,17 @@ func newDomainToken() (string, error) {
 // verified by another help center meanwhile is a *models.ConflictError.
 func (s *Store) MarkDomainVerified(ctx context.Context, helpCenterID int64, domain, token string) error {
 	err := s.tx(ctx, func(tx *gorm.DB) error {
+		// Where several writers run at once (PostgreSQL), verifications of
+		// one domain take turns: two at once would each hold its own row
+		// and wait for the other's (the unique index on the verified
+		// domain, the dropping of the other claims) — a deadlock, not a
+		// conflict. Taking turns, the later one finds its claim dropped,
+		// as it would a moment later.
+		if lock := s.d.userLock; lock != "" {
+			if err := tx.Exec(lock, domainLockKey(domain)).Error; err != nil {
+				return err
+			}
+		}
 		res := tx.Model(&models.HelpCenter{}).Where("id = ? AND custom_domain = ? AND domain_token = ?", helpCenterID, domain, token).
 			Updates(map[string]any{"domain_verified_at": s.now().UTC(), "updated_at": s.now().UTC()})
 		if res.Error != nil {
@@ -138,6 +150,13 @@ func (s *Store) MarkDomainVerified(ctx context.Context, helpCenterID int64, doma
 		return &models.ConflictError{Field: "custom_domain"}
 	}
 	return err
+}
+
+// domainLockKey is the advisory-lock number of one custom domain.
+func domainLockKey(domain string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("custom_domain:" + domain))
+	return int64(h.Sum64())
 }
 
 // SetVisibility changes who may read the help center; a non-empty

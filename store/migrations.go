@@ -292,6 +292,10 @@ func (s *Store) apply(tx *gorm.DB, m migration) error {
 
 // SchemaVersion is the newest applied migration, 0 for an empty database.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	// A database never migrated has no schema_migrations table to ask.
+	if !s.read(ctx).Migrator().HasTable("schema_migrations") {
+		return 0, nil
+	}
 	var v *int
 	err := s.read(ctx).Raw(`SELECT MAX(version) FROM schema_migrations`).Scan(&v).Error
 	if err != nil || v == nil {

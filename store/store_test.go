@@ -2,57 +2,14 @@ package store_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"helpcenter/internal/markdown"
 	"helpcenter/internal/secrets"
-	"helpcenter/internal/testdb"
 	"helpcenter/store"
-	"helpcenter/store/storetest"
 )
-
-// backend opens stores for the conformance suite on dsn's kind of
-// database, with the suite's pinned clock.
-func backend(newDSN func(t *testing.T) string) storetest.Backend {
-	return storetest.Backend{
-		NewDSN: newDSN,
-		Open: func(t *testing.T, dsn string) *store.Store {
-			t.Helper()
-			keys, err := secrets.Derive("store-test-master-key-0123456789abcdef")
-			if err != nil {
-				t.Fatal(err)
-			}
-			box, err := secrets.NewBox(keys.AtRest)
-			if err != nil {
-				t.Fatal(err)
-			}
-			st, err := store.Open(context.Background(), dsn,
-				store.Options{Sealer: box, PlainText: markdown.Text, Now: func() time.Time { return storetest.T0 }})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			return st
-		},
-	}
-}
-
-func TestConformanceSQLite(t *testing.T) {
-	storetest.RunTests(t, backend(func(t *testing.T) string {
-		return "sqlite:" + filepath.Join(t.TempDir(), "helpcenter.db")
-	}))
-}
-
-func TestConformancePostgres(t *testing.T) {
-	if os.Getenv(testdb.PostgresEnv) == "" {
-		t.Skip(testdb.PostgresEnv + " is not set: run make test-postgres (CI does) to run the suite on PostgreSQL")
-	}
-	storetest.RunTests(t, backend(func(t *testing.T) string { return testdb.DSN(t) }))
-}
 
 func TestOpenPostgresUnreachable(t *testing.T) {
 	keys, _ := secrets.Derive("store-test-master-key-0123456789abcdef")

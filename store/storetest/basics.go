@@ -130,6 +130,14 @@ func testLoginFailures(t *testing.T, be Backend) {
 	if times, _ := st.LoginFailuresSince(ctx, "ip:1.2.3.4", t0.Add(-time.Hour)); len(times) != 3 {
 		t.Fatalf("other key lost failures: %d", len(times))
 	}
+	// Clearing one key forgets, in passing, every failure older than
+	// before, of any key.
+	if err := st.ClearLoginFailures(ctx, "email:b@b.test", t0.Add(90*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if times, _ := st.LoginFailuresSince(ctx, "ip:1.2.3.4", t0.Add(-time.Hour)); len(times) != 1 || !times[0].Equal(t0.Add(2*time.Minute)) {
+		t.Fatalf("after clearing failures older than 90 s: %v", times)
+	}
 }
 
 func testCustomDomainsAreVerifiedAndUnique(t *testing.T, be Backend) {
@@ -263,7 +271,7 @@ func testConsumePendingKeyOnce(t *testing.T, be Backend) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			st.InSignIn(ctx, func(ctx context.Context, tx *store.SignIn) error {
+			err := st.InSignIn(ctx, func(ctx context.Context, tx *store.SignIn) error {
 				to, ok, err := tx.ConsumePendingKey(ctx, hc.ID, key.Key, key.BrowserHash, t0.Add(time.Minute))
 				if ok {
 					mu.Lock()
@@ -275,6 +283,9 @@ func testConsumePendingKeyOnce(t *testing.T, be Backend) {
 				}
 				return err
 			})
+			if err != nil {
+				t.Error(err)
+			}
 		}()
 	}
 	wg.Wait()
@@ -303,10 +314,15 @@ func testPurgeEventsInBatches(t *testing.T, be Backend) {
 	st := fresh(t, be)
 	ctx := context.Background()
 	_, hc, _, _ := st.CreateWorkspace(ctx, store.NewWorkspace{Name: "A", Subdomain: "aaa", AdminEmail: "a@a.test", PasswordHash: "x"})
-	for i := 0; i < 2500; i++ {
-		if err := st.LogEvent(ctx, &models.Event{HelpCenterID: hc.ID, CreatedAt: t0.Add(-100*24*time.Hour + time.Duration(i)*time.Second), Event: models.EventRedirectSucceeded}); err != nil {
-			t.Fatal(err)
+	old := func(yield func(models.Event) bool) {
+		for i := range 2500 {
+			if !yield(models.Event{CreatedAt: t0.Add(-100*24*time.Hour + time.Duration(i)*time.Second), Event: models.EventRedirectSucceeded}) {
+				return
+			}
 		}
+	}
+	if _, err := st.InsertEvents(ctx, hc.ID, old); err != nil {
+		t.Fatal(err)
 	}
 	if err := st.LogEvent(ctx, &models.Event{HelpCenterID: hc.ID, CreatedAt: t0, Event: models.EventRedirectSucceeded}); err != nil {
 		t.Fatal(err)

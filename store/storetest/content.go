@@ -144,6 +144,18 @@ func testContentTenantScoping(t *testing.T, be Backend) {
 	if list, _ := st.Articles(ctx, a); len(list) != 0 {
 		t.Errorf("A lists B's articles: %v", list)
 	}
+	if list, _ := st.PublishedArticles(ctx, a, models.RoleAdmin, nil); len(list) != 0 {
+		t.Errorf("A's help center shows B's articles: %v", list)
+	}
+	if list, _ := st.PublishedArticles(ctx, a, models.RoleAdmin, &cat.ID); len(list) != 0 {
+		t.Errorf("A's help center shows B's category: %v", list)
+	}
+	if list, _ := st.Categories(ctx, a); len(list) != 0 {
+		t.Errorf("A lists B's categories: %v", list)
+	}
+	if counts, _ := st.CategoryArticleCounts(ctx, a); len(counts) != 0 {
+		t.Errorf("A counts B's articles: %v", counts)
+	}
 	if res, _ := st.SearchArticles(ctx, a, models.RoleAdmin, "classified", 10); len(res) != 0 {
 		t.Errorf("A finds B's article: %v", res)
 	}

@@ -12,6 +12,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,7 +20,8 @@ import (
 	"helpcenter/store"
 )
 
-// T0 is the suite's clock: Backend.Open pins the store's Now to it.
+// T0 is the suite's clock: the time the stores of most subtests are
+// pinned to.
 var T0 = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
 
 var t0 = T0
@@ -29,10 +31,13 @@ type Backend struct {
 	// NewDSN returns the DSN of a fresh, empty database, dropped when the
 	// test ends.
 	NewDSN func(t *testing.T) string
-	// Open opens a store on dsn with its clock pinned to T0, without
-	// migrating it; the store is closed when the test ends (closing it
-	// earlier is allowed).
-	Open func(t *testing.T, dsn string) *store.Store
+	// Open opens a store on dsn with now as its clock (store.Options.Now),
+	// without migrating it; the store is closed when the test ends
+	// (closing it earlier is allowed). It takes a DSN rather than opening
+	// a database of its own because some behaviours need several stores
+	// on one database (instances migrating it at once, a store reopened
+	// after Close).
+	Open func(t *testing.T, dsn string, now func() time.Time) *store.Store
 }
 
 // RunTests runs the suite against b. Each subtest owns its database and
@@ -74,6 +79,23 @@ func RunTests(t *testing.T, be Backend) {
 		{"ContentTenantScoping", testContentTenantScoping},
 		{"RoleFiltering", testRoleFiltering},
 		{"Search", testSearch},
+		{"ContentLists", testContentLists},
+		{"SignInCommitsOrRollsBack", testSignInCommitsOrRollsBack},
+		{"PendingKeyStates", testPendingKeyStates},
+		{"BanEndsSessions", testBanEndsSessions},
+		{"EndVisitorSession", testEndVisitorSession},
+		{"TenantScoping", testTenantScoping},
+		{"EventFilters", testEventFilters},
+		{"ReasonCountsAndHasSignIn", testReasonCountsAndHasSignIn},
+		{"RejectionCeilingPerMinute", testRejectionCeilingPerMinute},
+		{"FoldedRowsPerReason", testFoldedRowsPerReason},
+		{"OpenEmptyDatabase", testOpenEmptyDatabase},
+		{"WorkspaceLookups", testWorkspaceLookups},
+		{"ConcurrentSignupsOneEmail", testConcurrentSignupsOneEmail},
+		{"VisibilityAndGeneral", testVisibilityAndGeneral},
+		{"AuditLog", testAuditLog},
+		{"PurgeEveryKind", testPurgeEveryKind},
+		{"ConcurrentDomainVerification", testConcurrentDomainVerification},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -82,14 +104,56 @@ func RunTests(t *testing.T, be Backend) {
 	}
 }
 
-// fresh opens a migrated store on a fresh database.
+// fresh opens a migrated store on a fresh database, its clock pinned to
+// T0.
 func fresh(t *testing.T, be Backend) *store.Store {
 	t.Helper()
-	st := be.Open(t, be.NewDSN(t))
+	st, _ := freshDSN(t, be)
+	return st
+}
+
+// freshDSN is fresh that also returns the database's DSN, for the
+// inspection helpers.
+func freshDSN(t *testing.T, be Backend) (*store.Store, string) {
+	t.Helper()
+	dsn := be.NewDSN(t)
+	return migrated(t, be, dsn, func() time.Time { return T0 }), dsn
+}
+
+// freshClock is fresh with a clock the test moves.
+func freshClock(t *testing.T, be Backend) (*store.Store, *clock) {
+	t.Helper()
+	c := &clock{now: T0}
+	return migrated(t, be, be.NewDSN(t), c.Now), c
+}
+
+func migrated(t *testing.T, be Backend, dsn string, now func() time.Time) *store.Store {
+	t.Helper()
+	st := be.Open(t, dsn, now)
 	if err := st.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return st
+}
+
+// clock is a settable store clock, safe for concurrent use.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock on by d and returns the new time.
+func (c *clock) Advance(d time.Duration) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	return c.now
 }
 
 // pendingKeyLifetime matches sso.PendingKeyLifetime; the suite states the

@@ -26,13 +26,17 @@ func workspace(t *testing.T, st *store.Store, sub string) *models.HelpCenter {
 }
 
 // Instances starting together on one fresh database migrate it once, and
-// all come up (SPEC section 2).
+// all come up at the latest version (SPEC section 2).
 func testConcurrentMigrations(t *testing.T, be Backend) {
+	latest, err := fresh(t, be).SchemaVersion(context.Background())
+	if err != nil || latest == 0 {
+		t.Fatalf("a migrated database is at version %d (%v)", latest, err)
+	}
 	dsn := be.NewDSN(t)
 	const n = 6
 	stores := make([]*store.Store, n)
 	for i := range stores {
-		stores[i] = be.Open(t, dsn)
+		stores[i] = be.Open(t, dsn, func() time.Time { return t0 })
 	}
 	errs := make([]error, n)
 	var wg sync.WaitGroup
@@ -41,16 +45,20 @@ func testConcurrentMigrations(t *testing.T, be Backend) {
 		go func() { defer wg.Done(); errs[i] = st.Migrate(context.Background()) }()
 	}
 	wg.Wait()
-	want := -1
 	for i, st := range stores {
 		if errs[i] != nil {
 			t.Fatalf("migration %d of %d failed: %v", i+1, n, errs[i])
 		}
-		v, err := st.SchemaVersion(context.Background())
-		if err != nil || (want >= 0 && v != want) {
-			t.Fatalf("instance %d at version %d (%v), others at %d", i, v, err, want)
+		if v, err := st.SchemaVersion(context.Background()); err != nil || v != latest {
+			t.Fatalf("instance %d at version %d (%v), want %d", i, v, err, latest)
 		}
-		want = v
+	}
+	// The schema works: one workspace, seen by every instance.
+	workspace(t, stores[0], "acme")
+	for i, st := range stores {
+		if n, err := st.CountWorkspaces(context.Background()); err != nil || n != 1 {
+			t.Fatalf("instance %d sees %d workspaces (%v)", i, n, err)
+		}
 	}
 }
 
@@ -210,24 +218,40 @@ func testBindWidgetJTI(t *testing.T, be Backend) {
 	if h := bind("r1", "instance-a"); h.Widget {
 		t.Fatalf("a jti the redirect flow took: %+v", h)
 	}
-	// Concurrent first uses by two instances: exactly one holds it.
+	// Concurrent first uses by several instances: exactly one holds it.
 	var wg sync.WaitGroup
-	var mu sync.Mutex
-	holders := 0
-	for i := range 10 {
+	holders := make([]models.JTIHolder, 10)
+	errs := make([]error, len(holders))
+	for i := range holders {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if h := bind("w2", fmt.Sprintf("instance-%d", i)); h.SameInstance {
-				mu.Lock()
-				holders++
-				mu.Unlock()
-			}
+			errs[i] = st.InSignIn(ctx, func(ctx context.Context, tx *store.SignIn) error {
+				var err error
+				holders[i], err = tx.BindWidgetJTI(ctx, hc.ID, "w2", fmt.Sprintf("instance-%d", i), t0.Add(time.Hour))
+				return err
+			})
 		}()
 	}
 	wg.Wait()
-	if holders != 1 {
-		t.Fatalf("%d instances hold one jti", holders)
+	n := 0
+	for i, h := range holders {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if !h.Widget {
+			t.Fatalf("instance %d: the widget's jti is held by the redirect flow: %+v", i, h)
+		}
+		if h.SameInstance {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d instances hold one jti", n)
+	}
+	// A jti a widget bound is taken for the redirect flow too.
+	if recordJTI(t, st, hc.ID, "w1") {
+		t.Fatal("the redirect flow took a jti a widget holds")
 	}
 }
 
@@ -282,32 +306,58 @@ func testProvisionUser(t *testing.T, be Backend) {
 // Two first sign-ins of one new email at once make one user, on every
 // backend (SPEC section 5).
 func testTwoFirstSignInsOfOneEmail(t *testing.T, be Backend) {
-	st := fresh(t, be)
+	st, dsn := freshDSN(t, be)
 	ctx := context.Background()
 	hc := workspace(t, st, "acme")
+	// Where transactions run side by side (not SQLite's one writer, which
+	// runs them one after another, so a barrier there would only wait),
+	// every sign-in first waits until all have begun: the lookups of all
+	// of them then race, as they do when a user double-clicks.
+	sideBySide := st.Backend() != "sqlite"
 	for round, p := range []models.Profile{
 		{Email: "new@example.com", Name: "New", Role: models.RoleViewer},
+		{Email: "New@Example.com", Name: "New", Role: models.RoleViewer}, // the user of round 0
 		{ExternalID: "x-1", Email: "ext@example.com", Name: "Ext", Role: models.RoleViewer},
 	} {
+		const n = 8
+		var begun sync.WaitGroup
+		begun.Add(n)
+		all := make(chan struct{})
+		go func() { begun.Wait(); close(all) }()
+		ids := make([]int64, n)
+		errs := make([]error, n)
 		var wg sync.WaitGroup
-		ids := make([]int64, 8)
-		for i := range ids {
+		for i := range n {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				ids[i] = provision(t, st, hc.ID, p).ID
+				errs[i] = st.InSignIn(ctx, func(ctx context.Context, tx *store.SignIn) error {
+					if sideBySide {
+						begun.Done()
+						select {
+						case <-all:
+						case <-time.After(5 * time.Second):
+							return errors.New("the sign-ins never ran side by side")
+						}
+					}
+					u, err := tx.ProvisionUser(ctx, hc.ID, p, t0)
+					ids[i] = u.ID
+					return err
+				})
 			}()
 		}
 		wg.Wait()
-		for _, id := range ids {
-			if id != ids[0] {
+		for i := range ids {
+			if errs[i] != nil {
+				t.Fatalf("round %d: sign-in %d failed: %v", round, i, errs[i])
+			}
+			if ids[i] != ids[0] {
 				t.Fatalf("round %d: concurrent first sign-ins made users %v", round, ids)
 			}
 		}
-		// SetUserBanned reports how many users hold the email.
-		n, _, err := st.SetUserBanned(ctx, hc.ID, p.Email, false)
-		if err != nil || n != 1 {
-			t.Fatalf("round %d: %d users for %s (%v)", round, n, p.Email, err)
+		want := map[int]int64{0: 1, 1: 1, 2: 2}[round]
+		if got := CountRows(t, dsn, "users"); got != want {
+			t.Fatalf("round %d: %d user rows, want %d: one email made more than one user", round, got, want)
 		}
 	}
 }
@@ -510,53 +560,117 @@ func testRateLimitedRowsFold(t *testing.T, be Backend) {
 
 // A write started inside a sign-in transaction fails at once instead of
 // waiting forever for the transaction it is part of (on SQLite's single
-// writer it would).
+// writer it would), whichever kind of write it is, and leaves the
+// transaction usable.
 func testNestedWriteFailsFast(t *testing.T, be Backend) {
 	st := fresh(t, be)
 	hc := workspace(t, st, "acme")
-	done := make(chan error, 1)
-	go func() {
-		done <- st.InSignIn(context.Background(), func(ctx context.Context, tx *store.SignIn) error {
+	writes := map[string]func(ctx context.Context) error{
+		"LogEvent": func(ctx context.Context) error {
 			return st.LogEvent(ctx, &models.Event{HelpCenterID: hc.ID, CreatedAt: t0, Event: models.EventRedirectRejected, Reason: "jwt_malformed"})
-		})
-	}()
-	select {
-	case err := <-done:
-		if !errors.Is(err, store.ErrNestedWrite) {
-			t.Fatalf("nested write: %v, want ErrNestedWrite", err)
+		},
+		"SavePendingKey": func(ctx context.Context) error {
+			return st.SavePendingKey(ctx, hc.ID, models.PendingKey{Key: "nested", BrowserHash: "b", ReturnTo: "/", ExpiresAt: t0.Add(time.Minute)})
+		},
+		"SetVisibility": func(ctx context.Context) error {
+			return st.SetVisibility(ctx, hc.ID, models.VisibilityPrivate, "")
+		},
+		"InSignIn": func(ctx context.Context) error {
+			return st.InSignIn(ctx, func(context.Context, *store.SignIn) error { return nil })
+		},
+		"CreateCategory": func(ctx context.Context) error {
+			return st.CreateCategory(ctx, hc.ID, &models.Category{Name: "Nested"})
+		},
+	}
+	for name, write := range writes {
+		done := make(chan error, 1)
+		var nested error
+		go func() {
+			done <- st.InSignIn(context.Background(), func(ctx context.Context, tx *store.SignIn) error {
+				nested = write(ctx)
+				// The transaction itself goes on and commits.
+				_, err := tx.RecordJTI(ctx, hc.ID, "after-nested-"+name, t0.Add(time.Hour))
+				return err
+			})
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("%s: the transaction around a refused nested write failed: %v", name, err)
+			}
+			if !errors.Is(nested, store.ErrNestedWrite) {
+				t.Fatalf("nested %s: %v, want ErrNestedWrite", name, nested)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("a nested %s hangs", name)
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("a nested write hangs")
+		if first := recordJTI(t, st, hc.ID, "after-nested-"+name); first {
+			t.Fatalf("%s: the transaction's own write did not commit", name)
+		}
+	}
+	if hc2, _ := st.HelpCenterByID(context.Background(), hc.ID); hc2.Visibility != models.VisibilityPublic {
+		t.Fatal("a refused nested write changed the help center")
+	}
+	if evs, _ := st.Events(context.Background(), hc.ID, store.EventFilter{}, nil, 10); len(evs) != 0 {
+		t.Fatalf("a refused nested write logged %d events", len(evs))
 	}
 }
 
-// Close fails queued writes with ErrClosed and waits for its writer; a
-// write after Close fails at once.
-func testCloseWithQueuedWrites(t *testing.T, be Backend) {
-	st := be.Open(t, be.NewDSN(t))
-	ctx := context.Background()
-	if err := st.Migrate(ctx); err != nil {
+// recordJTI takes jti in a transaction of its own and reports whether it
+// was the first.
+func recordJTI(t *testing.T, st *store.Store, hcID int64, jti string) bool {
+	t.Helper()
+	var first bool
+	if err := st.InSignIn(context.Background(), func(ctx context.Context, tx *store.SignIn) error {
+		var err error
+		first, err = tx.RecordJTI(ctx, hcID, jti, t0.Add(time.Hour))
+		return err
+	}); err != nil {
 		t.Fatal(err)
 	}
+	return first
+}
+
+// Close fails queued writes with ErrClosed and waits for its writer; a
+// write after Close fails at once. A write that returned nil is in the
+// database, and one that returned ErrClosed is not.
+func testCloseWithQueuedWrites(t *testing.T, be Backend) {
+	dsn := be.NewDSN(t)
+	st := migrated(t, be, dsn, func() time.Time { return t0 })
+	ctx := context.Background()
 	hc := workspace(t, st, "acme")
 	const n = 200
 	errs := make(chan error, n)
 	var started sync.WaitGroup
-	for range n {
+	for i := range n {
 		started.Add(1)
 		go func() {
 			started.Done()
-			errs <- st.LogEvent(ctx, &models.Event{HelpCenterID: hc.ID, CreatedAt: t0, Event: models.EventRedirectSucceeded})
+			e := &models.Event{HelpCenterID: hc.ID, CreatedAt: t0, Event: models.EventRedirectSucceeded}
+			if i%2 == 0 {
+				errs <- st.LogEvent(ctx, e)
+				return
+			}
+			errs <- st.InSignIn(ctx, func(ctx context.Context, tx *store.SignIn) error {
+				if _, err := tx.RecordJTI(ctx, hc.ID, fmt.Sprint("close-", i), t0.Add(time.Hour)); err != nil {
+					return err
+				}
+				return tx.LogEvent(ctx, e)
+			})
 		}()
 	}
 	started.Wait()
 	closed := make(chan error, 1)
 	go func() { closed <- st.Close() }()
 	deadline := time.After(10 * time.Second)
+	written := 0
 	for range n {
 		select {
 		case err := <-errs:
-			if err != nil && !errors.Is(err, store.ErrClosed) {
+			switch {
+			case err == nil:
+				written++
+			case !errors.Is(err, store.ErrClosed):
 				t.Fatalf("a queued write failed with %v, want nil or ErrClosed", err)
 			}
 		case <-deadline:
@@ -564,11 +678,24 @@ func testCloseWithQueuedWrites(t *testing.T, be Backend) {
 		}
 	}
 	select {
-	case <-closed:
+	case err := <-closed:
+		if err != nil {
+			t.Fatalf("Close: %v", err)
+		}
 	case <-deadline:
 		t.Fatal("Close hangs")
 	}
-	if err := st.LogEvent(ctx, &models.Event{HelpCenterID: hc.ID, CreatedAt: t0, Event: models.EventRedirectSucceeded}); !errors.Is(err, store.ErrClosed) {
-		t.Fatalf("a write after Close: %v", err)
+	after := map[string]error{
+		"LogEvent":      st.LogEvent(ctx, &models.Event{HelpCenterID: hc.ID, CreatedAt: t0, Event: models.EventRedirectSucceeded}),
+		"InSignIn":      st.InSignIn(ctx, func(context.Context, *store.SignIn) error { return nil }),
+		"SetVisibility": st.SetVisibility(ctx, hc.ID, models.VisibilityPrivate, ""),
+	}
+	for name, err := range after {
+		if !errors.Is(err, store.ErrClosed) {
+			t.Errorf("%s after Close: %v, want ErrClosed", name, err)
+		}
+	}
+	if got := CountRows(t, dsn, "events"); got != int64(written) {
+		t.Fatalf("%d writes returned nil, %d events are in the database", written, got)
 	}
 }
