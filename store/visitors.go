@@ -75,6 +75,13 @@ func (s *Store) SetUserBanned(ctx context.Context, helpCenterID int64, email str
 	email = strings.TrimSpace(email)
 	lower := models.EmailKey(email)
 	err = s.update(ctx, func(q queries) error {
+		// A ban takes the lock a first sign-in of this email takes, so the
+		// two never both miss each other's row (ProvisionUser).
+		if lock := s.d.userLock; lock != "" && banned {
+			if _, err := q.exec(lock, userLockKey(helpCenterID, "email:"+lower)); err != nil {
+				return err
+			}
+		}
 		now := q.now().UTC()
 		res, err := q.exec(`UPDATE users SET banned = ?, updated_at = ? WHERE help_center_id = ? AND email_lower = ?`,
 			banned, now, helpCenterID, lower)
