@@ -79,7 +79,7 @@ func Site(c SiteChrome) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "</span></a><form class=\"inline-form\" action=\"/search\" method=\"get\" role=\"search\"><label class=\"visually-hidden\" for=\"site-search\">Search articles</label> <input id=\"site-search\" type=\"search\" name=\"q\" value=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "</span></a><form class=\"inline-form\" action=\"/search\" method=\"get\" role=\"search\" aria-label=\"Search from any page\"><label class=\"visually-hidden\" for=\"site-search\">Search articles</label> <input id=\"site-search\" type=\"search\" name=\"q\" value=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
