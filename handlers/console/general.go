@@ -62,7 +62,12 @@ func (h *Handler) SettingsGeneralVerifyDomain(c echo.Context) error {
 }
 
 func (h *Handler) SettingsGeneralShow(c echo.Context) error {
+	a, _ := theAdmin.Get(c)
 	p := h.generalPage(c)
+	var err error
+	if p.Checklist, err = h.checklist(c, a.HelpCenter); err != nil {
+		return err
+	}
 	p.Saved = c.QueryParam("saved") == "1"
 	p.DomainJustVerified = c.QueryParam("verified") == "1" && p.DomainVerified
 	return web.Render(c, http.StatusOK, console.General(p))
