@@ -22,12 +22,7 @@ func TestAdminPublishesVisitorReads(t *testing.T) {
 	app := testapp.New(t)
 	b := newBrowser(t)
 
-	b.open(app.BaseURL + "/signup")
-	b.fill("Work email", "owner@globex.test")
-	b.fill("Password", "a long enough password")
-	b.fill("Help center name", "Globex Support")
-	b.fill("Subdomain", "globex")
-	b.click("Create help center")
+	b.signUp(app.BaseURL, "owner@globex.test", "Globex Support", "globex")
 	b.see("owner@globex.test")
 
 	b.open(app.BaseURL + "/categories")

@@ -261,3 +261,15 @@ func (b *Browser) url() string {
 	b.t.Helper()
 	return b.location()
 }
+
+// signUp creates a workspace through the signup form, as a newcomer does,
+// with a password long enough for the rules.
+func (b *Browser) signUp(baseURL, email, name, subdomain string) {
+	b.t.Helper()
+	b.open(baseURL + "/signup")
+	b.fill("Work email", email)
+	b.fill("Password", "a long enough password")
+	b.fill("Help center name", name)
+	b.fill("Subdomain", subdomain)
+	b.click("Create help center")
+}

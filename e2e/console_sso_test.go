@@ -23,12 +23,7 @@ func TestAdminConfiguresSSO(t *testing.T) {
 	app := testapp.New(t)
 	b := newBrowser(t)
 
-	b.open(app.BaseURL + "/signup")
-	b.fill("Work email", "admin@acme.test")
-	b.fill("Password", "a long enough password")
-	b.fill("Help center name", "Acme Help")
-	b.fill("Subdomain", "acme")
-	b.click("Create help center")
+	b.signUp(app.BaseURL, "admin@acme.test", "Acme Help", "acme")
 	b.check("Private")
 	b.click("Save")
 	// Private before single sign-on works would lock everyone out: the

@@ -33,12 +33,7 @@ func TestNewcomerFirstSignIn(t *testing.T) {
 		t.Logf("newcomer, %s in all:\n  %s", time.Since(start).Round(10*time.Millisecond), strings.Join(steps, "\n  "))
 	}()
 
-	b.open(app.BaseURL + "/signup")
-	b.fill("Work email", "founder@startup.test")
-	b.fill("Password", "a long enough password")
-	b.fill("Help center name", "Startup Help")
-	b.fill("Subdomain", "startup")
-	b.click("Create help center")
+	b.signUp(app.BaseURL, "founder@startup.test", "Startup Help", "startup")
 	b.see("Set up single sign-on")
 	step("sign up")
 

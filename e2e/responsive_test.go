@@ -17,12 +17,7 @@ func TestConsoleAtPhoneWidth(t *testing.T) {
 	t.Parallel()
 	app := testapp.New(t)
 	b := newBrowser(t)
-	b.open(app.BaseURL + "/signup")
-	b.fill("Work email", "admin@acme.test")
-	b.fill("Password", "a long enough password")
-	b.fill("Help center name", "Acme Help")
-	b.fill("Subdomain", "acme")
-	b.click("Create help center")
+	b.signUp(app.BaseURL, "admin@acme.test", "Acme Help", "acme")
 	b.see("admin@acme.test")
 	// A Logs table with long rows: on a phone it is stacked, not scrolled.
 	hc, err := app.Store.HelpCenterBySubdomain(context.Background(), "acme")

@@ -187,12 +187,7 @@ func TestWidgetOnPartnerPage(t *testing.T) {
 	b := newBrowser(t)
 	app.Clock.Set(time.Now())
 
-	b.open(app.BaseURL + "/signup")
-	b.fill("Work email", "owner@acme.test")
-	b.fill("Password", "a long enough password")
-	b.fill("Help center name", "Acme Help")
-	b.fill("Subdomain", "acme")
-	b.click("Create help center")
+	b.signUp(app.BaseURL, "owner@acme.test", "Acme Help", "acme")
 	b.see("owner@acme.test")
 
 	ctx := context.Background()
