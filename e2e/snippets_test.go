@@ -18,7 +18,7 @@ import (
 	"helpcenter/views/console"
 )
 
-// The console's Node and Python snippets are complete partner endpoints:
+// The console's Node, Python and Go snippets are complete partner endpoints:
 // started as their first lines say, with the help center's real endpoint
 // and issuer, each signs a visitor in through the browser (SPEC section
 // 7; issue 13). Node's jsonwebtoken comes from the npm registry, Python's
@@ -36,6 +36,12 @@ func TestSnippetsSignVisitorsIn(t *testing.T) {
 		{"python", "app.py", func(t *testing.T, dir string) {
 			run(t, dir, debianPython(t), "-c", "import jwt")
 		}, func(dir string) *exec.Cmd { return exec.Command(debianPythonPath(), filepath.Join(dir, "app.py")) }},
+		{"go", "main.go", func(t *testing.T, dir string) {
+			// As its first lines say, with the module this repository pins.
+			run(t, dir, "go", "mod", "init", "example.com/helpcenter-login")
+			run(t, dir, "go", "get", "github.com/golang-jwt/jwt/v5@v5.3.1")
+			run(t, dir, "go", "build", "-o", "login", ".")
+		}, func(dir string) *exec.Cmd { return exec.Command(filepath.Join(dir, "login")) }},
 	} {
 		t.Run(tc.id, func(t *testing.T) {
 			t.Parallel()

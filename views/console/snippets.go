@@ -68,9 +68,9 @@ func singleQuote(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }
 
-// The Node and Python snippets are complete partner endpoints with a stub
-// user: saved and started as their first lines say, they sign visitors in
-// (e2e/snippets_test.go runs both against the product).
+// The Node, Python and Go snippets are complete partner endpoints with a
+// stub user: saved and started as their first lines say, they sign
+// visitors in (e2e/snippets_test.go runs them against the product).
 
 const nodeSnippet = `
 // A complete Login URL for your app: save as app.js, then
@@ -208,8 +208,16 @@ HTTPServer(("127.0.0.1", int(os.environ.get("PORT", "3000"))), HelpCenterLogin).
 `
 
 const goSnippet = `
-// go get github.com/golang-jwt/jwt/v5
+// A complete Login URL for your app: save as main.go, then
+//   go mod init example.com/helpcenter-login && go get github.com/golang-jwt/jwt/v5
+//   {{secret_env}}=<your shared secret> go run .
+// and set the Login URL to http://localhost:3000/help-center/login
+package main
+
 import (
+	"crypto/rand"
+	"encoding/hex"
+	"log"
 	"net/http"
 	"net/url"
 	"os"
@@ -220,24 +228,45 @@ import (
 
 const ssoEndpoint = {{endpoint}}
 
-// Your Login URL, once the user is signed in to your app.
+type user struct{ Email, Name, Role string }
+
+// currentUser is your app's signed-in user: replace this stub.
+func currentUser(r *http.Request) user {
+	return user{Email: "jane@example.com", Name: "Jane Doe", Role: "viewer"}
+}
+
 func helpCenterLogin(w http.ResponseWriter, r *http.Request) {
-	user := currentUser(r)
+	key := r.URL.Query().Get("key") // the key we sent, unchanged
+	if key == "" {
+		b := make([]byte, 16)
+		rand.Read(b)
+		key = hex.EncodeToString(b)
+	}
+	u := currentUser(r)
 	now := time.Now().Unix()
 	token, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
-		"jti":   r.URL.Query().Get("key"), // the key we sent, unchanged
+		"jti":   key,
 		"iss":   {{issuer}},
 		"aud":   {{audience}},
 		"iat":   now,
 		"exp":   now + 300,
-		"email": user.Email,
-		"name":  user.Name,
+		"email": u.Email,
+		"name":  u.Name,
+		"role":  u.Role,
 	}).SignedString([]byte(os.Getenv("{{secret_env}}")))
 	if err != nil {
 		http.Error(w, "could not sign the token", http.StatusInternalServerError)
 		return
 	}
-	target := ssoEndpoint + "?jwt=" + url.QueryEscape(token)
-	http.Redirect(w, r, target, http.StatusFound)
+	http.Redirect(w, r, ssoEndpoint+"?jwt="+url.QueryEscape(token), http.StatusFound)
+}
+
+func main() {
+	port := os.Getenv("PORT")
+	if port == "" {
+		port = "3000"
+	}
+	http.HandleFunc("/help-center/login", helpCenterLogin)
+	log.Fatal(http.ListenAndServe("127.0.0.1:"+port, nil))
 }
 `

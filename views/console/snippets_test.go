@@ -39,7 +39,7 @@ func TestSnippets(t *testing.T) {
 			t.Errorf("%s does not quote the issuer as %s", id, want)
 		}
 	}
-	if _, err := parser.ParseFile(token.NewFileSet(), "snippet.go", "package partner\n"+byID["go"], 0); err != nil {
+	if _, err := parser.ParseFile(token.NewFileSet(), "main.go", byID["go"], 0); err != nil {
 		t.Errorf("the Go snippet does not parse: %v", err)
 	}
 }
