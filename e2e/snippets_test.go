@@ -18,7 +18,7 @@ import (
 	"helpcenter/views/console"
 )
 
-// The console's Node, Python and Go snippets are complete partner endpoints:
+// The console's Node (plain and Express), Python and Go snippets are complete partner endpoints:
 // started as their first lines say, with the help center's real endpoint
 // and issuer, each signs a visitor in through the browser (SPEC section
 // 7; issue 13). Node's jsonwebtoken comes from the npm registry, Python's
@@ -32,6 +32,9 @@ func TestSnippetsSignVisitorsIn(t *testing.T) {
 	}{
 		{"node", "app.js", func(t *testing.T, dir string) {
 			run(t, dir, need(t, "npm", "apt-get install -y nodejs npm"), "install", "--no-audit", "--no-fund", "--silent", "jsonwebtoken@9")
+		}, func(dir string) *exec.Cmd { return exec.Command("node", filepath.Join(dir, "app.js")) }},
+		{"express", "app.js", func(t *testing.T, dir string) {
+			run(t, dir, need(t, "npm", "apt-get install -y nodejs npm"), "install", "--no-audit", "--no-fund", "--silent", "express@4", "jsonwebtoken@9")
 		}, func(dir string) *exec.Cmd { return exec.Command("node", filepath.Join(dir, "app.js")) }},
 		{"python", "app.py", func(t *testing.T, dir string) {
 			run(t, dir, debianPython(t), "-c", "import jwt")

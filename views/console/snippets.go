@@ -23,7 +23,7 @@ const SecretEnvVar = "HELPCENTER_SSO_SECRET"
 // claim is required, and any stable name of the partner's app will do.
 const placeholderIssuer = "your-app"
 
-// Snippets returns the partner examples (Node, PHP, Ruby, Python, Go) for
+// Snippets returns the partner examples (Node, Express, PHP, Ruby, Python, Go) for
 // this help center, filled with its endpoint, issuer and audience. Each
 // puts the key we sent in jti, signs with HS256 for 300 seconds (exp = iat + 300) and
 // redirects to endpoint?jwt=<token>. Values are written as string literals
@@ -50,6 +50,7 @@ func Snippets(endpoint, issuer, audience string) []Snippet {
 	}
 	return []Snippet{
 		{ID: "node", Language: "Node.js", Library: "jsonwebtoken", Code: r(nodeSnippet, jsonQuote)},
+		{ID: "express", Language: "Node.js (Express)", Library: "express, jsonwebtoken", Code: r(expressSnippet, jsonQuote)},
 		{ID: "php", Language: "PHP", Library: "firebase/php-jwt", Code: r(phpSnippet, singleQuote)},
 		{ID: "ruby", Language: "Ruby", Library: "jwt", Code: r(rubySnippet, singleQuote)},
 		{ID: "python", Language: "Python", Library: "PyJWT", Code: r(pythonSnippet, jsonQuote)},
@@ -110,6 +111,43 @@ http.createServer((req, res) => {
   }, process.env.{{secret_env}}, { algorithm: "HS256" });
   res.writeHead(302, { Location: SSO_ENDPOINT + "?jwt=" + encodeURIComponent(token) }).end();
 }).listen(Number(process.env.PORT || 3000), "127.0.0.1");
+`
+
+const expressSnippet = `
+// A complete Login URL for your Express app: save as app.js, then
+//   npm install express jsonwebtoken
+//   {{secret_env}}=<your shared secret> node app.js
+// and set the Login URL to http://localhost:3000/help-center/login
+const crypto = require("node:crypto");
+const express = require("express");
+const jwt = require("jsonwebtoken");
+
+const SSO_ENDPOINT = {{endpoint}};
+const app = express();
+
+// Replace with your app's signed-in user (and its sign-in middleware).
+function currentUser(req) {
+  return { email: "jane@example.com", name: "Jane Doe", role: "viewer", groups: [] };
+}
+
+app.get("/help-center/login", (req, res) => {
+  const user = currentUser(req);
+  const now = Math.floor(Date.now() / 1000);
+  const token = jwt.sign({
+    jti: String(req.query.key || crypto.randomUUID()), // the key we sent, unchanged
+    iss: {{issuer}},
+    aud: {{audience}},
+    iat: now,
+    exp: now + 300,
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    groups: user.groups,
+  }, process.env.{{secret_env}}, { algorithm: "HS256" });
+  res.redirect(SSO_ENDPOINT + "?jwt=" + encodeURIComponent(token));
+});
+
+app.listen(Number(process.env.PORT || 3000), "127.0.0.1");
 `
 
 const phpSnippet = `

@@ -32,7 +32,7 @@ func TestSnippets(t *testing.T) {
 		byID[s.ID] = s.Code
 	}
 	for id, want := range map[string]string{
-		"node": `"it's \"acme\" $HOME #{x}"`, "python": `"it's \"acme\" $HOME #{x}"`, "go": `"it's \"acme\" $HOME #{x}"`,
+		"node": `"it's \"acme\" $HOME #{x}"`, "express": `"it's \"acme\" $HOME #{x}"`, "python": `"it's \"acme\" $HOME #{x}"`, "go": `"it's \"acme\" $HOME #{x}"`,
 		"php": `'it\'s "acme" $HOME #{x}'`, "ruby": `'it\'s "acme" $HOME #{x}'`,
 	} {
 		if !strings.Contains(byID[id], want) {
