@@ -72,6 +72,7 @@ func (h *Handler) consoleRoutes(e *echo.Echo) {
 	admin.POST("/settings/security/sso/jwt", c.JWTSettingsApply)
 	admin.POST("/settings/security/sso/jwt/generate", c.JWTSecretGenerate)
 	admin.POST("/settings/security/sso/jwt/regenerate", c.JWTSecretRegenerate)
+	admin.GET("/settings/security/sso/jwt/example/:lang", c.ExampleApp)
 	admin.GET("/settings/security/sso/tester", c.SSOTesterShow)
 	admin.POST("/settings/security/sso/tester", c.SSOTesterRun)
 	admin.GET("/settings/logs", c.LogsShow)

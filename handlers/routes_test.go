@@ -62,7 +62,7 @@ func TestRouteTable(t *testing.T) {
 		"GET /articles", "GET /articles/:id", "GET /articles/new", "GET /categories", "GET /categories/:id",
 		"GET /demo/partner/login", "GET /favicon.ico", "GET /healthz", "GET /js/init.js", "GET /login",
 		"GET /robots.txt", "GET /settings/account", "GET /settings/general", "GET /settings/logs",
-		"GET /settings/logs.csv", "GET /settings/security/sso", "GET /settings/security/sso/jwt",
+		"GET /settings/logs.csv", "GET /settings/security/sso", "GET /settings/security/sso/jwt", "GET /settings/security/sso/jwt/example/:lang",
 		"GET /settings/security/sso/tester", "GET /settings/widget", "GET /signup", "GET /static/*",
 		"OPTIONS /api/widget/v1/articles", "OPTIONS /api/widget/v1/articles/:slug", "OPTIONS /api/widget/v1/search",
 		"POST /articles", "POST /articles/:id", "POST /articles/:id/delete", "POST /articles/:id/publish",

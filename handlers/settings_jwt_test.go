@@ -1,9 +1,12 @@
 package handlers_test
 
 import (
+	"archive/zip"
 	"encoding/base64"
+	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -279,5 +282,48 @@ func TestRegenerateSecret(t *testing.T) {
 	}
 	if strings.Contains(app.Logs.String(), shown) || strings.Contains(app.Logs.String(), secret40) {
 		t.Fatal("a secret was logged")
+	}
+}
+
+// "Download example app" gives a zip that holds the runnable snippet for
+// this help center and what installs and starts it.
+func TestDownloadExampleApp(t *testing.T) {
+	t.Parallel()
+	app := testapp.New(t)
+	c := app.Signup(t, "owner@acme.test", pw, "Acme Help", "acme")
+	configureJWT(t, app, c, secret40)
+	for lang, files := range map[string][]string{
+		"node":   {"helpcenter-login/app.js", "helpcenter-login/README.md", "helpcenter-login/package.json"},
+		"python": {"helpcenter-login/app.py", "helpcenter-login/README.md", "helpcenter-login/requirements.txt"},
+	} {
+		res := c.Get(app.BaseURL + jwtURL + "/example/" + lang)
+		if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "application/zip" ||
+			!strings.Contains(res.Header.Get("Content-Disposition"), "attachment") {
+			t.Fatalf("%s: %d %s", lang, res.StatusCode, res.Header.Get("Content-Type"))
+		}
+		z, err := zip.NewReader(strings.NewReader(res.Body), int64(len(res.Body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, f := range z.File {
+			names = append(names, f.Name)
+			if strings.HasSuffix(f.Name, "/app.js") || strings.HasSuffix(f.Name, "/app.py") {
+				r, _ := f.Open()
+				body, _ := io.ReadAll(r)
+				if !strings.Contains(string(body), app.HelpCenterURL("acme")+"/sso/jwt") || strings.Contains(string(body), secret40) {
+					t.Errorf("%s: the app does not name the endpoint, or holds the secret", f.Name)
+				}
+			}
+		}
+		if !slices.Equal(names, files) {
+			t.Errorf("%s zip holds %v, want %v", lang, names, files)
+		}
+	}
+	if res := c.Get(app.BaseURL + jwtURL + "/example/cobol"); res.StatusCode != http.StatusNotFound {
+		t.Errorf("an unknown language: %d", res.StatusCode)
+	}
+	if res := app.Client(t).Get(app.BaseURL + jwtURL + "/example/node"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("signed out: %d", res.StatusCode)
 	}
 }
