@@ -75,6 +75,7 @@ func (h *Handler) consoleRoutes(e *echo.Echo) {
 	admin.GET("/settings/security/sso/jwt/example/:lang", c.ExampleApp)
 	admin.GET("/settings/security/sso/tester", c.SSOTesterShow)
 	admin.POST("/settings/security/sso/tester", c.SSOTesterRun)
+	admin.POST("/settings/security/sso/jwt/test-sign-in", c.SSOTestSignIn)
 	admin.GET("/settings/logs", c.LogsShow)
 	admin.GET("/settings/logs.csv", c.LogsCSV)
 	admin.GET("/settings/widget", c.SettingsWidgetShow)

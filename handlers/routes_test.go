@@ -71,7 +71,7 @@ func TestRouteTable(t *testing.T) {
 		"POST /settings/account/password", "POST /settings/general", "POST /settings/general/verify-domain", "POST /settings/security/sso/enabled",
 		"POST /settings/security/sso/jwt", "POST /settings/security/sso/jwt/generate",
 		"POST /settings/security/sso/jwt/regenerate", "POST /settings/security/sso/notify",
-		"POST /settings/security/sso/tester", "POST /settings/widget", "POST /settings/widget/preview-token",
+		"POST /settings/security/sso/tester", "POST /settings/security/sso/jwt/test-sign-in", "POST /settings/widget", "POST /settings/widget/preview-token",
 		"POST /signup",
 	}
 	site := []string{

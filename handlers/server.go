@@ -75,7 +75,7 @@ func New(d Deps) *Handler {
 		tenants:     web.NewCache[string, *models.HelpCenter](d.Now),
 		revocations: session.NewRevocations(d.Store, d.Now, d.Log),
 	}
-	h.site = site.New(site.Deps{Limits: d.Config.Limits, Store: d.Store, SignIns: d.SignIns, Codec: codec, Revocations: h.revocations,
+	h.site = site.New(site.Deps{Limits: d.Config.Limits, ConsoleURL: d.Config.ConsoleURL(), Store: d.Store, SignIns: d.SignIns, Codec: codec, Revocations: h.revocations,
 		Cookies: cookies, Now: d.Now, Log: d.Log})
 	h.console = &console.Handler{Config: d.Config, Store: d.Store, Accounts: d.Accounts, Codec: codec, Resolver: d.Resolver,
 		Cookies: cookies, Now: d.Now, Log: d.Log, Forget: h.forget}

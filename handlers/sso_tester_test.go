@@ -10,6 +10,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"helpcenter/internal/testapp"
+	"helpcenter/sso"
 )
 
 func TestTokenTester(t *testing.T) {
@@ -103,5 +104,44 @@ func TestTokenTester(t *testing.T) {
 	}
 	if strings.Contains(app.Logs.String(), token) || strings.Contains(app.Logs.String(), "eyJ") {
 		t.Error("a token reached the log")
+	}
+}
+
+// Test sign-in: the console opens the Login URL with a tester key; the
+// token the app sends back to /sso/jwt is reported step by step to the
+// admin, and it records no jti, consumes no key and opens no session.
+func TestTestSignIn(t *testing.T) {
+	t.Parallel()
+	s := newSSOSite(t, "acme", ssoConfig{Enabled: true})
+	admin := s.app.Client(t)
+	admin.Submit(s.app.BaseURL+"/login", s.app.BaseURL+"/login", url.Values{"email": {"acme-owner@example.com"}, "password": {pw}})
+	res := admin.Submit(s.app.BaseURL+jwtURL, s.app.BaseURL+jwtURL+"/test-sign-in", nil)
+	loc, _ := url.Parse(res.Header.Get("Location"))
+	key := loc.Query().Get("key")
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc.String(), "https://partner.example/login?") || !sso.IsTesterKey(key) {
+		t.Fatalf("test sign-in: %d → %s", res.StatusCode, loc)
+	}
+	if body := admin.Get(s.app.BaseURL + testerURL + "?run=" + url.QueryEscape(key)).Body; !strings.Contains(body, "Waiting for your app") {
+		t.Fatal("the run does not say it waits for the app")
+	}
+	before := len(s.events(t))
+	jtis := countRows(t, s.app, "used_jtis")
+	// The partner's app signs its token as for any visitor, in another tab.
+	visitor := s.app.Client(t)
+	res = s.submit(visitor, s.mint(t, s.claims(key)))
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != s.app.BaseURL+testerURL+"?run="+url.QueryEscape(key) {
+		t.Fatalf("the token of a test sign-in: %d → %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if hasSessionCookie(res) || len(s.events(t)) != before || countRows(t, s.app, "used_jtis") != jtis {
+		t.Fatal("a test sign-in opened a session, wrote an event row or recorded a jti")
+	}
+	text := textOf(admin.Get(s.app.BaseURL + testerURL + "?run=" + url.QueryEscape(key)).Body)
+	if !strings.Contains(text, "Checks 0–10 pass") || !strings.Contains(text, "the token your app sent for Test sign-in") {
+		t.Fatalf("report: %s", text)
+	}
+	// A tester key this help center never issued is refused.
+	fake, _ := sso.NewTesterKey()
+	if res := s.submit(visitor, s.mint(t, s.claims(fake))); res.StatusCode != http.StatusGone {
+		t.Fatalf("an unknown tester key: %d", res.StatusCode)
 	}
 }

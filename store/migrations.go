@@ -233,6 +233,17 @@ ALTER TABLE users ADD COLUMN groups TEXT NOT NULL DEFAULT '[]'
 	{10, "report-only rollout of single sign-on", `
 ALTER TABLE help_centers ADD COLUMN report_only BOOLEAN NOT NULL DEFAULT FALSE
 `},
+	{11, "Test sign-in runs: a tester key and the report of the token that came back", `
+CREATE TABLE tester_runs (
+	help_center_id BIGINT NOT NULL REFERENCES help_centers(id) ON DELETE CASCADE,
+	key_hash {{blob}} NOT NULL,
+	report TEXT NOT NULL DEFAULT '',
+	created_at {{time}} NOT NULL,
+	expires_at {{time}} NOT NULL,
+	PRIMARY KEY (help_center_id, key_hash)
+);
+CREATE INDEX tester_runs_expiry ON tester_runs (expires_at)
+`},
 }
 
 // Migrate applies every migration not yet recorded, in order, in one

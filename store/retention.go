@@ -24,6 +24,7 @@ var purgeTargets = []purgeTarget{
 	{"admin_sessions", "id_hash", "expires_at"},
 	{"revoked_sessions", "id", "expires_at"},
 	{"login_failures", "id", "created_at"},
+	{"tester_runs", "help_center_id, key_hash", "expires_at"},
 }
 
 // Purge deletes what can no longer matter — expired pending keys, jtis

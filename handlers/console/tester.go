@@ -2,9 +2,11 @@ package console
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -20,7 +22,55 @@ import (
 const maxTesterInput = 64 << 10
 
 func (h *Handler) SSOTesterShow(c echo.Context) error {
-	return web.Render(c, http.StatusOK, console.Tester(console.TesterPage{Chrome: h.chrome(c, "Token tester", "sso")}))
+	p := console.TesterPage{Chrome: h.chrome(c, "Token tester", "sso")}
+	if run := c.QueryParam("run"); run != "" {
+		a, _ := theAdmin.Get(c)
+		report, found, err := h.Store.TesterReport(c.Request().Context(), a.HelpCenter.ID, run)
+		if err != nil {
+			return err
+		}
+		var rep sso.Report
+		switch {
+		case !found:
+			p.Notes = []string{"This Test sign-in is over (they last 10 minutes). Start a new one from the JWT page."}
+		case report == "":
+			p.Notes = []string{"Waiting for your app: finish signing in in the other tab, then reload this page."}
+		case json.Unmarshal([]byte(report), &rep) != nil:
+			return errors.New("tester report does not decode")
+		default:
+			p.Notes = []string{"This is the token your app sent for Test sign-in, checked like a real one. Nothing was consumed and no one was signed in."}
+			p.Report = testerReport(rep, a.HelpCenter.SSOEnabled)
+		}
+		noStore(c)
+	}
+	return web.Render(c, http.StatusOK, console.Tester(p))
+}
+
+// SSOTestSignIn starts a Test sign-in: it opens the Login URL, as the
+// gate would, with a tester key in place of a pending key; the token that
+// comes back is checked and reported, and nobody is signed in.
+func (h *Handler) SSOTestSignIn(c echo.Context) error {
+	a, _ := theAdmin.Get(c)
+	hc := a.HelpCenter
+	if hc.LoginURL == "" {
+		return web.Redirect(c, "/settings/security/sso/jwt")
+	}
+	key, err := sso.NewTesterKey()
+	if err != nil {
+		return err
+	}
+	if err := h.Store.StartTesterRun(c.Request().Context(), hc.ID, key); err != nil {
+		return err
+	}
+	login, err := url.Parse(hc.LoginURL)
+	if err != nil {
+		return err
+	}
+	q := login.Query()
+	q.Set("subdomain", hc.Subdomain)
+	q.Set("key", key)
+	login.RawQuery = q.Encode()
+	return c.Redirect(http.StatusSeeOther, login.String())
 }
 
 // SSOTesterRun reports on a pasted token with sso.Inspect, the same checks

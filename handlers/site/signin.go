@@ -1,8 +1,10 @@
 package site
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -50,6 +52,9 @@ func (h *Handler) SignIn(c echo.Context) error {
 	// The limit counts rejected outcomes only, and never refuses a token
 	// that verifies (SPEC section 3): past it, a token is checked first.
 	client := ratelimit.ClientKey(c.RealIP())
+	if jti := sso.UnverifiedJTI(token); sso.IsTesterKey(jti) {
+		return h.testSignIn(c, hc, center.Settings, token, jti, client)
+	}
 	if over, retry := h.SSOLimiter.Over(client); over {
 		if _, rej := sso.Verify(token, center.Settings, now); rej != nil {
 			return h.rateLimited(c, retry, "rejected sign-ins at /sso/jwt")
@@ -122,4 +127,26 @@ func (h *Handler) Logout(c echo.Context) error {
 	}
 	h.Cookies.Set(c, session.SignedOutCookie, "1", int(session.SignedOutTTL.Seconds()))
 	return c.Redirect(http.StatusSeeOther, "/")
+}
+
+// testSignIn takes the token of a console Test sign-in: it runs every
+// check on it, keeps the report for the admin and sends the browser to
+// it. No jti is recorded, no key consumed, no session opened.
+func (h *Handler) testSignIn(c echo.Context, hc *models.HelpCenter, settings sso.Settings, token, key, client string) error {
+	// Checked as if the switch were on, as the token tester does.
+	settings.Enabled = true
+	report, err := json.Marshal(sso.Inspect(token, settings, h.Now()))
+	if err != nil {
+		return err
+	}
+	found, err := h.Store.SaveTesterReport(c.Request().Context(), hc.ID, key, string(report))
+	if err != nil {
+		return err
+	}
+	if !found {
+		h.SSOLimiter.Add(client)
+		return h.ErrorPage(c, http.StatusGone, "Test sign-in expired",
+			"This Test sign-in is over or was never started here. Start it again from the console (JWT page, Test sign-in).")
+	}
+	return c.Redirect(http.StatusSeeOther, h.ConsoleURL+"/settings/security/sso/tester?run="+url.QueryEscape(key))
 }

@@ -30,6 +30,7 @@ type Store interface {
 	VisitorSession(ctx context.Context, helpCenterID int64, idHash []byte, now time.Time) (*models.VisitorSession, *models.User, error)
 	EndVisitorSession(ctx context.Context, helpCenterID int64, idHash []byte) error
 	LogFolded(ctx context.Context, e *models.Event) error
+	SaveTesterReport(ctx context.Context, helpCenterID int64, key, report string) (bool, error)
 	PublishedArticles(ctx context.Context, helpCenterID int64, role models.Role, categoryID *int64) ([]models.Article, error)
 	PublishedArticleBySlug(ctx context.Context, helpCenterID int64, role models.Role, slug string) (*models.Article, error)
 	SearchArticles(ctx context.Context, helpCenterID int64, role models.Role, query string, limit int) ([]models.SearchResult, error)
@@ -40,7 +41,9 @@ type Store interface {
 
 // Deps is what the help-center host is built from.
 type Deps struct {
-	Limits      config.Limits
+	Limits config.Limits
+	// ConsoleURL is where a Test sign-in's report is shown.
+	ConsoleURL  string
 	Store       Store
 	SignIns     sso.Store
 	Codec       *session.Codec

@@ -64,6 +64,7 @@ func RunTests(t *testing.T, be Backend) {
 		{"BindWidgetJTI", testBindWidgetJTI},
 		{"ConsumePendingKeyOnce", testConsumePendingKeyOnce},
 		{"ProvisionUser", testProvisionUser},
+		{"TesterRuns", testTesterRuns},
 		{"TwoFirstSignInsOfOneEmail", testTwoFirstSignInsOfOneEmail},
 		{"SessionsAndRevocations", testSessionsAndRevocations},
 		{"BansHoldAgainstTokens", testBansHoldAgainstTokens},

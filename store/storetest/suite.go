@@ -699,3 +699,36 @@ func testCloseWithQueuedWrites(t *testing.T, be Backend) {
 		t.Fatalf("%d writes returned nil, %d events are in the database", written, got)
 	}
 }
+
+// A Test sign-in's run: started, then its report saved once the token
+// came back, only under the key this help center issued, until it expires.
+func testTesterRuns(t *testing.T, be Backend) {
+	st, clk := freshClock(t, be)
+	ctx := context.Background()
+	hc, other := workspace(t, st, "acme"), workspace(t, st, "globex")
+	if err := st.StartTesterRun(ctx, hc.ID, "tester-key-1"); err != nil {
+		t.Fatal(err)
+	}
+	if report, found, err := st.TesterReport(ctx, hc.ID, "tester-key-1"); err != nil || !found || report != "" {
+		t.Fatalf("a fresh run: %q %v %v", report, found, err)
+	}
+	if ok, err := st.SaveTesterReport(ctx, other.ID, "tester-key-1", "{}"); err != nil || ok {
+		t.Fatalf("saved under another help center: %v %v", ok, err)
+	}
+	if ok, err := st.SaveTesterReport(ctx, hc.ID, "tester-key-1", `{"Verified":true}`); err != nil || !ok {
+		t.Fatalf("save: %v %v", ok, err)
+	}
+	if report, found, _ := st.TesterReport(ctx, hc.ID, "tester-key-1"); !found || report != `{"Verified":true}` {
+		t.Fatalf("report %q %v", report, found)
+	}
+	if _, found, _ := st.TesterReport(ctx, other.ID, "tester-key-1"); found {
+		t.Fatal("another help center reads the run")
+	}
+	clk.Advance(store.TesterRunLifetime + time.Second)
+	if ok, _ := st.SaveTesterReport(ctx, hc.ID, "tester-key-1", "{}"); ok {
+		t.Fatal("saved into an expired run")
+	}
+	if _, found, _ := st.TesterReport(ctx, hc.ID, "tester-key-1"); found {
+		t.Fatal("an expired run is still found")
+	}
+}
