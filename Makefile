@@ -1,6 +1,6 @@
 # helpcenter — see README.md. Every target runs from a fresh clone with Go
 # installed; the browser and snippet tests also need Chromium, Node with npm and
-# Debian's python3-jwt (apt-get install -y chromium nodejs npm python3-jwt).
+# Debian's python3-jwt (apt-get install -y chromium nodejs npm python3-jwt default-jdk-headless).
 
 GO       ?= go
 PKGS     := ./...

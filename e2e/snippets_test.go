@@ -18,7 +18,7 @@ import (
 	"helpcenter/views/console"
 )
 
-// The console's Node (plain and Express), Python and Go snippets are complete partner endpoints:
+// The console's Node (plain and Express), Python, Go and Java snippets are complete partner endpoints:
 // started as their first lines say, with the help center's real endpoint
 // and issuer, each signs a visitor in through the browser (SPEC section
 // 7; issue 13). Node's jsonwebtoken comes from the npm registry, Python's
@@ -39,6 +39,9 @@ func TestSnippetsSignVisitorsIn(t *testing.T) {
 		{"python", "app.py", func(t *testing.T, dir string) {
 			run(t, dir, debianPython(t), "-c", "import jwt")
 		}, func(dir string) *exec.Cmd { return exec.Command(debianPythonPath(), filepath.Join(dir, "app.py")) }},
+		{"java", "LoginServer.java", func(t *testing.T, dir string) {
+			need(t, "java", "apt-get install -y default-jdk-headless")
+		}, func(dir string) *exec.Cmd { return exec.Command("java", filepath.Join(dir, "LoginServer.java")) }},
 		{"go", "main.go", func(t *testing.T, dir string) {
 			// As its first lines say, with the module this repository pins.
 			run(t, dir, "go", "mod", "init", "example.com/helpcenter-login")

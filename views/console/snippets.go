@@ -23,7 +23,7 @@ const SecretEnvVar = "HELPCENTER_SSO_SECRET"
 // claim is required, and any stable name of the partner's app will do.
 const placeholderIssuer = "your-app"
 
-// Snippets returns the partner examples (Node, Express, PHP, Ruby, Python, Go) for
+// Snippets returns the partner examples (Node, Express, PHP, Ruby, Python, Go, Java, C#) for
 // this help center, filled with its endpoint, issuer and audience. Each
 // puts the key we sent in jti, signs with HS256 for 300 seconds (exp = iat + 300) and
 // redirects to endpoint?jwt=<token>. Values are written as string literals
@@ -55,6 +55,8 @@ func Snippets(endpoint, issuer, audience string) []Snippet {
 		{ID: "ruby", Language: "Ruby", Library: "jwt", Code: r(rubySnippet, singleQuote)},
 		{ID: "python", Language: "Python", Library: "PyJWT", Code: r(pythonSnippet, jsonQuote)},
 		{ID: "go", Language: "Go", Library: "golang-jwt/jwt/v5", Code: r(goSnippet, strconv.Quote)},
+		{ID: "java", Language: "Java", Library: "the JDK alone", Code: r(javaSnippet, jsonQuote)},
+		{ID: "csharp", Language: "C#", Library: "System.IdentityModel.Tokens.Jwt", Code: r(csharpSnippet, jsonQuote)},
 	}
 }
 
@@ -152,48 +154,77 @@ app.listen(Number(process.env.PORT || 3000), "127.0.0.1");
 
 const phpSnippet = `
 <?php
-// composer require firebase/php-jwt
+// A complete Login URL for your app: save as index.php, then
+//   composer require firebase/php-jwt
+//   {{secret_env}}=<your shared secret> php -S 127.0.0.1:3000 index.php
+// and set the Login URL to http://localhost:3000/help-center/login
+require __DIR__ . '/vendor/autoload.php';
+
 use Firebase\JWT\JWT;
 
 const SSO_ENDPOINT = {{endpoint}};
 
-// Your Login URL, once the user is signed in to your app.
+// Replace with your app's signed-in user.
+function current_user(): array {
+    return ['email' => 'jane@example.com', 'name' => 'Jane Doe', 'role' => 'viewer', 'groups' => []];
+}
+
+if (parse_url($_SERVER['REQUEST_URI'], PHP_URL_PATH) !== '/help-center/login') {
+    http_response_code(404);
+    exit;
+}
+$user = current_user();
 $now = time();
 $token = JWT::encode([
-    'jti' => (string) $_GET['key'], // the key we sent, unchanged
+    'jti' => (string) ($_GET['key'] ?? bin2hex(random_bytes(16))), // the key we sent, unchanged
     'iss' => {{issuer}},
     'aud' => {{audience}},
     'iat' => $now,
     'exp' => $now + 300,
-    'email' => $user->email,
-    'name' => $user->name,
+    'email' => $user['email'],
+    'name' => $user['name'],
+    'role' => $user['role'],
+    'groups' => $user['groups'],
 ], getenv('{{secret_env}}'), 'HS256');
-header('Location: ' . SSO_ENDPOINT . '?jwt=' . urlencode($token));
-exit;
+header('Location: ' . SSO_ENDPOINT . '?jwt=' . urlencode($token), true, 302);
 `
 
 const rubySnippet = `
-# gem install jwt
+# A complete Login URL for your app: save as app.rb, then
+#   gem install jwt webrick
+#   {{secret_env}}=<your shared secret> ruby app.rb
+# and set the Login URL to http://localhost:3000/help-center/login
 require "cgi"
 require "jwt"
+require "securerandom"
+require "webrick"
 
 SSO_ENDPOINT = {{endpoint}}
 
-# Your Login URL (Rails), once the user is signed in to your app.
-def help_center_login
+# Replace with your app's signed-in user.
+def current_user(_request)
+  { email: "jane@example.com", name: "Jane Doe", role: "viewer", groups: [] }
+end
+
+server = WEBrick::HTTPServer.new(BindAddress: "127.0.0.1", Port: Integer(ENV.fetch("PORT", "3000")))
+server.mount_proc "/help-center/login" do |request, response|
+  user = current_user(request)
   now = Time.now.to_i
   token = JWT.encode({
-    jti: params.require(:key), # the key we sent, unchanged
+    jti: request.query["key"] || SecureRandom.hex(16), # the key we sent, unchanged
     iss: {{issuer}},
     aud: {{audience}},
     iat: now,
     exp: now + 300,
-    email: current_user.email,
-    name: current_user.name,
+    email: user[:email],
+    name: user[:name],
+    role: user[:role],
+    groups: user[:groups],
   }, ENV.fetch("{{secret_env}}"), "HS256")
-  redirect_to "#{SSO_ENDPOINT}?jwt=#{CGI.escape(token)}",
-              allow_other_host: true
+  response.set_redirect(WEBrick::HTTPStatus::Found, "#{SSO_ENDPOINT}?jwt=#{CGI.escape(token)}")
 end
+trap("INT") { server.shutdown }
+server.start
 `
 
 const pythonSnippet = `
@@ -307,4 +338,121 @@ func main() {
 	http.HandleFunc("/help-center/login", helpCenterLogin)
 	log.Fatal(http.ListenAndServe("127.0.0.1:"+port, nil))
 }
+`
+
+// The Java example signs HS256 with the JDK's own HMAC and Base64, so it
+// runs as one file with nothing to install (java LoginServer.java); the
+// claims are few and fixed, so writing their JSON by hand is safe here.
+const javaSnippet = `
+// A complete Login URL for your app: save as LoginServer.java, then
+//   {{secret_env}}=<your shared secret> java LoginServer.java
+// and set the Login URL to http://localhost:3000/help-center/login
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.UUID;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+public class LoginServer {
+    static final String SSO_ENDPOINT = {{endpoint}};
+
+    // Replace with your app's signed-in user.
+    record User(String email, String name, String role) {}
+    static User currentUser() { return new User("jane@example.com", "Jane Doe", "viewer"); }
+
+    static String json(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            if (c == '"' || c == '\\') b.append('\\').append(c);
+            else if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+            else b.append(c);
+        }
+        return b.append('"').toString();
+    }
+
+    static String b64(byte[] bytes) { return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes); }
+
+    static String sign(String payload, String secret) throws Exception {
+        String header = b64("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
+        String body = b64(payload.getBytes(StandardCharsets.UTF_8));
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return header + "." + body + "." + b64(mac.doFinal((header + "." + body).getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    public static void main(String[] args) throws Exception {
+        int port = Integer.parseInt(System.getenv().getOrDefault("PORT", "3000"));
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+        server.createContext("/help-center/login", exchange -> {
+            try {
+                String key = UUID.randomUUID().toString();
+                String query = exchange.getRequestURI().getRawQuery();
+                for (String pair : query == null ? new String[0] : query.split("&")) {
+                    if (pair.startsWith("key=")) key = URLDecoder.decode(pair.substring(4), StandardCharsets.UTF_8); // the key we sent, unchanged
+                }
+                User user = currentUser();
+                long now = System.currentTimeMillis() / 1000;
+                String payload = "{\"jti\":" + json(key) + ",\"iss\":" + json({{issuer}})
+                    + ",\"aud\":" + json({{audience}})
+                    + ",\"iat\":" + now + ",\"exp\":" + (now + 300)
+                    + ",\"email\":" + json(user.email()) + ",\"name\":" + json(user.name()) + ",\"role\":" + json(user.role()) + "}";
+                String token = sign(payload, System.getenv("{{secret_env}}"));
+                exchange.getResponseHeaders().set("Location", SSO_ENDPOINT + "?jwt=" + URLEncoder.encode(token, StandardCharsets.UTF_8));
+                exchange.sendResponseHeaders(302, -1);
+            } catch (Exception e) {
+                exchange.sendResponseHeaders(500, -1);
+            } finally {
+                exchange.close();
+            }
+        });
+        server.start();
+    }
+}
+`
+
+const csharpSnippet = `
+// A complete Login URL for your app (ASP.NET Core minimal API):
+//   dotnet new web -n HelpCenterLogin && cd HelpCenterLogin
+//   dotnet add package System.IdentityModel.Tokens.Jwt
+//   replace Program.cs with this file, then
+//   {{secret_env}}=<your shared secret> dotnet run --urls http://localhost:3000
+// and set the Login URL to http://localhost:3000/help-center/login
+using System.IdentityModel.Tokens.Jwt;
+using System.Security.Claims;
+using System.Text;
+using Microsoft.IdentityModel.Tokens;
+
+const string SsoEndpoint = {{endpoint}};
+
+var app = WebApplication.CreateBuilder(args).Build();
+
+// Replace with your app's signed-in user.
+(string Email, string Name, string Role) CurrentUser(HttpContext http) => ("jane@example.com", "Jane Doe", "viewer");
+
+app.MapGet("/help-center/login", (HttpContext http) =>
+{
+    var user = CurrentUser(http);
+    var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+    var key = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(Environment.GetEnvironmentVariable("{{secret_env}}")!));
+    var payload = new JwtPayload
+    {
+        ["jti"] = http.Request.Query["key"].FirstOrDefault() ?? Guid.NewGuid().ToString(), // the key we sent, unchanged
+        ["iss"] = {{issuer}},
+        ["aud"] = {{audience}},
+        ["iat"] = now,
+        ["exp"] = now + 300,
+        ["email"] = user.Email,
+        ["name"] = user.Name,
+        ["role"] = user.Role,
+    };
+    var token = new JwtSecurityTokenHandler().WriteToken(
+        new JwtSecurityToken(new JwtHeader(new SigningCredentials(key, SecurityAlgorithms.HmacSha256)), payload));
+    return Results.Redirect(SsoEndpoint + "?jwt=" + Uri.EscapeDataString(token));
+});
+
+app.Run();
 `
