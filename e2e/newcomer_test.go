@@ -1,6 +1,10 @@
 package e2e
 
 import (
+	"archive/zip"
+	"bytes"
+	"encoding/base64"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,10 +14,12 @@ import (
 
 	"helpcenter/internal/testapp"
 	"helpcenter/views/console"
+
+	"github.com/chromedp/chromedp"
 )
 
 // A newcomer, scripted: signs up, configures single sign-on from the
-// console alone, runs the Node snippet copied from the page, makes the
+// console alone, runs the example app downloaded from it, makes the
 // help center private and signs a visitor in — timed step by step
 // (issue 13's measure; the figures are printed, not asserted).
 func TestNewcomerFirstSignIn(t *testing.T) {
@@ -53,13 +59,17 @@ func TestNewcomerFirstSignIn(t *testing.T) {
 	b.see("2 of 4 done")
 	step("turn on single sign-on")
 
+	// Download the example app from the JWT page, unpack it, install and
+	// start it as its README says.
 	b.click("JWT (HS256)")
-	code := eval[string](b, `document.getElementById("snippet-node").textContent`)
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "app.js"), []byte(code), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	run(t, dir, need(t, "npm", "apt-get install -y nodejs npm"), "install", "--no-audit", "--no-fund", "--silent", "jsonwebtoken@9")
+	zipped := eval[string](b, `(async () => {
+		const a = [...document.querySelectorAll("a")].find(a => a.textContent.trim() === "Node.js");
+		const bytes = new Uint8Array(await (await fetch(a.href, {credentials: "same-origin"})).arrayBuffer());
+		let s = ""; for (const b of bytes) s += String.fromCharCode(b);
+		return btoa(s);
+	})()`, chromedp.EvalAwaitPromise)
+	dir := unzipBase64(t, zipped)
+	run(t, dir, need(t, "npm", "apt-get install -y nodejs npm"), "install", "--no-audit", "--no-fund", "--silent")
 	cmd := exec.Command("node", "app.js")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "PORT="+port, console.SecretEnvVar+"="+secret)
@@ -70,7 +80,7 @@ func TestNewcomerFirstSignIn(t *testing.T) {
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	waitListening(t, "127.0.0.1:"+port, out)
-	step("copy the Node snippet and start it")
+	step("download the example app, install and start it")
 
 	b.click("General")
 	b.check("Private")
@@ -86,4 +96,42 @@ func TestNewcomerFirstSignIn(t *testing.T) {
 	if body := eval[string](b, `document.body.innerText`); strings.Contains(body, "Set up single sign-on") {
 		t.Error("the checklist is still there after the first sign-in")
 	}
+}
+
+// unzipBase64 unpacks a downloaded example app and returns its directory.
+func unzipBase64(t *testing.T, b64 string) string {
+	t.Helper()
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	z, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	dir := root
+	for _, f := range z.File {
+		name := filepath.Join(root, filepath.FromSlash(f.Name))
+		if !strings.HasPrefix(name, root+string(filepath.Separator)) {
+			t.Fatalf("zip entry %q leaves its directory", f.Name)
+		}
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		r, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(r)
+		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		dir = filepath.Dir(name)
+	}
+	return dir
 }

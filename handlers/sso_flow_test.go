@@ -834,6 +834,9 @@ func TestReportOnlyRollout(t *testing.T) {
 	if home := c2.Get(s.base + "/"); !strings.Contains(home.Body, "Signed in as Jane Doe") {
 		t.Fatal("a good token in report-only did not sign in")
 	}
+	if ev := s.lastEvent(t); ev.Event != models.EventRedirectSucceeded || !strings.HasPrefix(ev.Detail, sso.ReportOnlySuccessMark) {
+		t.Fatalf("a success in report-only is not marked: %+v", ev)
+	}
 	// Off again: the pass no longer opens the help center, and a failure
 	// is a rejection page.
 	setReportOnly(false)

@@ -101,6 +101,9 @@ type Outcome struct {
 	// whose sign-in was rejected reads it anyway, as a viewer without a
 	// session. The event row says so.
 	LetIn bool
+	// ReportOnly marks an outcome of a help center in report-only rollout,
+	// so its row says so whatever came of it.
+	ReportOnly bool
 	// Opened is the session SignIn opened; nil for a rejection or a
 	// harmless repeat, which keeps the browser's session.
 	Opened *OpenedSession
@@ -139,7 +142,7 @@ func StartSignIn(ctx context.Context, st Store, hc HelpCenter, b Browser, return
 		rej = &Rejection{Reason: ReasonSSONotConfigured, Detail: "no Login URL is saved"}
 	}
 	if rej != nil {
-		out := Outcome{Rejection: rej, LetIn: hc.ReportOnly}
+		out := Outcome{Rejection: rej, LetIn: hc.ReportOnly, ReportOnly: hc.ReportOnly}
 		return out, st.LogEvent(ctx, redirectFlow.event(hc.ID, b, now, out, ""))
 	}
 	login, err := url.Parse(hc.LoginURL)
@@ -173,7 +176,7 @@ func SignIn(ctx context.Context, st Store, hc HelpCenter, b Browser, token, retu
 			"which /sso/jwt does not read (that is the widget API's way): send it as ?jwt=… or as the form field jwt"
 	}
 	if rej != nil {
-		out := Outcome{Rejection: rej, Email: rej.Email, JTI: rej.JTI, Key: verifiedBy(hc.Settings, rej), LetIn: hc.ReportOnly}
+		out := Outcome{Rejection: rej, Email: rej.Email, JTI: rej.JTI, Key: verifiedBy(hc.Settings, rej), LetIn: hc.ReportOnly, ReportOnly: hc.ReportOnly}
 		return out, st.LogEvent(ctx, redirectFlow.event(hc.ID, b, now, out, ""))
 	}
 	var origin *SessionOrigin
@@ -183,7 +186,7 @@ func SignIn(ctx context.Context, st Store, hc HelpCenter, b Browser, token, retu
 	var out Outcome
 	err := st.InSignIn(ctx, func(ctx context.Context, tx SignInTx) error {
 		// Set afresh on every run: a transaction may be retried.
-		out = Outcome{Email: claims.Email, JTI: claims.JTI, Role: claims.Role, Key: hc.Settings.keyName()}
+		out = Outcome{Email: claims.Email, JTI: claims.JTI, Role: claims.Role, Key: hc.Settings.keyName(), ReportOnly: hc.ReportOnly}
 		// Step 11 commits even when a later step rejects: a jti is taken
 		// once, whatever happens after.
 		repeat, rej, err := CheckReplay(ctx, tx, hc.ID, claims, origin, now)
@@ -299,6 +302,10 @@ func verifiedBy(s Settings, rej *Rejection) string {
 // whose visitor was let in anyway.
 const ReportOnlyMark = "report-only, let in anyway: "
 
+// ReportOnlySuccessMark begins the detail of a success in report-only
+// rollout: every row of the rollout says it was one.
+const ReportOnlySuccessMark = "report-only: "
+
 // surface names the event rows of one way in (SPEC section 6).
 type surface struct{ succeeded, rejected string }
 
@@ -320,6 +327,8 @@ func (s surface) event(helpCenterID int64, b Browser, now time.Time, out Outcome
 		if out.LetIn {
 			e.Detail = ReportOnlyMark + e.Detail
 		}
+	} else if out.ReportOnly {
+		e.Detail = ReportOnlySuccessMark + e.Detail
 	}
 	return e
 }
