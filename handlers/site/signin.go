@@ -53,6 +53,9 @@ func (h *Handler) SignIn(c echo.Context) error {
 	// that verifies (SPEC section 3): past it, a token is checked first.
 	client := ratelimit.ClientKey(c.RealIP())
 	if jti := sso.UnverifiedJTI(token); sso.IsTesterKey(jti) {
+		if over, retry := h.SSOLimiter.Over(client); over {
+			return h.rateLimited(c, retry, "rejected sign-ins at /sso/jwt")
+		}
 		return h.testSignIn(c, hc, center.Settings, token, jti, client)
 	}
 	if over, retry := h.SSOLimiter.Over(client); over {
