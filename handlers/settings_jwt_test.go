@@ -327,3 +327,15 @@ func TestDownloadExampleApp(t *testing.T) {
 		t.Errorf("signed out: %d", res.StatusCode)
 	}
 }
+
+// The JWT page names the saved secret by its fingerprint, never by itself.
+func TestSecretFingerprintShown(t *testing.T) {
+	t.Parallel()
+	app := testapp.New(t)
+	c := app.Signup(t, "owner@acme.test", pw, "Acme Help", "acme")
+	configureJWT(t, app, c, secret40)
+	body := c.Get(app.BaseURL + jwtURL).Body
+	if !strings.Contains(body, sso.Fingerprint(secret40)) || strings.Contains(body, secret40) {
+		t.Fatal("the page lacks the fingerprint, or holds the secret")
+	}
+}

@@ -1,10 +1,13 @@
 package sso
 
 import (
+	"crypto"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/pem"
 	"fmt"
 	"strings"
 	"unicode"
@@ -54,6 +57,44 @@ func secretTooShort(s string) bool {
 func Fingerprint(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(sum[:8])
+}
+
+// KeyFingerprint names a verification key read as a partner holds it: a
+// PEM public key (or certificate's key) by the SHA-256 of its SPKI DER, a
+// PEM private key by its public half's, and anything else as a shared
+// secret (SPEC section 9). The partner runs the same computation with
+// `helpcenter token fingerprint` to find a mismatch without regenerating.
+func KeyFingerprint(material string) (fingerprint, kind string, err error) {
+	block, _ := pem.Decode([]byte(material))
+	if block == nil {
+		return Fingerprint(material), "shared secret", nil
+	}
+	var pub any
+	switch block.Type {
+	case "PUBLIC KEY":
+		pub, err = x509.ParsePKIXPublicKey(block.Bytes)
+	case "CERTIFICATE":
+		var cert *x509.Certificate
+		if cert, err = x509.ParseCertificate(block.Bytes); err == nil {
+			pub = cert.PublicKey
+		}
+	case "PRIVATE KEY":
+		var k any
+		if k, err = x509.ParsePKCS8PrivateKey(block.Bytes); err == nil {
+			pub = k.(interface{ Public() crypto.PublicKey }).Public()
+		}
+	default:
+		return "", "", fmt.Errorf("a PEM %q block is no key this product reads; give a PUBLIC KEY, CERTIFICATE or PRIVATE KEY block", block.Type)
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("the PEM %s does not parse: %w", strings.ToLower(block.Type), err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return "", "", err
+	}
+	sum := sha256.Sum256(der)
+	return hex.EncodeToString(sum[:8]), "public key", nil
 }
 
 // keyName is how an event row names the key that verified a token: its

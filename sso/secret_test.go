@@ -1,7 +1,14 @@
 package sso
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
+	"encoding/pem"
 	"strings"
 	"testing"
 )
@@ -45,5 +52,28 @@ func TestValidateSecret(t *testing.T) {
 		if err != nil && tc.secret != "" && strings.Contains(err.Error(), tc.secret) {
 			t.Errorf("the error repeats the secret: %v", err)
 		}
+	}
+}
+
+func TestKeyFingerprint(t *testing.T) {
+	if fp, kind, err := KeyFingerprint(testSecret); err != nil || kind != "shared secret" || fp != Fingerprint(testSecret) || len(fp) != 16 {
+		t.Fatalf("secret: %q %q %v", fp, kind, err)
+	}
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkcs8, _ := x509.MarshalPKCS8PrivateKey(priv)
+	spki, _ := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	sum := sha256.Sum256(spki)
+	want := hex.EncodeToString(sum[:8])
+	for name, block := range map[string]*pem.Block{"public": {Type: "PUBLIC KEY", Bytes: spki}, "private": {Type: "PRIVATE KEY", Bytes: pkcs8}} {
+		fp, kind, err := KeyFingerprint(string(pem.EncodeToMemory(block)))
+		if err != nil || kind != "public key" || fp != want {
+			t.Errorf("%s key: %q %q %v, want %q", name, fp, kind, err, want)
+		}
+	}
+	if _, _, err := KeyFingerprint(string(pem.EncodeToMemory(&pem.Block{Type: "RSA TESTING", Bytes: []byte{1}}))); err == nil {
+		t.Error("an unknown PEM block was fingerprinted")
 	}
 }

@@ -30,6 +30,13 @@ func (h *Handler) jwtPage(c echo.Context, form console.JWTForm) (console.JWTPage
 	if hc.SecretUpdatedAt != nil {
 		form.SecretSavedAgo = relativeTime(*hc.SecretUpdatedAt, now)
 	}
+	if hc.HasSecret() {
+		secret, err := h.Store.JWTSecret(hc)
+		if err != nil {
+			return console.JWTPage{}, err
+		}
+		form.SecretFingerprint = sso.Fingerprint(secret)
+	}
 	entries, err := h.Store.AuditLog(c.Request().Context(), hc.ID, auditShown)
 	if err != nil {
 		return console.JWTPage{}, err

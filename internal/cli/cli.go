@@ -43,6 +43,7 @@ const Usage = `  helpcenter workspace create --name N --subdomain S --admin-emai
                            [--allow-unsolicited]
                               (enables JWT SSO; run again, changes only the flags given;
                                --generate-secret prints the new secret alone on stdout)
+  helpcenter token fingerprint          (a shared secret or PEM key on stdin: its fingerprint)
   helpcenter domain set --subdomain S --domain D   (prints the TXT record to publish)
   helpcenter domain verify --subdomain S           (exit 0 when the TXT record holds the token)
 `
@@ -56,7 +57,7 @@ var commands = map[string]map[string]command{
 	"workspace":  {"create": {workspaceCreate}},
 	"visibility": {"set": {visibilitySet}},
 	"user":       {"ban": {userBan(true)}, "unban": {userBan(false)}},
-	"token":      {"mint": {tokenMint}},
+	"token":      {"mint": {tokenMint}, "fingerprint": {tokenFingerprint}},
 	"sso":        {"configure": {ssoConfigure}},
 	"domain":     {"set": {domainSet}, "verify": {domainVerify}},
 }

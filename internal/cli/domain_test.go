@@ -10,6 +10,7 @@ import (
 	"helpcenter/internal/config"
 	"helpcenter/internal/domains"
 	"helpcenter/internal/testdns"
+	"helpcenter/sso"
 )
 
 func runCLI(env Env, group string, args ...string) result {
@@ -45,5 +46,21 @@ func TestDomainSetAndVerify(t *testing.T) {
 	}
 	if hc, _ := acme(t, env); hc.CanonicalDomain() != "help.acme.test" {
 		t.Fatalf("canonical domain %q", hc.CanonicalDomain())
+	}
+}
+
+func TestTokenFingerprint(t *testing.T) {
+	env := cliEnv(t)
+	secret := "acme-secret-0123456789abcdefghijklmnop"
+	var out, errOut bytes.Buffer
+	env.Stdin, env.Stdout, env.Stderr = strings.NewReader(secret+"\n"), &out, &errOut
+	if code := Run(context.Background(), env, "token", []string{"fingerprint"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if want := sso.Fingerprint(secret) + "  (shared secret)\n"; out.String() != want {
+		t.Fatalf("printed %q, want %q", out.String(), want)
+	}
+	if r := runCLI(env, "token", "fingerprint"); r.code != 2 || !strings.Contains(r.stderr, "stdin is empty") {
+		t.Fatalf("empty stdin: exit %d %q", r.code, r.stderr)
 	}
 }
