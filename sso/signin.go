@@ -97,10 +97,6 @@ type Outcome struct {
 	// KeyRedeemed: SignIn consumed a pending key, finishing a flow the
 	// gate started (the gate's limit gives that start back).
 	KeyRedeemed bool
-	// LetIn: the help center is in report-only rollout, so a visitor
-	// whose sign-in was rejected reads it anyway, as a viewer without a
-	// session. The event row says so.
-	LetIn bool
 	// ReportOnly marks an outcome of a help center in report-only rollout,
 	// so its row says so whatever came of it.
 	ReportOnly bool
@@ -110,6 +106,11 @@ type Outcome struct {
 	// Ended is the browser's previous session, ended by the rotation.
 	Ended *models.VisitorSession
 }
+
+// LetIn reports that the visitor reads on although the sign-in was
+// rejected: the help center is in report-only rollout (as a viewer, without
+// a session; the event row says so).
+func (o Outcome) LetIn() bool { return o.ReportOnly && o.Rejection != nil }
 
 // OpenedSession is a visitor session a sign-in opened. The cookie carries
 // ID; the store keeps only IDHash, so a database read cannot mint cookies.
@@ -142,7 +143,7 @@ func StartSignIn(ctx context.Context, st Store, hc HelpCenter, b Browser, return
 		rej = &Rejection{Reason: ReasonSSONotConfigured, Detail: "no Login URL is saved"}
 	}
 	if rej != nil {
-		out := Outcome{Rejection: rej, LetIn: hc.ReportOnly, ReportOnly: hc.ReportOnly}
+		out := Outcome{Rejection: rej, ReportOnly: hc.ReportOnly}
 		return out, st.LogEvent(ctx, redirectFlow.event(hc.ID, b, now, out, ""))
 	}
 	login, err := url.Parse(hc.LoginURL)
@@ -176,7 +177,7 @@ func SignIn(ctx context.Context, st Store, hc HelpCenter, b Browser, token, retu
 			"which /sso/jwt does not read (that is the widget API's way): send it as ?jwt=… or as the form field jwt"
 	}
 	if rej != nil {
-		out := Outcome{Rejection: rej, Email: rej.Email, JTI: rej.JTI, Key: verifiedBy(hc.Settings, rej), LetIn: hc.ReportOnly, ReportOnly: hc.ReportOnly}
+		out := Outcome{Rejection: rej, Email: rej.Email, JTI: rej.JTI, Key: verifiedBy(hc.Settings, rej), ReportOnly: hc.ReportOnly}
 		return out, st.LogEvent(ctx, redirectFlow.event(hc.ID, b, now, out, ""))
 	}
 	var origin *SessionOrigin
@@ -203,7 +204,7 @@ func SignIn(ctx context.Context, st Store, hc HelpCenter, b Browser, token, retu
 				return err
 			}
 		}
-		out.Rejection, out.LetIn = rej, rej != nil && hc.ReportOnly
+		out.Rejection = rej
 		return tx.LogEvent(ctx, redirectFlow.event(hc.ID, b, now, out, "signed in and sent to "+out.RedirectTo))
 	})
 	if err != nil {
@@ -324,7 +325,7 @@ func (s surface) event(helpCenterID int64, b Browser, now time.Time, out Outcome
 		Detail: detail, Email: out.Email, JTI: out.JTI, IP: b.IP, UserAgent: b.UserAgent, Key: out.Key}
 	if out.Rejection != nil {
 		e.Event, e.Reason, e.Detail = s.rejected, string(out.Rejection.Reason), out.Rejection.Detail
-		if out.LetIn {
+		if out.LetIn() {
 			e.Detail = ReportOnlyMark + e.Detail
 		}
 	} else if out.ReportOnly {

@@ -96,7 +96,7 @@ func (h *Handler) startSignIn(c echo.Context, returnTo string) error {
 	}
 	// Counted until a verified sign-in redeems the key (SignIn gives it back).
 	h.GateLimiter.Add(client)
-	if out.LetIn {
+	if out.LetIn() {
 		return h.letIn(c, returnTo)
 	}
 	if out.Rejection != nil {

@@ -80,7 +80,7 @@ func (h *Handler) SignIn(c echo.Context) error {
 	}
 	if out.Rejection != nil {
 		h.SSOLimiter.Add(client)
-		if out.LetIn {
+		if out.LetIn() {
 			return h.letIn(c, "/")
 		}
 		return h.rejectionPage(c, out.Rejection, "/")
