@@ -146,22 +146,34 @@ func StartSignIn(ctx context.Context, st Store, hc HelpCenter, b Browser, return
 		out := Outcome{Rejection: rej, ReportOnly: hc.ReportOnly}
 		return out, st.LogEvent(ctx, redirectFlow.event(hc.ID, b, now, out, ""))
 	}
-	login, err := url.Parse(hc.LoginURL)
-	if err != nil {
-		return Outcome{}, fmt.Errorf("the saved Login URL does not parse: %w", err)
-	}
 	key, err := NewPendingKey(b.ID, returnTo, now)
+	if err != nil {
+		return Outcome{}, err
+	}
+	// Built before the key is saved: a Login URL that does not parse
+	// leaves no key behind.
+	login, err := LoginURL(hc.LoginURL, hc.Subdomain, key.Key)
 	if err != nil {
 		return Outcome{}, err
 	}
 	if err := st.SavePendingKey(ctx, hc.ID, key); err != nil {
 		return Outcome{}, fmt.Errorf("save the pending key: %w", err)
 	}
+	return Outcome{RedirectTo: login, PendingKey: &key}, nil
+}
+
+// LoginURL is step 3's address: the saved Login URL with subdomain and key
+// added to whatever query it already has.
+func LoginURL(loginURL, subdomain, key string) (string, error) {
+	login, err := url.Parse(loginURL)
+	if err != nil {
+		return "", fmt.Errorf("the saved Login URL does not parse: %w", err)
+	}
 	q := login.Query()
-	q.Set("subdomain", hc.Subdomain)
-	q.Set("key", key.Key)
+	q.Set("subdomain", subdomain)
+	q.Set("key", key)
 	login.RawQuery = q.Encode()
-	return Outcome{RedirectTo: login.String(), PendingKey: &key}, nil
+	return login.String(), nil
 }
 
 // SignIn judges the token a browser brought back to /sso/jwt: checks 0–10

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -62,15 +61,11 @@ func (h *Handler) SSOTestSignIn(c echo.Context) error {
 	if err := h.Store.StartTesterRun(c.Request().Context(), hc.ID, key); err != nil {
 		return err
 	}
-	login, err := url.Parse(hc.LoginURL)
+	login, err := sso.LoginURL(hc.LoginURL, hc.Subdomain, key)
 	if err != nil {
 		return err
 	}
-	q := login.Query()
-	q.Set("subdomain", hc.Subdomain)
-	q.Set("key", key)
-	login.RawQuery = q.Encode()
-	return c.Redirect(http.StatusSeeOther, login.String())
+	return c.Redirect(http.StatusSeeOther, login)
 }
 
 // SSOTesterRun reports on a pasted token with sso.Inspect, the same checks
