@@ -67,11 +67,9 @@ func TestSnippetsSignVisitorsIn(t *testing.T) {
 			if err := app.Store.SetVisibility(ctx, hc.ID, models.VisibilityPrivate, ""); err != nil {
 				t.Fatal(err)
 			}
-			var code string
-			for _, s := range console.Snippets(app.HelpCenterURL("acme")+"/sso/jwt", "acme-app", "") {
-				if s.ID == tc.id {
-					code = s.Code
-				}
+			code := console.SnippetCode(tc.id, app.HelpCenterURL("acme")+"/sso/jwt", "acme-app", "")
+			if code == "" {
+				t.Fatalf("no %s snippet", tc.id)
 			}
 			dir := t.TempDir()
 			if err := os.WriteFile(filepath.Join(dir, tc.file), []byte(code), 0o600); err != nil {

@@ -36,12 +36,7 @@ func (h *Handler) ExampleApp(c echo.Context) error {
 	}
 	a, _ := theAdmin.Get(c)
 	hc := a.HelpCenter
-	var code string
-	for _, s := range console.Snippets(h.ssoEndpoint(hc), hc.Issuer, hc.Audience) {
-		if s.ID == app.snippet {
-			code = s.Code
-		}
-	}
+	code := console.SnippetCode(app.snippet, h.ssoEndpoint(hc), hc.Issuer, hc.Audience)
 	var buf bytes.Buffer
 	z := zip.NewWriter(&buf)
 	files := map[string]string{app.main: code}

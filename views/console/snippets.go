@@ -60,6 +60,16 @@ func Snippets(endpoint, issuer, audience string) []Snippet {
 	}
 }
 
+// SnippetCode is the code of the snippet with this id, "" for none.
+func SnippetCode(id, endpoint, issuer, audience string) string {
+	for _, s := range Snippets(endpoint, issuer, audience) {
+		if s.ID == id {
+			return s.Code
+		}
+	}
+	return ""
+}
+
 // jsonQuote is a double-quoted literal valid in JavaScript and Python.
 func jsonQuote(s string) string {
 	b, _ := json.Marshal(s)
