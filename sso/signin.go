@@ -329,6 +329,18 @@ var (
 	widgetAPI = surface{rejected: models.EventWidgetRejected}
 )
 
+// RefusalEvent is the row of a refusal that is no token check — a limit
+// (rate_limited) or the widget on a page not allowed
+// (origin_not_allowed) — on the redirect flow or the widget surface, so
+// these rows come from the same builder as every other.
+func RefusalEvent(widget bool, helpCenterID int64, b Browser, now time.Time, reason ReasonCode, detail string) *models.Event {
+	s := redirectFlow
+	if widget {
+		s = widgetAPI
+	}
+	return s.event(helpCenterID, b, now, Outcome{Rejection: &Rejection{Reason: reason, Detail: detail}}, "")
+}
+
 // event is the one row of an outcome: rejected with its reason and
 // detail, or succeeded with detail. Email and jti are set only from a
 // token whose signature verified.

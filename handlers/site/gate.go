@@ -142,11 +142,9 @@ func (h *Handler) rateLimited(c echo.Context, retry time.Duration, counted strin
 	secs := web.SetRetryAfter(c, retry)
 	c.Response().Header().Set("Cache-Control", "no-store")
 	hc, _ := web.Tenant.Get(c)
-	if err := h.Store.LogFolded(c.Request().Context(), &models.Event{
-		HelpCenterID: hc.ID, CreatedAt: h.Now(), Event: models.EventRedirectRejected, Reason: string(sso.ReasonRateLimited),
-		Detail: fmt.Sprintf("too many %s from this address; refused for %d s", counted, secs),
-		IP:     c.RealIP(), UserAgent: c.Request().UserAgent(),
-	}); err != nil {
+	detail := fmt.Sprintf("too many %s from this address; refused for %d s", counted, secs)
+	if err := h.Store.LogFolded(c.Request().Context(),
+		sso.RefusalEvent(false, hc.ID, web.Browser(c, ""), h.Now(), sso.ReasonRateLimited, detail)); err != nil {
 		return err
 	}
 	return web.Render(c, http.StatusTooManyRequests, site.RateLimited(site.RateLimitedPage{Chrome: h.siteChrome(c, "Too many attempts"), RetryAfter: secs}))

@@ -106,10 +106,8 @@ func (h *Handler) CORS(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			if allowed {
 				hdr.Set("Access-Control-Allow-Origin", origin)
-			} else if err := h.Store.LogFolded(ctx, &models.Event{HelpCenterID: hc.ID, CreatedAt: h.Now(),
-				Event: models.EventWidgetRejected, Reason: string(sso.ReasonOriginNotAllowed),
-				Detail: "a call from " + strconv.Quote(clipOrigin(origin)) + ", which is not an allowed widget origin",
-				IP:     c.RealIP(), UserAgent: req.UserAgent()}); err != nil {
+			} else if err := h.Store.LogFolded(ctx, sso.RefusalEvent(true, hc.ID, web.Browser(c, ""), h.Now(), sso.ReasonOriginNotAllowed,
+				"a call from "+strconv.Quote(clipOrigin(origin))+", which is not an allowed widget origin")); err != nil {
 				return err
 			}
 		}
@@ -156,9 +154,7 @@ func (h *Handler) Auth(next echo.HandlerFunc) echo.HandlerFunc {
 			if _, rej := sso.Verify(token, center.Settings, now); rej != nil {
 				secs := web.SetRetryAfter(c, retry)
 				detail := "too many rejected calls from this address; try again in " + strconv.Itoa(secs) + " s"
-				if err := h.Store.LogFolded(req.Context(), &models.Event{HelpCenterID: hc.ID, CreatedAt: now,
-					Event: models.EventWidgetRejected, Reason: string(sso.ReasonRateLimited), Detail: detail,
-					IP: c.RealIP(), UserAgent: req.UserAgent()}); err != nil {
+				if err := h.Store.LogFolded(req.Context(), sso.RefusalEvent(true, hc.ID, web.Browser(c, ""), now, sso.ReasonRateLimited, detail)); err != nil {
 					return err
 				}
 				return widgetFail(c, http.StatusTooManyRequests, string(sso.ReasonRateLimited), detail)
