@@ -180,14 +180,14 @@ func TestVisibilityBanAndMintCommands(t *testing.T) {
 	// The secret from stdin is used as it is, but for one trailing newline.
 	spaced := "  " + secret + "  "
 	r := runCLI(env, spaced+"\n", "token", "mint", "--subdomain", "acme", "--email", "j@x.test", "--name", "J")
-	if _, rej := sso.Verify(strings.TrimSpace(r.stdout), sso.Settings{Enabled: true, Secret: spaced}, time.Now()); r.code != 0 || rej != nil {
+	if _, rej := sso.Verify(strings.TrimSpace(r.stdout), sso.Settings{Enabled: true, Keys: []sso.Key{sso.SharedSecret(spaced)}}, time.Now()); r.code != 0 || rej != nil {
 		t.Fatalf("mint with a spaced secret: %+v %+v", r, rej)
 	}
 	r = runCLI(env, secret+"\n", "token", "mint", "--subdomain", "acme", "--email", "jane@example.com", "--name", "Jane", "--key", "k-123", "--iss", "app", "--aud", "hc", "--role", "editor", "--ttl", "60")
 	if r.code != 0 || strings.Count(r.stdout, "\n") != 1 {
 		t.Fatalf("mint: %+v", r)
 	}
-	claims, rej := sso.Verify(strings.TrimSpace(r.stdout), sso.Settings{Enabled: true, Secret: secret, Issuer: "app", Audience: "hc"}, time.Now())
+	claims, rej := sso.Verify(strings.TrimSpace(r.stdout), sso.Settings{Enabled: true, Keys: []sso.Key{sso.SharedSecret(secret)}, Issuer: "app", Audience: "hc"}, time.Now())
 	if rej != nil || claims.JTI != "k-123" || claims.Role != "editor" || claims.Email != "jane@example.com" || float64(claims.ExpiresAt-claims.IssuedAt) != 60 {
 		t.Fatalf("minted token: %+v %+v", claims, rej)
 	}

@@ -115,7 +115,7 @@ func run(database string, logins int, pageTime time.Duration, logRows string) er
 	// 1. The ceiling: verify + one transaction inserting the jti and
 	// upserting the user, in process, 8 goroutines — with SQLite's group
 	// commit, as the server runs, and with one commit per transaction.
-	settings := sso.Settings{Enabled: true, Secret: secret, TTL: time.Hour}
+	settings := sso.Settings{Enabled: true, Keys: []sso.Key{sso.SharedSecret(secret)}, TTL: time.Hour}
 	ceiling, err := measureCeiling(ctx, st, hc.ID, settings, logins, "grouped")
 	if err != nil {
 		return err

@@ -63,7 +63,7 @@ func TestRouteTable(t *testing.T) {
 		"GET /demo/partner/login", "GET /favicon.ico", "GET /healthz", "GET /js/init.js", "GET /login",
 		"GET /robots.txt", "GET /settings/account", "GET /settings/general", "GET /settings/logs",
 		"GET /settings/logs.csv", "GET /settings/security/sso", "GET /settings/security/sso/jwt", "GET /settings/security/sso/jwt/example/:lang",
-		"GET /settings/security/sso/tester", "GET /settings/widget", "GET /signup", "GET /static/*",
+		"GET /settings/security/sso/keys", "GET /settings/security/sso/tester", "GET /settings/widget", "GET /signup", "GET /static/*",
 		"OPTIONS /api/widget/v1/articles", "OPTIONS /api/widget/v1/articles/:slug", "OPTIONS /api/widget/v1/search",
 		"POST /articles", "POST /articles/:id", "POST /articles/:id/delete", "POST /articles/:id/publish",
 		"POST /articles/:id/unpublish", "POST /articles/preview", "POST /categories", "POST /categories/:id",
@@ -71,6 +71,8 @@ func TestRouteTable(t *testing.T) {
 		"POST /settings/account/password", "POST /settings/general", "POST /settings/general/verify-domain", "POST /settings/security/sso/enabled",
 		"POST /settings/security/sso/jwt", "POST /settings/security/sso/jwt/generate",
 		"POST /settings/security/sso/jwt/regenerate", "POST /settings/security/sso/notify",
+		"POST /settings/security/sso/keys/:id/revoke", "POST /settings/security/sso/keys/generate", "POST /settings/security/sso/keys/jwks",
+		"POST /settings/security/sso/keys/public", "POST /settings/security/sso/keys/secret",
 		"POST /settings/security/sso/tester", "POST /settings/security/sso/jwt/test-sign-in", "POST /settings/widget", "POST /settings/widget/preview-token",
 		"POST /signup",
 	}

@@ -41,8 +41,10 @@ type Deps struct {
 	Accounts *accounts.Service
 	Keys     secrets.Keys
 	Resolver domains.Resolver
-	Log      *slog.Logger
-	Now      func() time.Time
+	// JWKS serves the keys of JWKS URLs; nil when none may be fetched.
+	JWKS web.JWKS
+	Log  *slog.Logger
+	Now  func() time.Time
 }
 
 // Handler serves the console on the base host and each help center on its
@@ -75,11 +77,12 @@ func New(d Deps) *Handler {
 		tenants:     web.NewCache[string, *models.HelpCenter](d.Now),
 		revocations: session.NewRevocations(d.Store, d.Now, d.Log),
 	}
-	h.site = site.New(site.Deps{Limits: d.Config.Limits, ConsoleURL: d.Config.ConsoleURL(), Store: d.Store, SignIns: d.SignIns, Codec: codec, Revocations: h.revocations,
+	keyring := web.Keyring{Store: d.Store, JWKS: d.JWKS}
+	h.site = site.New(site.Deps{Limits: d.Config.Limits, ConsoleURL: d.Config.ConsoleURL(), Store: d.Store, SignIns: d.SignIns, Keys: keyring, Codec: codec, Revocations: h.revocations,
 		Cookies: cookies, Now: d.Now, Log: d.Log})
-	h.console = &console.Handler{Config: d.Config, Store: d.Store, Accounts: d.Accounts, Codec: codec, Resolver: d.Resolver,
+	h.console = &console.Handler{Config: d.Config, Store: d.Store, Keys: keyring, Accounts: d.Accounts, Codec: codec, Resolver: d.Resolver,
 		Cookies: cookies, Now: d.Now, Log: d.Log, Forget: h.forget}
-	h.widget = &widgetapi.Handler{Store: d.Store, SignIns: d.SignIns, Now: d.Now,
+	h.widget = &widgetapi.Handler{Store: d.Store, SignIns: d.SignIns, Keys: keyring, Now: d.Now,
 		Limiter: ratelimit.New(d.Config.Limits.Widget.N, d.Config.Limits.Widget.Per, d.Now), SiteURL: d.Config.SiteURL}
 	h.demo = &demopartner.Handler{Store: d.Store, Now: d.Now, SiteURL: d.Config.SiteURL}
 

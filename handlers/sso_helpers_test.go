@@ -62,13 +62,28 @@ func helpCenter(t *testing.T, app *testapp.App, sub string) *models.HelpCenter {
 	return hc
 }
 
+// savedSecret is the help center's newest live shared secret, "" when it
+// has none.
 func savedSecret(t *testing.T, app *testapp.App, sub string) string {
 	t.Helper()
-	s, err := app.Store.JWTSecret(helpCenter(t, app, sub))
+	if k := newestSecretKey(t, app, sub); k != nil {
+		return k.Secret
+	}
+	return ""
+}
+
+func newestSecretKey(t *testing.T, app *testapp.App, sub string) *models.VerificationKey {
+	t.Helper()
+	live, err := app.Store.LiveKeys(context.Background(), helpCenter(t, app, sub).ID, app.Clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	for i := len(live) - 1; i >= 0; i-- {
+		if live[i].Kind == models.KeySecret {
+			return &live[i]
+		}
+	}
+	return nil
 }
 
 // mint signs a token as a partner app would, iat = now.

@@ -75,11 +75,10 @@ func TestSSOConsoleTenantIsolation(t *testing.T) {
 		t.Error("generate shows B's endpoint")
 	}
 	after := helpCenter(t, app, "beta")
-	if !after.SSOEnabled || after.LoginURL != "https://app.acme.test/help/login" || savedSecret(t, app, "beta") != betaSecret ||
-		!after.SecretUpdatedAt.Equal(*beta.SecretUpdatedAt) {
+	if !after.SSOEnabled || after.LoginURL != "https://app.acme.test/help/login" || savedSecret(t, app, "beta") != betaSecret {
 		t.Fatalf("A changed B: %+v", after.SSOSettings())
 	}
-	if alpha := helpCenter(t, app, "alpha"); alpha.LoginURL != "https://alpha.test/login" || !alpha.HasSecret() {
+	if alpha := helpCenter(t, app, "alpha"); alpha.LoginURL != "https://alpha.test/login" || savedSecret(t, app, "alpha") == "" {
 		t.Fatal("A's own changes did not land")
 	}
 	if strings.Count(b.Get(app.BaseURL+ssoURL).Body, "Notify me when this ships") != 5 {

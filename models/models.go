@@ -74,11 +74,9 @@ type HelpCenter struct {
 	// ReportOnly rolls single sign-on out without locking anyone out: every
 	// token is checked and every outcome logged, but a visitor whose
 	// sign-in fails is let in anyway (as a viewer, without a session).
-	ReportOnly      bool
-	JWTSecretSealed []byte
-	SecretUpdatedAt *time.Time
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	ReportOnly bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // CanonicalDomain is the verified custom domain, the help center's
@@ -93,12 +91,6 @@ func (h *HelpCenter) CanonicalDomain() string {
 // DomainRecord is the name of the TXT record that verifies the custom
 // domain.
 func (h *HelpCenter) DomainRecord() string { return "_helpcenter." + h.CustomDomain }
-
-// HasSecret reports whether a shared secret has been saved.
-func (h *HelpCenter) HasSecret() bool { return len(h.JWTSecretSealed) > 0 }
-
-// SSOReady reports whether the JWT gate can work: switched on with a secret.
-func (h *HelpCenter) SSOReady() bool { return h.SSOEnabled && h.HasSecret() && h.LoginURL != "" }
 
 // AdminSession is a signed-in admin's server-side session; deleting the row
 // revokes the cookie that names it.

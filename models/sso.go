@@ -72,6 +72,10 @@ type Event struct {
 	// Key names the verification key that checked the token's signature
 	// (its label and fingerprint), empty when none did.
 	Key string `gorm:"column:key_name"`
+	// KeyID is the stored key that checked it (a JWKS URL's for its keys),
+	// 0 when none did; the Logs view filters by it, and the key's usage
+	// counts it.
+	KeyID int64
 	// Count is 1, or the number of rejections a summary row stands for
 	// when a flood went past the per-help-center ceiling.
 	Count int

@@ -83,6 +83,8 @@ type Claims struct {
 	// claim — with a value, or null to clear it. A profile claim the token
 	// leaves out is kept as the user has it (SPEC section 5).
 	NamesLang, NamesAvatar, NamesCustomFields bool
+	// Key is the key that verified the token's signature.
+	Key *Key
 }
 
 // requiredClaims are the claims every token must carry, in the order check 3

@@ -18,7 +18,7 @@ const testSecret = "test-secret-0123456789-abcdefghijklmnop"
 // testNow is 2026-01-01T00:00:00Z, the vectors' "now".
 var testNow = time.Unix(1767225600, 0)
 
-var testSettings = Settings{Enabled: true, Secret: testSecret, Issuer: "app.example.com", Audience: "helpcenter"}
+var testSettings = Settings{Enabled: true, Keys: keysOf(testSecret), Issuer: "app.example.com", Audience: "helpcenter"}
 
 // validClaims returns the claims of a token that passes every check at
 // testNow with testSettings.
@@ -83,3 +83,15 @@ func payloadJSON(t testing.TB, claims jwt.MapClaims) string {
 	}
 	return string(b)
 }
+
+// keysOf is the key set of a help center with one shared secret, none
+// for "".
+func keysOf(secret string) []Key {
+	if secret == "" {
+		return nil
+	}
+	return []Key{SharedSecret(secret)}
+}
+
+// secretOf is the shared secret of settings built by keysOf.
+func secretOf(s Settings) string { return s.signingSecret() }

@@ -38,10 +38,11 @@ type Report struct {
 	// Verdict is exactly what Verify answers for the same input: nil when
 	// the token passes checks 0–10.
 	Verdict *Rejection
-	// Verified is true when the signature matched the shared secret. When
-	// it is false, Header, Payload and Claims are the token's unverified
-	// word, to be shown as such.
+	// Verified is true when the signature verified with a live key (Key).
+	// When it is false, Header, Payload and Claims are the token's
+	// unverified word, to be shown as such.
 	Verified bool
+	Key      *Key
 	// Header and Payload are the decoded JSON members; nil when check 1
 	// failed.
 	Header  map[string]json.RawMessage
@@ -63,7 +64,7 @@ func Inspect(token string, s Settings, now time.Time) Report {
 	rep := Report{Checks: make([]CheckResult, 0, len(claimChecks)+5)}
 
 	notConfigured := CheckConfigured(s)
-	rep.add(0, notConfigured, fmt.Sprintf("JWT single sign-on is on, a shared secret is saved, the Token TTL is %s s", seconds(s.ttl().Seconds())))
+	rep.add(0, notConfigured, fmt.Sprintf("JWT single sign-on is on, a verification key is live, the Token TTL is %s s", seconds(s.ttl().Seconds())))
 
 	t, r := checkStructure(token)
 	rep.add(1, r, "three canonical base64url parts; header and payload are JSON objects without repeated names")
@@ -74,11 +75,16 @@ func Inspect(token string, s Settings, now time.Time) Report {
 	rep.Header, rep.Payload = t.header, t.payload
 
 	if notConfigured != nil {
-		rep.skip(2, "there is no usable shared secret to check the signature with (check 0)")
+		rep.skip(2, "there is no live key to check the signature with (check 0)")
 	} else {
-		r := checkSignature(t, s.Secret)
-		rep.add(2, r, "HS256, signed with this help center's shared secret")
+		key, r := checkSignature(t, s)
+		passed := "signed with one of this help center's live keys"
+		if key != nil {
+			passed = key.Alg + ", signed with " + key.Name
+		}
+		rep.add(2, r, passed)
 		rep.Verified = r == nil
+		rep.Key = key
 	}
 
 	// The remaining checks read the payload whether or not it verified:
@@ -86,7 +92,7 @@ func Inspect(token string, s Settings, now time.Time) Report {
 	// its jti and email, as in Verify.
 	r = checkRequired(t.payload)
 	if r != nil && rep.Verified {
-		r.withLogFields(t.payload)
+		r.withLogFields(t.payload, rep.Key)
 	}
 	rep.add(3, r, "jti, iss, iat, exp, email and name are all present")
 	if r != nil {
@@ -95,7 +101,7 @@ func Inspect(token string, s Settings, now time.Time) Report {
 	}
 	c, r := readClaims(t.payload)
 	if r != nil && rep.Verified {
-		r.withLogFields(t.payload)
+		r.withLogFields(t.payload, rep.Key)
 	}
 	rep.add(4, r, "every claim has the right type and form")
 	if r != nil {
@@ -114,7 +120,7 @@ func Inspect(token string, s Settings, now time.Time) Report {
 		}
 		r := check.run(c, s, at)
 		if r != nil && rep.Verified {
-			r.JTI, r.Email = c.JTI, c.Email
+			r.JTI, r.Email, r.Key = c.JTI, c.Email, rep.Key
 		}
 		rep.add(check.number, r, note.passed(c, s, at))
 	}

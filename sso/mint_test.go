@@ -12,7 +12,7 @@ func TestMintVerifies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, rej := Verify(tok, Settings{Enabled: true, Secret: secret}, now)
+	c, rej := Verify(tok, Settings{Enabled: true, Keys: keysOf(secret)}, now)
 	if rej != nil || c.Email != "a@b.test" {
 		t.Fatalf("minted token refused: %+v", rej)
 	}

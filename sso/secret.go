@@ -3,15 +3,15 @@ package sso
 import (
 	"crypto"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/pem"
 	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"helpcenter/models"
 )
 
 // MinSecretLength is the shortest shared secret, in characters, that can be
@@ -54,10 +54,7 @@ func secretTooShort(s string) bool {
 // Fingerprint names a secret without showing it (SPEC section 9): the first
 // 16 hex digits of its SHA-256. A partner computes the same with
 // `helpcenter token fingerprint` to find a mismatch without regenerating.
-func Fingerprint(secret string) string {
-	sum := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(sum[:8])
-}
+func Fingerprint(secret string) string { return models.Fingerprint([]byte(secret)) }
 
 // KeyFingerprint names a verification key read as a partner holds it: a
 // PEM public key (or certificate's key) by the SHA-256 of its SPKI DER, a
@@ -93,10 +90,5 @@ func KeyFingerprint(material string) (fingerprint, kind string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	sum := sha256.Sum256(der)
-	return hex.EncodeToString(sum[:8]), "public key", nil
+	return models.Fingerprint(der), "public key", nil
 }
-
-// keyName is how an event row names the key that verified a token: its
-// label and fingerprint.
-func (s Settings) keyName() string { return "Shared secret " + Fingerprint(s.Secret) }

@@ -74,7 +74,7 @@ func ValidateSettings(s models.SSOSettings, newSecret string, secretSaved bool) 
 		errs[FieldSecret] = "Enter a shared secret of at least 32 characters, or press Generate."
 	case newSecret != "":
 		if err := ValidateSecret(newSecret); err != nil {
-			errs[FieldSecret] = sentence(err.Error())
+			errs[FieldSecret] = models.Sentence(err.Error())
 		}
 	}
 	if err := validateClaimValue("Issuer", s.Issuer); err != nil {
@@ -165,19 +165,6 @@ func validateClaimValue(label, v string) error {
 		return models.Problemf("The %s cannot contain control characters.", label)
 	}
 	return nil
-}
-
-// sentence capitalises a lower-case error and ends it with a full stop.
-func sentence(s string) string {
-	if s == "" {
-		return s
-	}
-	r, n := utf8.DecodeRuneInString(s)
-	s = string(unicode.ToUpper(r)) + s[n:]
-	if !strings.HasSuffix(s, ".") {
-		s += "."
-	}
-	return s
 }
 
 // SettingsChanges describes, for the audit log, how next differs from prev, in

@@ -47,6 +47,9 @@ type Store interface {
 	LogEvent(ctx context.Context, e *models.Event) error
 	// SavePendingKey keeps the key the gate hands to the partner.
 	SavePendingKey(ctx context.Context, helpCenterID int64, k models.PendingKey) error
+	// NoteKeyUse counts a signature the stored key keyID verified (the
+	// Keys page's last use and 24-hour count); it must not block.
+	NoteKeyUse(keyID int64, at time.Time)
 }
 
 // HelpCenter is what a sign-in needs to know of the help center.
@@ -86,9 +89,9 @@ type Outcome struct {
 	Email, JTI string
 	// Role is the verified token's role (what the visitor may read).
 	Role models.Role
-	// Key names the key that verified the token's signature, "" when none
+	// Key is the key that verified the token's signature, nil when none
 	// did.
-	Key string
+	Key *Key
 	// RedirectTo is where the visitor goes next: a path on the help
 	// center for SignIn, the partner's Login URL for StartSignIn.
 	RedirectTo string
@@ -189,7 +192,8 @@ func SignIn(ctx context.Context, st Store, hc HelpCenter, b Browser, token, retu
 			"which /sso/jwt does not read (that is the widget API's way): send it as ?jwt=… or as the form field jwt"
 	}
 	if rej != nil {
-		out := Outcome{Rejection: rej, Email: rej.Email, JTI: rej.JTI, Key: verifiedBy(hc.Settings, rej), ReportOnly: hc.ReportOnly}
+		out := Outcome{Rejection: rej, Email: rej.Email, JTI: rej.JTI, Key: rej.Key, ReportOnly: hc.ReportOnly}
+		noteUse(st, out, now)
 		return out, st.LogEvent(ctx, redirectFlow.event(hc.ID, b, now, out, ""))
 	}
 	var origin *SessionOrigin
@@ -199,7 +203,7 @@ func SignIn(ctx context.Context, st Store, hc HelpCenter, b Browser, token, retu
 	var out Outcome
 	err := st.InSignIn(ctx, func(ctx context.Context, tx SignInTx) error {
 		// Set afresh on every run: a transaction may be retried.
-		out = Outcome{Email: claims.Email, JTI: claims.JTI, Role: claims.Role, Key: hc.Settings.keyName(), ReportOnly: hc.ReportOnly}
+		out = Outcome{Email: claims.Email, JTI: claims.JTI, Role: claims.Role, Key: claims.Key, ReportOnly: hc.ReportOnly}
 		// Step 11 commits even when a later step rejects: a jti is taken
 		// once, whatever happens after.
 		repeat, rej, err := CheckReplay(ctx, tx, hc.ID, claims, origin, now)
@@ -222,6 +226,7 @@ func SignIn(ctx context.Context, st Store, hc HelpCenter, b Browser, token, retu
 	if err != nil {
 		return Outcome{}, fmt.Errorf("the sign-in transaction failed: %w", err)
 	}
+	noteUse(st, out, now)
 	if !strings.HasPrefix(out.RedirectTo, "/") {
 		out.RedirectTo = "/"
 	}
@@ -274,10 +279,11 @@ func WidgetCall(ctx context.Context, st Store, hc HelpCenter, b Browser, token, 
 		rej = CheckInstanceID(claims, instance)
 	}
 	if rej != nil {
-		out := Outcome{Rejection: rej, Email: rej.Email, JTI: rej.JTI, Key: verifiedBy(hc.Settings, rej)}
+		out := Outcome{Rejection: rej, Email: rej.Email, JTI: rej.JTI, Key: rej.Key}
+		noteUse(st, out, now)
 		return out, st.LogEvent(ctx, widgetAPI.event(hc.ID, b, now, out, ""))
 	}
-	out := Outcome{Email: claims.Email, JTI: claims.JTI, Role: claims.Role, Key: hc.Settings.keyName()}
+	out := Outcome{Email: claims.Email, JTI: claims.JTI, Role: claims.Role, Key: claims.Key}
 	err := st.InSignIn(ctx, func(ctx context.Context, tx SignInTx) error {
 		// The binding commits even when step 14 then rejects: a jti is
 		// taken once, whatever happens after.
@@ -298,17 +304,15 @@ func WidgetCall(ctx context.Context, st Store, hc HelpCenter, b Browser, token, 
 	if err != nil {
 		return Outcome{}, fmt.Errorf("the widget sign-in transaction failed: %w", err)
 	}
+	noteUse(st, out, now)
 	return out, nil
 }
 
-// verifiedBy names the key of a rejection that came after the signature
-// verified (checks 3 onwards), "" for one that came before.
-func verifiedBy(s Settings, rej *Rejection) string {
-	switch rej.Reason {
-	case ReasonSSONotConfigured, ReasonMalformed, ReasonInvalidSignature:
-		return ""
+// noteUse counts the signature an outcome's key verified.
+func noteUse(st Store, out Outcome, now time.Time) {
+	if out.Key != nil {
+		st.NoteKeyUse(out.Key.ID, now)
 	}
-	return s.keyName()
 }
 
 // ReportOnlyMark begins the detail of a rejection in report-only rollout,
@@ -346,7 +350,10 @@ func RefusalEvent(widget bool, helpCenterID int64, b Browser, now time.Time, rea
 // token whose signature verified.
 func (s surface) event(helpCenterID int64, b Browser, now time.Time, out Outcome, detail string) *models.Event {
 	e := &models.Event{HelpCenterID: helpCenterID, CreatedAt: now, Event: s.succeeded,
-		Detail: detail, Email: out.Email, JTI: out.JTI, IP: b.IP, UserAgent: b.UserAgent, Key: out.Key}
+		Detail: detail, Email: out.Email, JTI: out.JTI, IP: b.IP, UserAgent: b.UserAgent}
+	if out.Key != nil {
+		e.KeyID, e.Key = out.Key.ID, out.Key.Name
+	}
 	if out.Rejection != nil {
 		e.Event, e.Reason, e.Detail = s.rejected, string(out.Rejection.Reason), out.Rejection.Detail
 		if out.LetIn() {

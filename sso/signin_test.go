@@ -27,6 +27,15 @@ import (
 type memStore struct {
 	state  memState
 	failOn string
+	// used counts NoteKeyUse by key id.
+	used map[int64]int
+}
+
+func (m *memStore) NoteKeyUse(keyID int64, _ time.Time) {
+	if m.used == nil {
+		m.used = map[int64]int{}
+	}
+	m.used[keyID]++
 }
 
 type memState struct {
@@ -289,8 +298,8 @@ func TestStartSignIn(t *testing.T) {
 		wantReturnTo string
 	}{
 		{"SSO switched off", func(hc *HelpCenter) { hc.Settings.Enabled = false }, "/page", ReasonSSONotConfigured, ""},
-		{"no secret", func(hc *HelpCenter) { hc.Settings.Secret = "" }, "/page", ReasonSSONotConfigured, ""},
-		{"secret too short", func(hc *HelpCenter) { hc.Settings.Secret = "short" }, "/page", ReasonSSONotConfigured, ""},
+		{"no secret", func(hc *HelpCenter) { hc.Settings.Keys = nil }, "/page", ReasonSSONotConfigured, ""},
+		{"secret too short", func(hc *HelpCenter) { hc.Settings.Keys = keysOf("short") }, "/page", ReasonSSONotConfigured, ""},
 		{"no Login URL", func(hc *HelpCenter) { hc.LoginURL = "" }, "/page", ReasonSSONotConfigured, ""},
 		{"configured", nil, "/articles/setup?tab=2", "", "/articles/setup?tab=2"},
 		{"configured, return_to on another host", nil, "https://evil.example/", "", "/"},

@@ -77,6 +77,13 @@ func checkStructure(token string) (*decodedToken, *Rejection) {
 	if _, ok := header["crit"]; ok {
 		return nil, reject(ReasonMalformed, "the header has a \"crit\" member; no JWS extensions are supported")
 	}
+	// A header is read by every JWT library into its own types; a number
+	// beyond float64 (1e400) decodes nowhere, so the partner's library
+	// and ours could never agree on it.
+	var numbers map[string]any
+	if err := json.Unmarshal(headerJSON, &numbers); err != nil {
+		return nil, reject(ReasonMalformed, "the header cannot be decoded: %v", err)
+	}
 	payload, err := decodeObject(payloadJSON)
 	if err != nil {
 		return nil, reject(ReasonMalformed, "the payload is not a valid JSON object: %v", err)

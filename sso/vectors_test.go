@@ -51,7 +51,7 @@ func (v vectorFile) settings(tb testing.TB, suite string) Settings {
 	if !ok {
 		tb.Fatalf("unknown suite %q", suite)
 	}
-	return Settings{Enabled: true, Secret: v.Secret, Issuer: s.Issuer, Audience: s.Audience, TTL: time.Duration(s.TTLSeconds) * time.Second}
+	return Settings{Enabled: true, Keys: keysOf(v.Secret), Issuer: s.Issuer, Audience: s.Audience, TTL: time.Duration(s.TTLSeconds) * time.Second}
 }
 
 func (v vectorFile) now() time.Time { return time.Unix(int64(v.Now), 0) }

@@ -1,9 +1,7 @@
 package sso
 
 import (
-	"crypto/sha256"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -11,8 +9,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/golang-jwt/jwt/v5"
 )
 
 // Token TTL bounds (SPEC section 7): how long after iat a token is still
@@ -33,8 +29,16 @@ const ClockSkew = 30 * time.Second
 type Settings struct {
 	// Enabled is the console's "Single sign-on" switch.
 	Enabled bool
-	// Secret is the shared secret; its UTF-8 bytes are the HMAC key.
-	Secret string
+	// Keys are the live verification keys (SPEC section 9): shared
+	// secrets, public keys and the keys of a JWKS URL.
+	Keys []Key
+	// Refresh, when set, is asked once for the keys again when a token's
+	// kid names none of Keys: a JWKS issuer that rotated its keys. The
+	// fetcher behind it limits how often it really fetches.
+	Refresh func(kid string) []Key
+	// KeysNote says why keys may be missing (say, a JWKS URL that could
+	// not be fetched); check 2's details end with it.
+	KeysNote string
 	// Issuer, when not empty, must equal the token's iss exactly.
 	Issuer string
 	// Audience, when not empty, must equal the token's aud or be in it.
@@ -55,6 +59,9 @@ type Rejection struct {
 	// name them (SPEC section 6) without ever repeating an unsigned value.
 	JTI   string
 	Email string
+	// Key is the key that verified the signature; nil for a rejection
+	// at checks 0–2.
+	Key *Key
 }
 
 func reject(reason ReasonCode, format string, args ...any) *Rejection {
@@ -73,38 +80,41 @@ func Verify(token string, s Settings, now time.Time) (*Claims, *Rejection) {
 	if r != nil {
 		return nil, r
 	}
-	if r := checkSignature(t, s.Secret); r != nil {
+	key, r := checkSignature(t, s)
+	if r != nil {
 		return nil, r
 	}
 	// From here on the payload is the partner's word, and a rejection may
-	// name the token's jti and email.
+	// name the token's jti and email, and the key that verified it.
 	if r := checkRequired(t.payload); r != nil {
-		return nil, r.withLogFields(t.payload)
+		return nil, r.withLogFields(t.payload, key)
 	}
 	c, r := readClaims(t.payload)
 	if r != nil {
-		return nil, r.withLogFields(t.payload)
+		return nil, r.withLogFields(t.payload, key)
 	}
+	c.Key = key
 	at := instantOf(now)
 	for _, check := range claimChecks {
 		if check.applies != nil && !check.applies(c, s) {
 			continue
 		}
 		if r := check.run(c, s, at); r != nil {
-			r.JTI, r.Email = c.JTI, c.Email
+			r.JTI, r.Email, r.Key = c.JTI, c.Email, key
 			return nil, r
 		}
 	}
 	return c, nil
 }
 
-func (r *Rejection) withLogFields(payload map[string]json.RawMessage) *Rejection {
+func (r *Rejection) withLogFields(payload map[string]json.RawMessage, key *Key) *Rejection {
 	r.JTI, r.Email = logFields(payload)
+	r.Key = key
 	return r
 }
 
 // CheckConfigured is check 0 (sso_not_configured): JWT SSO must be on, with
-// a secret and a Token TTL that could have been saved. A private help
+// a live key and a Token TTL that could have been saved. A private help
 // center's gate asks it before starting a sign-in; Verify asks it first.
 // A short secret is refused even though the console never saves one: HMAC
 // accepts any key, even an empty one, and a help center whose secret went
@@ -113,10 +123,16 @@ func CheckConfigured(s Settings) *Rejection {
 	switch {
 	case !s.Enabled:
 		return reject(ReasonSSONotConfigured, "JWT single sign-on is turned off for this help center")
-	case s.Secret == "":
-		return reject(ReasonSSONotConfigured, "no shared secret is saved")
-	case secretTooShort(s.Secret):
-		return reject(ReasonSSONotConfigured, "the saved shared secret is shorter than %d characters", MinSecretLength)
+	case len(s.Keys) == 0 && s.Refresh == nil:
+		return reject(ReasonSSONotConfigured, "no verification key is live: no shared secret is saved, and no public key or JWKS URL is added")
+	}
+	for _, k := range s.Keys {
+		if k.method == nil || k.key == nil {
+			return reject(ReasonSSONotConfigured, "the key %s cannot verify anything", k.Name)
+		}
+		if b, ok := k.key.([]byte); ok && secretTooShort(string(b)) {
+			return reject(ReasonSSONotConfigured, "the saved shared secret is shorter than %d characters", MinSecretLength)
+		}
 	}
 	if s.TTL != 0 {
 		if err := ValidateTTL(s.TTL); err != nil {
@@ -135,66 +151,6 @@ func ValidateTTL(ttl time.Duration) error {
 			seconds(ttl.Seconds()), seconds(MinTTL.Seconds()), seconds(MaxTTL.Seconds()))
 	}
 	return nil
-}
-
-// hs256Parser is golang-jwt's parser, used as the signature gate. The
-// algorithm comes from our configuration (HS256 only), never from the
-// token; strict decoding refuses non-canonical base64 a second time. Claim
-// validation is ours (checks 3–10), so the library's is switched off.
-var hs256Parser = jwt.NewParser(
-	jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-	jwt.WithStrictDecoding(),
-	jwt.WithoutClaimsValidation(),
-)
-
-// signatureOnly is the claims value handed to golang-jwt. Check 1 already
-// decoded the payload (refusing repeated names, which the library would
-// accept), and checks 3–10 read it by our rules, so the library is asked
-// for the signature alone and its decoding of the claims is skipped.
-type signatureOnly struct{}
-
-func (*signatureOnly) UnmarshalJSON([]byte) error                   { return nil }
-func (*signatureOnly) GetExpirationTime() (*jwt.NumericDate, error) { return nil, nil }
-func (*signatureOnly) GetIssuedAt() (*jwt.NumericDate, error)       { return nil, nil }
-func (*signatureOnly) GetNotBefore() (*jwt.NumericDate, error)      { return nil, nil }
-func (*signatureOnly) GetIssuer() (string, error)                   { return "", nil }
-func (*signatureOnly) GetSubject() (string, error)                  { return "", nil }
-func (*signatureOnly) GetAudience() (jwt.ClaimStrings, error)       { return nil, nil }
-
-// checkSignature is check 2 (jwt_invalid_signature): the header must say
-// HS256 and the signature must be the HMAC-SHA256 of the first two parts
-// keyed with the secret's UTF-8 bytes. The alg test is ours so the detail
-// can name the offending value; golang-jwt then checks it again and
-// compares the MACs in constant time.
-func checkSignature(t *decodedToken, secret string) *Rejection {
-	rawAlg, ok := t.header["alg"]
-	if !ok {
-		return reject(ReasonInvalidSignature, "the header has no alg; only HS256 is accepted")
-	}
-	var alg string
-	if rawAlg[0] != '"' || json.Unmarshal(rawAlg, &alg) != nil {
-		return reject(ReasonInvalidSignature, "header alg is %s; only HS256 is accepted", excerpt(rawAlg))
-	}
-	if alg != jwt.SigningMethodHS256.Alg() {
-		return reject(ReasonInvalidSignature, "header alg is %s; only HS256 is accepted", quote(alg))
-	}
-	if len(t.signature) != sha256.Size {
-		return reject(ReasonInvalidSignature, "the signature is %d bytes; an HS256 signature is %d", len(t.signature), sha256.Size)
-	}
-	key := []byte(secret)
-	_, err := hs256Parser.ParseWithClaims(t.raw, new(signatureOnly), func(*jwt.Token) (any, error) { return key, nil })
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
-		return reject(ReasonInvalidSignature, "the signature does not match: it is not the HMAC-SHA256 of the token's first two parts keyed with this help center's shared secret (as UTF-8 text)")
-	case errors.Is(err, jwt.ErrTokenMalformed):
-		// Check 1 passed, yet the library could not decode the token
-		// (say, a header number beyond float64). Still malformed.
-		return reject(ReasonMalformed, "the token could not be decoded for signature verification: %v", err)
-	default:
-		return reject(ReasonInvalidSignature, "the signature could not be verified: %v", err)
-	}
 }
 
 // claimCheck is one of checks 5–10: a rule over claims that passed check 4.

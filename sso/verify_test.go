@@ -66,7 +66,7 @@ func runVerifyCases(t *testing.T, cases []verifyCase) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s := tc.settings
-			if s == (Settings{}) {
+			if !s.Enabled && s.Keys == nil {
 				s = testSettings
 			}
 			now := tc.now
@@ -79,7 +79,7 @@ func runVerifyCases(t *testing.T, cases []verifyCase) {
 				t.Fatalf("accepted, want %s", tc.want)
 			case r != nil && r.Reason != tc.want:
 				t.Fatalf("rejected with %s (%s), want %q", r.Reason, r.Detail, tc.want)
-			case r != nil && strings.Contains(r.Detail, s.Secret):
+			case r != nil && strings.Contains(r.Detail, secretOf(s)):
 				t.Fatalf("the detail holds the secret: %s", r.Detail)
 			}
 		})
@@ -118,10 +118,10 @@ func TestVerifyTimeBoundaries(t *testing.T) {
 		{name: "age 300 s", token: tok(map[string]any{"iat": at(-300)}), want: ""},
 		{name: "age 301 s", token: tok(map[string]any{"iat": at(-301)}), want: ReasonTooOld},
 		{name: "age 300.5 s", token: tok(map[string]any{"iat": at(-300.5)}), want: ReasonTooOld},
-		{name: "age 119 s, TTL 120", token: tok(map[string]any{"iat": at(-119)}), settings: Settings{Enabled: true, Secret: testSecret, TTL: 120 * time.Second}, want: ""},
-		{name: "age 120 s, TTL 120", token: tok(map[string]any{"iat": at(-120)}), settings: Settings{Enabled: true, Secret: testSecret, TTL: 120 * time.Second}, want: ""},
-		{name: "age 121 s, TTL 120", token: tok(map[string]any{"iat": at(-121)}), settings: Settings{Enabled: true, Secret: testSecret, TTL: 120 * time.Second}, want: ReasonTooOld},
-		{name: "age 3600 s, TTL 3600", token: tok(map[string]any{"iat": at(-3600), "exp": at(60)}), settings: Settings{Enabled: true, Secret: testSecret, TTL: time.Hour}, want: ""},
+		{name: "age 119 s, TTL 120", token: tok(map[string]any{"iat": at(-119)}), settings: Settings{Enabled: true, Keys: keysOf(testSecret), TTL: 120 * time.Second}, want: ""},
+		{name: "age 120 s, TTL 120", token: tok(map[string]any{"iat": at(-120)}), settings: Settings{Enabled: true, Keys: keysOf(testSecret), TTL: 120 * time.Second}, want: ""},
+		{name: "age 121 s, TTL 120", token: tok(map[string]any{"iat": at(-121)}), settings: Settings{Enabled: true, Keys: keysOf(testSecret), TTL: 120 * time.Second}, want: ReasonTooOld},
+		{name: "age 3600 s, TTL 3600", token: tok(map[string]any{"iat": at(-3600), "exp": at(60)}), settings: Settings{Enabled: true, Keys: keysOf(testSecret), TTL: time.Hour}, want: ""},
 		// Order: expired beats too old, which beats the issuer.
 		{name: "expired and too old", token: tok(map[string]any{"iat": at(-1000), "exp": at(-999)}), want: ReasonExpired},
 		{name: "too old and wrong issuer", token: tok(map[string]any{"iat": at(-1000), "iss": "evil"}), want: ReasonTooOld},
@@ -157,7 +157,7 @@ func TestVerifyClaimRules(t *testing.T) {
 		{name: "email null", token: rawTok(`{` + base + `,"email":null}`), want: ReasonMissingRequiredClaim},
 		{name: "only EMAIL", token: tok(map[string]any{"email": nil, "EMAIL": "jane@example.com"}), want: ReasonMissingRequiredClaim},
 		{name: "missing beats wrong type", token: tok(map[string]any{"name": nil, "exp": "later"}), want: ReasonMissingRequiredClaim},
-		{name: "iss missing with no Issuer configured", token: tok(map[string]any{"iss": nil}), settings: Settings{Enabled: true, Secret: testSecret}, want: ReasonMissingRequiredClaim},
+		{name: "iss missing with no Issuer configured", token: tok(map[string]any{"iss": nil}), settings: Settings{Enabled: true, Keys: keysOf(testSecret)}, want: ReasonMissingRequiredClaim},
 		// Check 4: types.
 		{name: "exp numeric string", token: tok(map[string]any{"exp": "1767225890"}), want: ReasonInvalidClaim},
 		{name: "iat boolean", token: tok(map[string]any{"iat": true}), want: ReasonInvalidClaim},
@@ -275,12 +275,12 @@ func TestVerifyClaimValues(t *testing.T) {
 
 func TestVerifyIssuerAndAudience(t *testing.T) {
 	tok := func(edits map[string]any) string { return mint(t, with(edits), testSecret) }
-	noAud := Settings{Enabled: true, Secret: testSecret, Issuer: "app.example.com"}
+	noAud := Settings{Enabled: true, Keys: keysOf(testSecret), Issuer: "app.example.com"}
 	runVerifyCases(t, []verifyCase{
 		{name: "iss differs", token: tok(map[string]any{"iss": "evil"}), want: ReasonIssuerMismatch},
 		{name: "iss differs in case", token: tok(map[string]any{"iss": "APP.example.com"}), want: ReasonIssuerMismatch},
 		{name: "iss with trailing space", token: tok(map[string]any{"iss": "app.example.com "}), want: ReasonIssuerMismatch},
-		{name: "no Issuer configured", token: tok(map[string]any{"iss": "anything"}), settings: Settings{Enabled: true, Secret: testSecret}, want: ""},
+		{name: "no Issuer configured", token: tok(map[string]any{"iss": "anything"}), settings: Settings{Enabled: true, Keys: keysOf(testSecret)}, want: ""},
 		{name: "aud differs", token: tok(map[string]any{"aud": "other"}), want: ReasonAudienceMismatch},
 		{name: "aud absent", token: tok(map[string]any{"aud": nil}), want: ReasonAudienceMismatch},
 		{name: "aud empty string", token: tok(map[string]any{"aud": ""}), want: ReasonAudienceMismatch},
@@ -322,12 +322,12 @@ func TestVerifySignature(t *testing.T) {
 // token verifies, not even one MAC'd with that very key.
 func TestVerifyRefusesWithoutUsableSecret(t *testing.T) {
 	for _, secret := range []string{"", "short", strings.Repeat("s", MinSecretLength-1)} {
-		_, r := Verify(mint(t, validClaims(), secret), Settings{Enabled: true, Secret: secret}, testNow)
+		_, r := Verify(mint(t, validClaims(), secret), Settings{Enabled: true, Keys: keysOf(secret)}, testNow)
 		if r == nil || r.Reason != ReasonSSONotConfigured {
 			t.Errorf("secret of %d characters: got %+v, want %s", len(secret), r, ReasonSSONotConfigured)
 		}
 	}
-	if _, r := Verify(mint(t, validClaims(), strings.Repeat("s", MinSecretLength)), Settings{Enabled: true, Secret: strings.Repeat("s", MinSecretLength)}, testNow); r != nil {
+	if _, r := Verify(mint(t, validClaims(), strings.Repeat("s", MinSecretLength)), Settings{Enabled: true, Keys: keysOf(strings.Repeat("s", MinSecretLength))}, testNow); r != nil {
 		t.Errorf("a %d-character secret: %s", MinSecretLength, r.Detail)
 	}
 	off := testSettings
@@ -339,7 +339,7 @@ func TestVerifyRefusesWithoutUsableSecret(t *testing.T) {
 		t.Errorf("zero settings: got %+v", r)
 	}
 	for _, ttl := range []time.Duration{time.Second, 29 * time.Second, 30500 * time.Millisecond, 3601 * time.Second, -time.Second} {
-		if _, r := Verify(mint(t, validClaims(), testSecret), Settings{Enabled: true, Secret: testSecret, TTL: ttl}, testNow); r == nil || r.Reason != ReasonSSONotConfigured {
+		if _, r := Verify(mint(t, validClaims(), testSecret), Settings{Enabled: true, Keys: keysOf(testSecret), TTL: ttl}, testNow); r == nil || r.Reason != ReasonSSONotConfigured {
 			t.Errorf("TTL %s: got %+v, want %s", ttl, r, ReasonSSONotConfigured)
 		}
 	}
@@ -389,7 +389,7 @@ func TestVerifyStructure(t *testing.T) {
 		{name: "same name in sibling objects", token: craft(hs256Header, `{"x":[{"k":1},{"k":2}],"custom_fields":{"k":{"k":3}},`+payload[1:], testSecret), want: ""},
 		{name: "twins differing in case", token: craft(hs256Header, `{"Email":"ceo@example.com",`+payload[1:], testSecret), want: ""},
 		{name: "large number in custom_fields", token: craft(hs256Header, `{"custom_fields":{"n":1e400},`+payload[1:], testSecret), want: ""},
-		{name: "header number beyond float64 (golang-jwt cannot decode it)", token: craft(`{"alg":"HS256","x":1e400}`, payload, testSecret), want: ReasonMalformed},
+		{name: "header number beyond float64 (no JWT library can decode it)", token: craft(`{"alg":"HS256","x":1e400}`, payload, testSecret), want: ReasonMalformed},
 		{name: "order: malformed beats bad signature", token: craft(hs256Header, `{"a":1,"a":1}`, "wrong"), want: ReasonMalformed},
 	})
 }
@@ -481,7 +481,7 @@ func TestVerifyDetails(t *testing.T) {
 	for _, tc := range []struct{ token, want string }{
 		{tok(map[string]any{"exp": at(-45)}), "exp is 45 s in the past (allowed skew 30 s)"},
 		{tok(map[string]any{"iss": "evil"}), `iss is "evil", expected "app.example.com"`},
-		{craft(`{"alg":"none"}`, payloadJSON(t, validClaims()), testSecret), `header alg is "none"; only HS256 is accepted`},
+		{craft(`{"alg":"none"}`, payloadJSON(t, validClaims()), testSecret), `header alg is "none": an unsigned token is never accepted; only HS256 is accepted (the algorithm of this help center's keys)`},
 		{tok(map[string]any{"jti": strings.Repeat("j", 300)}), "jti is 300 bytes; at most 256"},
 		{tok(map[string]any{"iat": at(-301)}), "iat is 301 s in the past; the Token TTL is 300 s"},
 		{tok(map[string]any{"aud": "other"}), `aud is "other", expected "helpcenter"`},

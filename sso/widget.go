@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"time"
 
@@ -120,5 +121,9 @@ func PreviewToken(s Settings, subdomain string, now time.Time) (string, error) {
 	if s.Audience != "" {
 		claims["aud"] = s.Audience
 	}
-	return Mint(s.Secret, claims)
+	secret := s.signingSecret()
+	if secret == "" {
+		return "", errors.New("preview token: the widget preview signs with a shared secret, and this help center has none live (it verifies public keys only)")
+	}
+	return Mint(secret, claims)
 }

@@ -58,6 +58,16 @@
     }
   });
 
+  // The Regenerate dialog's grace window picks which warning it shows.
+  document.addEventListener("change", function (ev) {
+    var sel = ev.target.closest("[data-grace-select]");
+    if (!sel) return;
+    var form = sel.closest("form");
+    var none = sel.value === "0";
+    form.querySelector("[data-grace-none]").hidden = !none;
+    form.querySelector("[data-grace-some]").hidden = none;
+  });
+
   // htmx requests carry the CSRF token from the page's meta tag.
   document.addEventListener("htmx:configRequest", function (ev) {
     var meta = document.querySelector('meta[name="csrf-token"]');

@@ -24,6 +24,8 @@ type EventFilter struct {
 	Reason string
 	// Email matches the event's email case-insensitively.
 	Email string
+	// KeyID is the stored key that verified the event's token.
+	KeyID int64
 }
 
 // EventCursor is the position after which the next page starts: the
@@ -38,7 +40,7 @@ type EventCursor struct {
 // Cursor is the position of e, for the page after it.
 func Cursor(e models.Event) EventCursor { return EventCursor{CreatedAt: e.CreatedAt, ID: e.ID} }
 
-const eventColumns = "id, help_center_id, created_at, event, reason, detail, email, jti, ip, user_agent, key_name, count"
+const eventColumns = "id, help_center_id, created_at, event, reason, detail, email, jti, ip, user_agent, key_name, key_id, count"
 
 // Events returns up to limit events of the help center matching f, newest
 // first, starting after the cursor (nil: from the newest).
@@ -76,6 +78,10 @@ func (s *Store) eventsQuery(helpCenterID int64, f EventFilter, after *EventCurso
 			b.WriteString(" AND reason = ?")
 			args = append(args, f.Reason)
 		}
+		if f.KeyID != 0 {
+			b.WriteString(" AND key_id = ?")
+			args = append(args, f.KeyID)
+		}
 		switch {
 		case event != "":
 			b.WriteString(" AND event = ?")
@@ -96,6 +102,8 @@ func (s *Store) eventsQuery(helpCenterID int64, f EventFilter, after *EventCurso
 	switch {
 	case f.Email != "":
 		return arm("events_email", "")
+	case f.KeyID != 0:
+		return arm("events_key", "")
 	case f.Reason != "":
 		return arm("events_reason", "")
 	case len(f.Events) == 0:
@@ -186,8 +194,8 @@ func (s *Store) InsertEvents(ctx context.Context, helpCenterID int64, events ite
 	n := 0
 	err := s.update(ctx, func(q queries) error {
 		stmt, err := q.tx.PrepareContext(q.ctx, s.d.placeholders(`INSERT INTO events
-			(help_center_id, created_at, event, reason, detail, email, jti, ip, user_agent, key_name, count)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
+			(help_center_id, created_at, event, reason, detail, email, jti, ip, user_agent, key_name, key_id, count)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
 		if err != nil {
 			return err
 		}
@@ -197,7 +205,7 @@ func (s *Store) InsertEvents(ctx context.Context, helpCenterID int64, events ite
 				e.Count = 1
 			}
 			if _, err := stmt.ExecContext(q.ctx, helpCenterID, e.CreatedAt.UTC(), e.Event, e.Reason, e.Detail,
-				e.Email, e.JTI, e.IP, e.UserAgent, e.Key, e.Count); err != nil {
+				e.Email, e.JTI, e.IP, e.UserAgent, e.Key, e.KeyID, e.Count); err != nil {
 				return err
 			}
 			n++

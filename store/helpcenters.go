@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"hash/fnv"
-	"strconv"
 
 	"gorm.io/gorm"
 
@@ -173,27 +171,4 @@ func (s *Store) SetVisibility(ctx context.Context, helpCenterID int64, v models.
 		return models.ErrNotFound
 	}
 	return err
-}
-
-// secretAD binds a sealed secret to its help center, so a ciphertext copied
-// into another row fails to open instead of becoming that tenant's secret.
-func secretAD(helpCenterID int64) []byte {
-	return []byte("help_center:" + strconv.FormatInt(helpCenterID, 10) + ":jwt_secret")
-}
-
-// errNoSecret is returned by JWTSecret when none has been saved.
-var errNoSecret = errors.New("no shared secret saved")
-
-// JWTSecret opens the help center's shared secret. It is read from the
-// database every time, so a regenerated secret takes effect on the next
-// request in every process.
-func (s *Store) JWTSecret(hc *models.HelpCenter) (string, error) {
-	if !hc.HasSecret() {
-		return "", errNoSecret
-	}
-	b, err := s.sealer.Open(hc.JWTSecretSealed, secretAD(hc.ID))
-	if err != nil {
-		return "", err
-	}
-	return string(b), nil
 }

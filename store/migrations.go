@@ -17,6 +17,9 @@ type migration struct {
 	version int
 	name    string
 	sql     string
+	// run, when set, is a step SQL alone cannot take (re-sealing
+	// secrets), run after sql in the same transaction.
+	run func(s *Store, tx *gorm.DB) error
 }
 
 // A statement that begins with {{sqlite}} or {{postgres}} runs on that
@@ -75,7 +78,7 @@ CREATE TABLE login_failures (
 	created_at {{time}} NOT NULL
 );
 CREATE INDEX login_failures_key ON login_failures (key, created_at);
-`},
+`, nil},
 	{2, "end users, SSO events, pending keys, used jtis, visitor sessions", `
 CREATE TABLE users (
 	id {{id}},
@@ -142,7 +145,7 @@ CREATE TABLE visitor_sessions (
 	expires_at {{time}} NOT NULL
 );
 CREATE INDEX visitor_sessions_user ON visitor_sessions (user_id);
-`},
+`, nil},
 	{3, "settings audit log, provider wishes, indexes for the Logs view", `
 CREATE TABLE settings_audit (
 	id {{id}},
@@ -166,7 +169,7 @@ CREATE INDEX events_event ON events (help_center_id, event, created_at, id);
 CREATE INDEX events_reason ON events (help_center_id, reason, created_at, id, count);
 -- Emails match case-insensitively: queries say lower(email) = lower(?).
 CREATE INDEX events_email ON events (help_center_id, lower(email), created_at, id)
-`},
+`, nil},
 	{4, "articles and categories", `
 CREATE TABLE categories (
 	id {{id}},
@@ -197,7 +200,7 @@ CREATE UNIQUE INDEX articles_slug ON articles (help_center_id, slug);
 CREATE INDEX articles_category ON articles (category_id);
 {{sqlite}} CREATE VIRTUAL TABLE article_search USING fts4(title, body, languageid="help_center_id", tokenize=unicode61 "remove_diacritics=2", prefix="2,3");
 {{postgres}} CREATE INDEX articles_search ON articles USING GIN ((setweight(to_tsvector('simple'::regconfig, title), 'A') || setweight(to_tsvector('simple'::regconfig, body_text), 'B')))
-`},
+`, nil},
 	{5, "allowed widget origins", `
 CREATE TABLE widget_origins (
 	help_center_id BIGINT NOT NULL REFERENCES help_centers(id) ON DELETE CASCADE,
@@ -205,7 +208,7 @@ CREATE TABLE widget_origins (
 	position INTEGER NOT NULL,
 	PRIMARY KEY (help_center_id, origin)
 );
-`},
+`, nil},
 	{6, "revoked visitor sessions", `
 CREATE TABLE revoked_sessions (
 	id {{id}},
@@ -215,10 +218,10 @@ CREATE TABLE revoked_sessions (
 	created_at {{time}} NOT NULL
 );
 CREATE INDEX revoked_sessions_expiry ON revoked_sessions (expires_at);
-`},
+`, nil},
 	{7, "the verification key named in each event row", `
 ALTER TABLE events ADD COLUMN key_name TEXT NOT NULL DEFAULT ''
-`},
+`, nil},
 	{8, "custom domains verified by a DNS TXT record", `
 ALTER TABLE help_centers ADD COLUMN domain_token TEXT NOT NULL DEFAULT '';
 ALTER TABLE help_centers ADD COLUMN domain_verified_at {{time}};
@@ -226,13 +229,13 @@ ALTER TABLE help_centers ADD COLUMN domain_verified_at {{time}};
 {{postgres}} UPDATE help_centers SET domain_token = 'helpcenter-verify-' || md5(random()::text || clock_timestamp()::text || id::text) WHERE custom_domain <> '';
 DROP INDEX help_centers_custom_domain;
 CREATE UNIQUE INDEX help_centers_verified_domain ON help_centers (custom_domain) WHERE custom_domain <> '' AND domain_verified_at IS NOT NULL
-`},
+`, nil},
 	{9, "the groups each user's latest token asserted", `
 ALTER TABLE users ADD COLUMN groups TEXT NOT NULL DEFAULT '[]'
-`},
+`, nil},
 	{10, "report-only rollout of single sign-on", `
 ALTER TABLE help_centers ADD COLUMN report_only BOOLEAN NOT NULL DEFAULT FALSE
-`},
+`, nil},
 	{11, "Test sign-in runs: a tester key and the report of the token that came back", `
 CREATE TABLE tester_runs (
 	help_center_id BIGINT NOT NULL REFERENCES help_centers(id) ON DELETE CASCADE,
@@ -243,7 +246,34 @@ CREATE TABLE tester_runs (
 	PRIMARY KEY (help_center_id, key_hash)
 );
 CREATE INDEX tester_runs_expiry ON tester_runs (expires_at)
-`},
+`, nil},
+	{12, "verification keys: several live secrets, public keys and JWKS URLs; the key of each event row", `
+CREATE TABLE sso_keys (
+	id {{id}},
+	help_center_id BIGINT NOT NULL REFERENCES help_centers(id) ON DELETE CASCADE,
+	kind TEXT NOT NULL,
+	alg TEXT NOT NULL DEFAULT '',
+	kid TEXT NOT NULL DEFAULT '',
+	label TEXT NOT NULL,
+	fingerprint TEXT NOT NULL,
+	secret_sealed {{blob}},
+	public_der {{blob}},
+	jwks_url TEXT NOT NULL DEFAULT '',
+	created_at {{time}} NOT NULL,
+	last_used_at {{time}},
+	retires_at {{time}},
+	revoked_at {{time}}
+);
+CREATE INDEX sso_keys_help_center ON sso_keys (help_center_id, id);
+CREATE TABLE sso_key_usage (
+	key_id BIGINT NOT NULL REFERENCES sso_keys(id) ON DELETE CASCADE,
+	hour {{time}} NOT NULL,
+	count BIGINT NOT NULL DEFAULT 0,
+	PRIMARY KEY (key_id, hour)
+);
+ALTER TABLE events ADD COLUMN key_id BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX events_key ON events (help_center_id, key_id, created_at, id)
+`, moveSecretsToKeys},
 }
 
 // Migrate applies every migration not yet recorded, in order, in one
@@ -295,6 +325,11 @@ func (s *Store) apply(tx *gorm.DB, m migration) error {
 		}
 		if err := tx.Exec(stmt).Error; err != nil {
 			return fmt.Errorf("%w\n%s", err, stmt)
+		}
+	}
+	if m.run != nil {
+		if err := m.run(s, tx); err != nil {
+			return err
 		}
 	}
 	return tx.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,

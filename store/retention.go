@@ -25,6 +25,7 @@ var purgeTargets = []purgeTarget{
 	{"revoked_sessions", "id", "expires_at"},
 	{"login_failures", "id", "created_at"},
 	{"tester_runs", "help_center_id, key_hash", "expires_at"},
+	{"sso_key_usage", "key_id, hour", "hour"},
 }
 
 // Purge deletes what can no longer matter — expired pending keys, jtis
@@ -33,7 +34,9 @@ var purgeTargets = []purgeTarget{
 // in batches. It returns how many rows went.
 func (s *Store) Purge(ctx context.Context, now, eventsBefore time.Time) (int64, error) {
 	var total int64
-	cutoff := map[string]time.Time{"login_failures": now.Add(-time.Hour)}
+	// Key usage is shown for the last 24 hours; two days keep the hour
+	// that straddles the window whatever the clock.
+	cutoff := map[string]time.Time{"login_failures": now.Add(-time.Hour), "sso_key_usage": now.Add(-48 * time.Hour)}
 	for _, t := range purgeTargets {
 		before, ok := cutoff[t.table]
 		if !ok {

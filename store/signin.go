@@ -312,7 +312,7 @@ func (s *Store) LogFolded(ctx context.Context, e *models.Event) error {
 			return err
 		}
 		row := *e
-		row.CreatedAt, row.Email, row.JTI, row.Key = minute, "", "", ""
+		row.CreatedAt, row.Email, row.JTI, row.Key, row.KeyID = minute, "", "", "", 0
 		return q.logEvent(&row)
 	})
 }
@@ -326,9 +326,9 @@ func (q queries) logEvent(e *models.Event) error {
 	}
 	e.Email, e.Detail, e.UserAgent, e.Key = clip(e.Email, 320), clip(e.Detail, 1000), clip(e.UserAgent, 500), clip(e.Key, 200)
 	insert := func(e *models.Event) error {
-		_, err := q.exec(`INSERT INTO events (help_center_id, created_at, event, reason, detail, email, jti, ip, user_agent, key_name, count, summary)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			e.HelpCenterID, e.CreatedAt, e.Event, e.Reason, e.Detail, e.Email, e.JTI, e.IP, e.UserAgent, e.Key, e.Count, e.Summary)
+		_, err := q.exec(`INSERT INTO events (help_center_id, created_at, event, reason, detail, email, jti, ip, user_agent, key_name, key_id, count, summary)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			e.HelpCenterID, e.CreatedAt, e.Event, e.Reason, e.Detail, e.Email, e.JTI, e.IP, e.UserAgent, e.Key, e.KeyID, e.Count, e.Summary)
 		return err
 	}
 	if e.Reason == "" {

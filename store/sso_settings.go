@@ -12,8 +12,10 @@ import (
 // SSOUpdate is one application of the JWT settings.
 type SSOUpdate struct {
 	Settings models.SSOSettings
-	// NewSecret replaces the saved shared secret when not empty. It is
-	// sealed here and never stored or logged in the clear.
+	// NewSecret, when not empty, becomes a new live shared secret and
+	// ends the others at once (the JWT form's Shared Secret field, the
+	// CLI's secret flags). It is sealed here and never stored or logged
+	// in the clear.
 	NewSecret string
 	// Enable switches JWT single sign-on on as well (the CLI does; the
 	// console leaves that to its switch).
@@ -23,8 +25,8 @@ type SSOUpdate struct {
 	Actor, Action string
 }
 
-// UpdateSSOSettings saves the help center's JWT settings and their audit
-// entry in one transaction.
+// UpdateSSOSettings saves the help center's JWT settings, the new secret
+// and their audit entries in one transaction.
 func (s *Store) UpdateSSOSettings(ctx context.Context, workspaceID, helpCenterID int64, u SSOUpdate) error {
 	now := s.now().UTC()
 	updates := map[string]any{
@@ -40,39 +42,19 @@ func (s *Store) UpdateSSOSettings(ctx context.Context, workspaceID, helpCenterID
 	if u.Enable {
 		updates["sso_enabled"] = true
 	}
-	if u.NewSecret != "" {
-		sealed, err := s.sealer.Seal([]byte(u.NewSecret), secretAD(helpCenterID))
-		if err != nil {
-			return err
-		}
-		updates["jwt_secret_sealed"] = sealed
-		updates["secret_updated_at"] = now
-	}
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		if err := updateHelpCenter(tx, workspaceID, helpCenterID, updates); err != nil {
 			return err
 		}
-		return audit(tx, helpCenterID, now, u.Actor, u.Action)
-	})
-}
-
-// ReplaceJWTSecret saves a new shared secret at once, with the audit entry
-// "Secret regenerated". Every token signed with the old secret fails from
-// the next request on, in every process: JWTSecret reads the database.
-func (s *Store) ReplaceJWTSecret(ctx context.Context, workspaceID, helpCenterID int64, secret, actor string) error {
-	now := s.now().UTC()
-	sealed, err := s.sealer.Seal([]byte(secret), secretAD(helpCenterID))
-	if err != nil {
-		return err
-	}
-	return s.tx(ctx, func(tx *gorm.DB) error {
-		err := updateHelpCenter(tx, workspaceID, helpCenterID, map[string]any{
-			"jwt_secret_sealed": sealed, "secret_updated_at": now, "updated_at": now,
-		})
-		if err != nil {
+		if err := audit(tx, helpCenterID, now, u.Actor, u.Action); err != nil {
 			return err
 		}
-		return audit(tx, helpCenterID, now, actor, "Secret regenerated")
+		if u.NewSecret == "" {
+			return nil
+		}
+		_, err := s.addKey(tx, helpCenterID, NewKey{Kind: models.KeySecret, Alg: models.AlgHS256, Label: "Shared secret",
+			Secret: u.NewSecret, Retire: RetireSecrets, Actor: u.Actor, quiet: true})
+		return err
 	})
 }
 

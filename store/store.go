@@ -67,6 +67,7 @@ type Store struct {
 	now       func() time.Time
 	log       *slog.Logger
 	writer    *writer // SQLite's group commit; nil on PostgreSQL
+	usage     keyUsage
 	// closing guards closed; a write transaction on PostgreSQL holds it
 	// shared while it starts, and inflight counts those running, so Close
 	// lets them finish before it closes the pool.

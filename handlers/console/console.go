@@ -23,7 +23,7 @@ import (
 
 // Store is what the console reads and writes.
 type Store interface {
-	web.SecretOpener
+	web.KeyStore
 
 	CreateAdminSession(ctx context.Context, sess *models.AdminSession) error
 	AdminSession(ctx context.Context, idHash []byte, now time.Time) (*models.AdminSession, *models.Admin, error)
@@ -34,7 +34,9 @@ type Store interface {
 	domains.Store
 
 	UpdateSSOSettings(ctx context.Context, workspaceID, helpCenterID int64, u store.SSOUpdate) error
-	ReplaceJWTSecret(ctx context.Context, workspaceID, helpCenterID int64, secret, actor string) error
+	Keys(ctx context.Context, helpCenterID int64, now time.Time) ([]models.VerificationKey, error)
+	AddKey(ctx context.Context, workspaceID, helpCenterID int64, k store.NewKey) (*models.VerificationKey, error)
+	RevokeKey(ctx context.Context, workspaceID, helpCenterID, keyID int64, actor string) error
 	SetSSOEnabled(ctx context.Context, workspaceID, helpCenterID int64, on bool, actor string) error
 	AuditLog(ctx context.Context, helpCenterID int64, limit int) ([]models.AuditEntry, error)
 	ProviderWishes(ctx context.Context, adminID int64) (map[string]bool, error)
@@ -67,6 +69,7 @@ type Store interface {
 type Handler struct {
 	Config   *config.Config
 	Store    Store
+	Keys     web.Keyring
 	Accounts *accounts.Service
 	Codec    *session.Codec
 	// Resolver looks up custom domains' TXT records.
@@ -78,6 +81,9 @@ type Handler struct {
 	// its pages) after a console change, so the next page view here reads
 	// it fresh. Other processes catch up within web.PageCacheTTL.
 	Forget func(*models.HelpCenter)
+	// CheckJWKS fetches a JWKS URL an admin adds, to refuse one that
+	// serves no usable key; nil when JWKS URLs cannot be fetched.
+	CheckJWKS JWKSChecker
 }
 
 // ForgetAfterWrite runs Forget after every console change (settings,

@@ -64,8 +64,11 @@ func (h *Handler) SettingsGeneralVerifyDomain(c echo.Context) error {
 func (h *Handler) SettingsGeneralShow(c echo.Context) error {
 	a, _ := theAdmin.Get(c)
 	p := h.generalPage(c)
-	var err error
-	if p.Checklist, err = h.checklist(c, a.HelpCenter); err != nil {
+	hasKey, err := h.hasLiveKey(c, a.HelpCenter)
+	if err != nil {
+		return err
+	}
+	if p.Checklist, err = h.checklist(c, a.HelpCenter, hasKey); err != nil {
 		return err
 	}
 	p.Saved = c.QueryParam("saved") == "1"
@@ -110,7 +113,11 @@ func (h *Handler) SettingsGeneralSave(c echo.Context) error {
 	}
 	// Private while single sign-on cannot sign anyone in locks everyone
 	// out: say so, and save only when the admin confirms.
-	if vis == models.VisibilityPrivate && a.HelpCenter.Visibility != models.VisibilityPrivate && !a.HelpCenter.SSOReady() &&
+	ready, err := h.Keys.Ready(c.Request().Context(), a.HelpCenter, h.Now())
+	if err != nil {
+		return err
+	}
+	if vis == models.VisibilityPrivate && a.HelpCenter.Visibility != models.VisibilityPrivate && !ready &&
 		c.FormValue("confirm_private") != "1" {
 		p.ConfirmPrivate = true
 		return web.Render(c, http.StatusUnprocessableEntity, console.General(p))
@@ -124,7 +131,7 @@ func (h *Handler) SettingsGeneralSave(c echo.Context) error {
 		}
 		upd.SitePasswordHash = hash
 	}
-	err := h.Store.UpdateGeneral(c.Request().Context(), a.HelpCenter.WorkspaceID, a.HelpCenter.ID, upd)
+	err = h.Store.UpdateGeneral(c.Request().Context(), a.HelpCenter.WorkspaceID, a.HelpCenter.ID, upd)
 	var conflict *models.ConflictError
 	if errors.As(err, &conflict) {
 		p.Errors = models.FieldErrors{"custom_domain": "Another help center has verified this domain."}

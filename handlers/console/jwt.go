@@ -2,6 +2,8 @@ package console
 
 import (
 	"crypto/subtle"
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -26,16 +28,20 @@ func (h *Handler) jwtPage(c echo.Context, form console.JWTForm) (console.JWTPage
 	a, _ := theAdmin.Get(c)
 	hc := a.HelpCenter
 	now := h.Now()
-	form.SecretSaved = hc.HasSecret()
-	if hc.SecretUpdatedAt != nil {
-		form.SecretSavedAgo = relativeTime(*hc.SecretUpdatedAt, now)
+	live, err := h.liveKeys(c, hc)
+	if err != nil {
+		return console.JWTPage{}, err
 	}
-	if hc.HasSecret() {
-		secret, err := h.Store.JWTSecret(hc)
-		if err != nil {
-			return console.JWTPage{}, err
+	if secret := newestSecret(live); secret != nil {
+		form.SecretSaved = true
+		form.SecretSavedAgo = relativeTime(secret.CreatedAt, now)
+		form.SecretFingerprint = secret.Fingerprint
+	}
+	form.LiveKeys = len(live)
+	for _, k := range live {
+		if k.Kind == models.KeySecret && k.State(now) == models.KeyRetiring {
+			form.RetiringUntil = k.RetiresAt.UTC().Format("2 Jan 2006 15:04 UTC")
 		}
-		form.SecretFingerprint = sso.Fingerprint(secret)
 	}
 	entries, err := h.Store.AuditLog(c.Request().Context(), hc.ID, auditShown)
 	if err != nil {
@@ -100,6 +106,9 @@ func (h *Handler) JWTSettingsShow(c echo.Context) error {
 		if secret, ok := h.Codec.OpenReveal(a.Session.IDHash, value); ok {
 			p.Form.Secret, p.Form.SecretShownOnce = secret, true
 			p.Notice = "New secret saved. Tokens signed with the old secret no longer work."
+			if until := p.Form.RetiringUntil; until != "" {
+				p.Notice = "New secret saved. The old secret keeps working until " + until + "; revoke it on the Keys page once your app uses the new one."
+			}
 		}
 	}
 	noStore(c)
@@ -118,18 +127,18 @@ func (h *Handler) JWTSettingsApply(c echo.Context) error {
 		AllowUnsolicited: form.AllowUnsolicited, ReportOnly: form.ReportOnly,
 	})
 	newSecret := form.Secret
-	if newSecret != "" && hc.HasSecret() {
-		saved, err := h.Store.JWTSecret(hc)
-		if err != nil {
-			return err
-		}
-		if subtle.ConstantTimeCompare([]byte(saved), []byte(newSecret)) == 1 {
-			newSecret = ""
-		}
+	live, err := h.liveKeys(c, hc)
+	if err != nil {
+		return err
+	}
+	if saved := newestSecret(live); newSecret != "" && saved != nil &&
+		subtle.ConstantTimeCompare([]byte(saved.Secret), []byte(newSecret)) == 1 {
+		newSecret = ""
 	}
 	ttl, ttlErr := sso.ParseTokenTTL(form.TokenTTL)
 	settings.TokenTTL = ttl
-	errs := sso.ValidateSettings(settings, newSecret, hc.HasSecret())
+	// With any live key (a public key, say) no secret is required.
+	errs := sso.ValidateSettings(settings, newSecret, len(live) > 0)
 	if ttlErr != nil {
 		errs[sso.FieldTokenTTL] = ttlErr.Error()
 	}
@@ -147,7 +156,7 @@ func (h *Handler) JWTSettingsApply(c echo.Context) error {
 		return web.Render(c, http.StatusUnprocessableEntity, console.JWT(p))
 	}
 	changes := sso.SettingsChanges(hc.SSOSettings(), settings, newSecret != "")
-	err := h.Store.UpdateSSOSettings(c.Request().Context(), hc.WorkspaceID, hc.ID, store.SSOUpdate{
+	err = h.Store.UpdateSSOSettings(c.Request().Context(), hc.WorkspaceID, hc.ID, store.SSOUpdate{
 		Settings: settings, NewSecret: newSecret, Actor: a.Admin.Email, Action: strings.Join(changes, "; "),
 	})
 	if err != nil {
@@ -175,18 +184,35 @@ func (h *Handler) JWTSecretGenerate(c echo.Context) error {
 	return web.Render(c, http.StatusOK, console.JWT(p))
 }
 
-// JWTSecretRegenerate replaces the saved secret at once (the dialog has
-// warned that old tokens stop working), then redirects to the page that
-// shows the new one once (post/redirect/get): reloading that page never
-// regenerates again, and no later page holds the secret.
+// graceWindows are the Regenerate dialog's choices (SPEC section 9): how
+// long the previous secrets keep verifying.
+var graceWindows = map[string]time.Duration{"": 0, "0": 0, "1h": time.Hour, "24h": 24 * time.Hour, "168h": 7 * 24 * time.Hour}
+
+// JWTSecretRegenerate saves a new secret and ends the live ones — at once,
+// or after the grace window chosen in the dialog, which has said which —
+// then redirects to the page that shows the new one once
+// (post/redirect/get): reloading that page never regenerates again, and
+// no later page holds the secret.
 func (h *Handler) JWTSecretRegenerate(c echo.Context) error {
 	a, _ := theAdmin.Get(c)
 	hc := a.HelpCenter
+	grace, ok := graceWindows[c.FormValue("grace")]
+	if !ok {
+		return echo.NewHTTPError(http.StatusBadRequest, "Choose a grace window: none, 1 hour, 24 hours or 7 days.")
+	}
 	secret, err := sso.GenerateSecret()
 	if err != nil {
 		return err
 	}
-	if err := h.Store.ReplaceJWTSecret(c.Request().Context(), hc.WorkspaceID, hc.ID, secret, a.Admin.Email); err != nil {
+	_, err = h.Store.AddKey(c.Request().Context(), hc.WorkspaceID, hc.ID, store.NewKey{
+		Kind: models.KeySecret, Alg: models.AlgHS256, Label: "Shared secret", Secret: secret,
+		Retire: store.RetireSecrets, Grace: grace, Actor: a.Admin.Email, Audit: "Secret regenerated",
+	})
+	var conflict *models.ConflictError
+	if errors.As(err, &conflict) {
+		return echo.NewHTTPError(http.StatusConflict, fmt.Sprintf("The help center has its %d live keys: revoke one on the Keys page first.", store.MaxLiveKeys))
+	}
+	if err != nil {
 		return err
 	}
 	reveal, err := h.Codec.Reveal(a.Session.IDHash, secret)

@@ -31,15 +31,19 @@ func (h *Handler) SSOSettingsShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	hasKey, err := h.hasLiveKey(c, hc)
+	if err != nil {
+		return err
+	}
 	p := console.SSOPage{
 		Chrome:        h.chrome(c, "Single sign-on", "sso"),
-		Switch:        console.SSOSwitch{CSRF: web.CSRFToken(c), Enabled: hc.SSOEnabled, HasSecret: hc.HasSecret()},
+		Switch:        console.SSOSwitch{CSRF: web.CSRFToken(c), Enabled: hc.SSOEnabled, HasSecret: hasKey},
 		HelpCenterURL: h.Config.SiteURL(hc),
 		Endpoint:      h.ssoEndpoint(hc),
-		JWTStatus:     jwtStatus(hc),
+		JWTStatus:     jwtStatus(hc, hasKey),
 		ReportOnly:    hc.ReportOnly,
 	}
-	if p.Checklist, err = h.checklist(c, hc); err != nil {
+	if p.Checklist, err = h.checklist(c, hc, hasKey); err != nil {
 		return err
 	}
 	for _, pr := range upcomingProviders {
@@ -53,7 +57,7 @@ func (h *Handler) SSOSettingsShow(c echo.Context) error {
 // checklist is the setup checklist, ticked from the real state: the
 // visibility, the saved JWT settings, the switch, and whether anyone has
 // signed in yet.
-func (h *Handler) checklist(c echo.Context, hc *models.HelpCenter) (console.Checklist, error) {
+func (h *Handler) checklist(c echo.Context, hc *models.HelpCenter, hasKey bool) (console.Checklist, error) {
 	signedIn, err := h.Store.HasSignIn(c.Request().Context(), hc.ID)
 	if err != nil {
 		return console.Checklist{}, err
@@ -61,7 +65,7 @@ func (h *Handler) checklist(c echo.Context, hc *models.HelpCenter) (console.Chec
 	return console.Checklist{Steps: []console.ChecklistStep{
 		{Title: "Make it private", Done: hc.Visibility == models.VisibilityPrivate, URL: "/settings/general", Action: "Choose Private",
 			Hint: "Only your app's signed-in users read it. Do it once single sign-on works, or nobody gets in."},
-		{Title: "Connect your app", Done: hc.LoginURL != "" && hc.HasSecret(), URL: "/settings/security/sso/jwt", Action: "Enter the Login URL and a secret",
+		{Title: "Connect your app", Done: hc.LoginURL != "" && hasKey, URL: "/settings/security/sso/jwt", Action: "Enter the Login URL and a secret",
 			Hint: "Your app's sign-in page (the Login URL) and the shared secret it signs tokens with."},
 		{Title: "Turn on single sign-on", Done: hc.SSOEnabled, URL: "/settings/security/sso", Action: "Turn it on",
 			Hint: "The switch on this page; tokens are refused while it is off."},
@@ -70,12 +74,12 @@ func (h *Handler) checklist(c echo.Context, hc *models.HelpCenter) (console.Chec
 	}}, nil
 }
 
-func jwtStatus(hc *models.HelpCenter) string {
+func jwtStatus(hc *models.HelpCenter, hasKey bool) string {
 	switch {
-	case hc.HasSecret() && hc.LoginURL != "":
-		return "Configured: Login URL and shared secret saved."
-	case hc.HasSecret():
-		return "A shared secret is saved; add the Login URL."
+	case hasKey && hc.LoginURL != "":
+		return "Configured: Login URL and a verification key saved."
+	case hasKey:
+		return "A verification key is saved; add the Login URL."
 	default:
 		return "Not configured yet."
 	}
@@ -101,7 +105,11 @@ func (h *Handler) SSOSwitchSave(c echo.Context) error {
 	if !isHTMX(c) {
 		return web.Redirect(c, "/settings/security/sso")
 	}
-	return web.Render(c, http.StatusOK, console.SSOSwitchForm(console.SSOSwitch{CSRF: web.CSRFToken(c), Enabled: on, HasSecret: hc.HasSecret()}))
+	hasKey, err := h.hasLiveKey(c, hc)
+	if err != nil {
+		return err
+	}
+	return web.Render(c, http.StatusOK, console.SSOSwitchForm(console.SSOSwitch{CSRF: web.CSRFToken(c), Enabled: on, HasSecret: hasKey}))
 }
 
 // SSONotifyMe records that this admin wants to hear when a provider ships.

@@ -6,12 +6,11 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"helpcenter/handlers/web"
+	"helpcenter/models"
 	"helpcenter/sso"
 	"helpcenter/views/console"
 )
@@ -88,15 +87,12 @@ func (h *Handler) SSOTesterRun(c echo.Context) error {
 	}
 	// Checked as if the switch were on, so an admin can test tokens before
 	// switching single sign-on on; the report says when it is off.
-	settings := sso.Settings{Enabled: true, Issuer: hc.Issuer, Audience: hc.Audience, TTL: time.Duration(hc.TokenTTL) * time.Second}
-	if hc.HasSecret() {
-		secret, err := h.Store.JWTSecret(hc)
-		if err != nil {
-			return err
-		}
-		settings.Secret = secret
-	}
 	now := h.Now()
+	settings, err := h.Keys.Settings(c.Request().Context(), hc, now)
+	if err != nil {
+		return err
+	}
+	settings.Enabled = true
 	rep := sso.Inspect(token, settings, now)
 	p.Report = testerReport(rep, hc.SSOEnabled)
 	// Checks 12–13 need the sign-in's browser, which the tester is not;
@@ -121,7 +117,7 @@ func (h *Handler) SSOTesterRun(c echo.Context) error {
 func testerReport(rep sso.Report, ssoEnabled bool) *console.TesterReport {
 	out := &console.TesterReport{Accepted: rep.Verdict == nil, Verified: rep.Verified}
 	if rep.Verdict != nil {
-		out.VerdictReason, out.VerdictDetail = string(rep.Verdict.Reason), sentence(rep.Verdict.Detail)
+		out.VerdictReason, out.VerdictDetail = string(rep.Verdict.Reason), models.Sentence(rep.Verdict.Detail)
 		if r, ok := sso.LookupReason(rep.Verdict.Reason); ok {
 			out.VerdictTitle = r.Title
 		}
@@ -172,16 +168,4 @@ func clockOffset(sec float64) string {
 	default:
 		return fmt.Sprintf("iat is %s s after the server's clock: the partner's clock runs ahead.", n)
 	}
-}
-
-// sentence capitalises a detail for display and ends it with a full stop.
-func sentence(s string) string {
-	if s == "" {
-		return s
-	}
-	s = strings.ToUpper(s[:1]) + s[1:]
-	if !strings.HasSuffix(s, ".") {
-		s += "."
-	}
-	return s
 }

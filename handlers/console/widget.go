@@ -28,11 +28,11 @@ func (h *Handler) widgetPage(c echo.Context) (console.WidgetPage, error) {
 		return p, err
 	}
 	p.Origins = strings.Join(origins, "\n")
-	settings, err := web.SSOSettings(h.Store, hc)
+	settings, err := h.Keys.Settings(c.Request().Context(), hc, h.Now())
 	if err != nil {
 		return p, err
 	}
-	p.SSOReady = sso.CheckConfigured(settings) == nil
+	p.SSOReady = sso.CheckConfigured(settings) == nil && settings.HasSecret()
 	return p, nil
 }
 
@@ -115,12 +115,16 @@ type previewToken struct {
 func (h *Handler) SettingsWidgetPreviewToken(c echo.Context) error {
 	a, _ := theAdmin.Get(c)
 	c.Response().Header().Set("Cache-Control", "no-store")
-	settings, err := web.SSOSettings(h.Store, a.HelpCenter)
+	settings, err := h.Keys.Settings(c.Request().Context(), a.HelpCenter, h.Now())
 	if err != nil {
 		return err
 	}
 	if rej := sso.CheckConfigured(settings); rej != nil {
 		return c.JSON(http.StatusConflict, web.APIError{Error: string(rej.Reason), Detail: rej.Detail})
+	}
+	if !settings.HasSecret() {
+		return c.JSON(http.StatusConflict, web.APIError{Error: string(sso.ReasonSSONotConfigured),
+			Detail: "the preview signs with a shared secret, and this help center verifies public keys only; sign a token with your private key instead"})
 	}
 	tok, err := sso.PreviewToken(settings, a.HelpCenter.Subdomain, h.Now())
 	if err != nil {

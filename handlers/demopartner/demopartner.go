@@ -5,6 +5,7 @@ package demopartner
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -22,7 +23,7 @@ import (
 // Store is what the demo partner reads.
 type Store interface {
 	HelpCenterBySubdomain(ctx context.Context, subdomain string) (*models.HelpCenter, error)
-	JWTSecret(hc *models.HelpCenter) (string, error)
+	LiveKeys(ctx context.Context, helpCenterID int64, now time.Time) ([]models.VerificationKey, error)
 }
 
 // Handler is the demo partner app.
@@ -77,14 +78,16 @@ func (h *Handler) Submit(c echo.Context) error {
 		user.Role = "viewer"
 	}
 	key := c.FormValue("key")
+	privateKey, kid := strings.TrimSpace(c.FormValue("private_key")), strings.TrimSpace(c.FormValue("kid"))
+	signer, err := h.signingKey(ctx, hc, privateKey, kid)
+	if err != nil {
+		errs["private_key"] = models.Sentence(err.Error())
+	}
 	if errs.Any() {
 		return web.Render(c, http.StatusUnprocessableEntity, console.DemoPartner(console.DemoPartnerPage{
-			CSRF: web.CSRFToken(c), Subdomain: demo.Subdomain, Key: key, User: user, Samples: demoSamples, Errors: errs,
+			CSRF: web.CSRFToken(c), Subdomain: demo.Subdomain, Key: key, User: user, Samples: demoSamples,
+			PrivateKey: privateKey, KID: kid, Errors: errs,
 		}))
-	}
-	secret, err := h.Store.JWTSecret(hc)
-	if err != nil {
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "The demo help center has no shared secret yet: apply JWT settings in the console first.")
 	}
 	jti := key
 	if jti == "" {
@@ -103,11 +106,32 @@ func (h *Handler) Submit(c echo.Context) error {
 	if hc.Audience != "" {
 		claims["aud"] = hc.Audience
 	}
-	token, err := sso.Mint(secret, claims)
+	token, err := signer.Sign(claims)
 	if err != nil {
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	c.Response().Header().Set("Referrer-Policy", "no-referrer")
 	return c.Redirect(http.StatusFound, h.SiteURL(hc)+"/sso/jwt?"+url.Values{"jwt": {token}}.Encode())
+}
+
+// signingKey is what the demo partner signs with: the private key pasted
+// into its form, or else the demo help center's newest shared secret.
+func (h *Handler) signingKey(ctx context.Context, hc *models.HelpCenter, privateKey, kid string) (*sso.SigningKey, error) {
+	if privateKey != "" {
+		if !strings.Contains(privateKey, "PRIVATE KEY") {
+			return nil, errors.New("paste a PEM private key (-----BEGIN PRIVATE KEY-----), or leave the field blank")
+		}
+		return sso.ParseSigningKey(privateKey, kid)
+	}
+	live, err := h.Store.LiveKeys(ctx, hc.ID, h.Now())
+	if err != nil {
+		return nil, err
+	}
+	for i := len(live) - 1; i >= 0; i-- {
+		if live[i].Kind == models.KeySecret {
+			return sso.ParseSigningKey(live[i].Secret, kid)
+		}
+	}
+	return nil, errors.New("the demo help center has no shared secret: paste the private key of one of its key pairs, or add a secret on the Keys page")
 }

@@ -79,7 +79,8 @@ func (h *Handler) startSignIn(c echo.Context, returnTo string) error {
 	if err != nil {
 		return err
 	}
-	center, err := web.SignInCenter(h.Store, hc)
+	now := h.Now()
+	center, err := h.Keys.SignInCenter(c.Request().Context(), hc, now)
 	if err != nil {
 		return err
 	}
@@ -90,7 +91,7 @@ func (h *Handler) startSignIn(c echo.Context, returnTo string) error {
 			return err
 		}
 	}
-	out, err := sso.StartSignIn(c.Request().Context(), h.SignIns, center, web.Browser(c, browserID), returnTo, h.Now())
+	out, err := sso.StartSignIn(c.Request().Context(), h.SignIns, center, web.Browser(c, browserID), returnTo, now)
 	if err != nil {
 		return err
 	}
@@ -154,7 +155,11 @@ func (h *Handler) rateLimited(c echo.Context, retry time.Duration, counted strin
 func (h *Handler) passwordPage(c echo.Context, status int, returnTo, errMsg string) error {
 	hc, _ := web.Tenant.Get(c)
 	p := site.PasswordPage{Chrome: h.siteChrome(c, "Password required"), CSRF: web.CSRFToken(c), ReturnTo: returnTo, Error: errMsg}
-	if hc.SSOReady() {
+	ready, err := h.Keys.Ready(c.Request().Context(), hc, h.Now())
+	if err != nil {
+		return err
+	}
+	if ready {
 		p.SSOURL = "/sso/login?return_to=" + url.QueryEscape(returnTo)
 	}
 	return web.Render(c, status, site.Password(p))

@@ -45,7 +45,7 @@ func (h *Handler) SignIn(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	now := h.Now()
-	center, err := web.SignInCenter(h.Store, hc)
+	center, err := h.Keys.SignInCenter(ctx, hc, now)
 	if err != nil {
 		return err
 	}

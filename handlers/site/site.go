@@ -25,7 +25,6 @@ import (
 
 // Store is what a help center's host reads and writes.
 type Store interface {
-	web.SecretOpener
 	HelpCenterByID(ctx context.Context, id int64) (*models.HelpCenter, error)
 	VisitorSession(ctx context.Context, helpCenterID int64, idHash []byte, now time.Time) (*models.VisitorSession, *models.User, error)
 	EndVisitorSession(ctx context.Context, helpCenterID int64, idHash []byte) error
@@ -46,6 +45,7 @@ type Deps struct {
 	ConsoleURL  string
 	Store       Store
 	SignIns     sso.Store
+	Keys        web.Keyring
 	Codec       *session.Codec
 	Revocations *session.Revocations
 	Cookies     web.Cookies

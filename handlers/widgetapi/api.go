@@ -25,7 +25,6 @@ import (
 
 // Store is what the widget API reads.
 type Store interface {
-	web.SecretOpener
 	HelpCenterByPublicID(ctx context.Context, publicID string) (*models.HelpCenter, error)
 	WidgetOriginAllowed(ctx context.Context, helpCenterID int64, origin string) (bool, error)
 	LogFolded(ctx context.Context, e *models.Event) error
@@ -41,6 +40,7 @@ type Store interface {
 type Handler struct {
 	Store   Store
 	SignIns sso.Store
+	Keys    web.Keyring
 	Now     func() time.Time
 	// Limiter is the per-client-IP limit of rejected calls.
 	Limiter *ratelimit.Limiter
@@ -144,11 +144,11 @@ func (h *Handler) Auth(next echo.HandlerFunc) echo.HandlerFunc {
 			return widgetFail(c, http.StatusUnauthorized, "missing_token",
 				"send the partner's JWT in an Authorization: Bearer header")
 		}
-		center, err := web.SignInCenter(h.Store, hc)
+		now := h.Now()
+		center, err := h.Keys.SignInCenter(req.Context(), hc, now)
 		if err != nil {
 			return err
 		}
-		now := h.Now()
 		client := ratelimit.ClientKey(c.RealIP())
 		if over, retry := h.Limiter.Over(client); over {
 			if _, rej := sso.Verify(token, center.Settings, now); rej != nil {

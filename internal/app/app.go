@@ -32,13 +32,17 @@ type Intervals struct {
 	// RevocationSync brings this process's set of ended visitor sessions up
 	// to date, so a request finds it fresh instead of querying itself.
 	RevocationSync time.Duration
+	// KeyUsage writes the verification keys' counts of verified
+	// signatures (the Keys page's last use and 24-hour count); between
+	// writes they are kept in memory, and Stop writes what is left.
+	KeyUsage time.Duration
 }
 
 // DefaultIntervals are the server's.
 // RevocationSync runs twice within session.SyncEvery (one second, the
 // documented window), so a request rarely finds the set stale and queries
 // itself.
-var DefaultIntervals = Intervals{Purge: 5 * time.Minute, Checkpoint: time.Second, RevocationSync: 500 * time.Millisecond}
+var DefaultIntervals = Intervals{Purge: 5 * time.Minute, Checkpoint: time.Second, RevocationSync: 500 * time.Millisecond, KeyUsage: 10 * time.Second}
 
 // Options configure Open.
 type Options struct {
@@ -120,6 +124,7 @@ func (a *App) Start(ctx context.Context) error {
 	})
 	a.every(ctx, a.intervals.Checkpoint, "checkpoint the write-ahead log", a.Store.Checkpoint)
 	a.every(ctx, a.intervals.RevocationSync, "sync revoked sessions", a.Handler.SyncRevocations)
+	a.every(ctx, a.intervals.KeyUsage, "write the keys' usage counts", a.Store.FlushKeyUsage)
 	return nil
 }
 
@@ -160,6 +165,11 @@ func (a *App) Stop(ctx context.Context) error {
 	case <-done:
 	case <-ctx.Done():
 		errs = append(errs, fmt.Errorf("background jobs still running at shutdown: %w", ctx.Err()))
+	}
+	flush, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := a.Store.FlushKeyUsage(flush); err != nil {
+		errs = append(errs, fmt.Errorf("write the keys' usage counts: %w", err))
 	}
 	errs = append(errs, a.Store.Close())
 	return errors.Join(errs...)

@@ -52,8 +52,12 @@ func ssoConfigure(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if !hc.HasSecret() && !*generate && !*secretStdin {
-		return usagef("no shared secret is saved yet: pass --generate-secret or --secret-stdin")
+	live, err := env.Store.LiveKeys(ctx, hc.ID, env.Now())
+	if err != nil {
+		return err
+	}
+	if len(live) == 0 && !*generate && !*secretStdin {
+		return usagef("no verification key is saved yet: pass --generate-secret or --secret-stdin (or add a key with helpcenter sso keys add)")
 	}
 	if hc.LoginURL == "" && !set["login-url"] {
 		return usagef("no Login URL is saved yet: pass --login-url")
@@ -94,7 +98,7 @@ func ssoConfigure(ctx context.Context, env Env, args []string) error {
 			return usagef("--secret-stdin read nothing: pipe the secret in (e.g. printf %%s \"$SECRET\" | helpcenter sso configure …), or use --generate-secret")
 		}
 	}
-	if errs := sso.ValidateSettings(next, secret, hc.HasSecret()); errs.Any() {
+	if errs := sso.ValidateSettings(next, secret, len(live) > 0); errs.Any() {
 		var msgs []string
 		for field, msg := range errs {
 			msgs = append(msgs, ssoFlagOf[field]+": "+msg)

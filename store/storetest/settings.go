@@ -187,7 +187,7 @@ func testAuditLog(t *testing.T, be Backend) {
 	if err := st.UpdateSSOSettings(ctx, hc.WorkspaceID, hc.ID, store.SSOUpdate{Settings: settings}); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := st.HelpCenterByID(ctx, hc.ID); got.SSOSettings() != settings || got.SSOEnabled || got.HasSecret() {
+	if got, _ := st.HelpCenterByID(ctx, hc.ID); got.SSOSettings() != settings || got.SSOEnabled || secretOf(t, st, hc.ID) != "" {
 		t.Fatalf("saved %+v, want %+v, still off and without a secret", got.SSOSettings(), settings)
 	}
 	if audit, _ := st.AuditLog(ctx, hc.ID, 10); len(audit) != 0 {
@@ -206,7 +206,8 @@ func testAuditLog(t *testing.T, be Backend) {
 		t.Fatal(err)
 	}
 	c.Advance(time.Minute)
-	if err := st.ReplaceJWTSecret(ctx, hc.WorkspaceID, hc.ID, "acme-secret-2-0123456789abcdefghijklmn", "c@acme.test"); err != nil {
+	if _, err := st.AddKey(ctx, hc.WorkspaceID, hc.ID, store.NewKey{Kind: models.KeySecret, Alg: models.AlgHS256, Label: "Shared secret",
+		Secret: "acme-secret-2-0123456789abcdefghijklmn", Retire: store.RetireSecrets, Grace: time.Hour, Actor: "c@acme.test", Audit: "Secret regenerated"}); err != nil {
 		t.Fatal(err)
 	}
 	audit, err := st.AuditLog(ctx, hc.ID, 10)
@@ -214,30 +215,30 @@ func testAuditLog(t *testing.T, be Backend) {
 		t.Fatalf("audit %+v %v", audit, err)
 	}
 	want := []struct{ actor, action string }{
-		{"c@acme.test", "Secret regenerated"}, {"b@acme.test", "Single sign-on turned on"}, {"a@acme.test", "Shared secret saved"},
+		{"c@acme.test", "Secret regenerated: new Shared secret \"Shared secret\" (" + fingerprint("acme-secret-2-0123456789abcdefghijklmn") + "); Shared secret " +
+			fingerprint("acme-secret-0123456789abcdefghijklmnop") + " retiring until " + t0.Add(63*time.Minute).UTC().Format(time.RFC3339)},
+		{"b@acme.test", "Single sign-on turned on"},
+		{"a@acme.test", "Shared secret saved"},
 	}
+	minutes := []int{3, 2, 1}
 	for i, e := range audit {
-		if e.Actor != want[i].actor || e.Action != want[i].action || e.HelpCenterID != hc.ID || !e.CreatedAt.Equal(t0.Add(time.Duration(3-i)*time.Minute)) {
+		if e.Actor != want[i].actor || e.Action != want[i].action || e.HelpCenterID != hc.ID || !e.CreatedAt.Equal(t0.Add(time.Duration(minutes[i])*time.Minute)) {
 			t.Errorf("entry %d: %+v, want %+v", i, e, want[i])
 		}
 	}
 	if two, _ := st.AuditLog(ctx, hc.ID, 2); len(two) != 2 || two[0].ID != audit[0].ID || two[1].ID != audit[1].ID {
 		t.Fatalf("limit 2: %+v", two)
 	}
-	got, _ := st.HelpCenterByID(ctx, hc.ID)
-	if got.SecretUpdatedAt == nil || !got.SecretUpdatedAt.Equal(t0.Add(3*time.Minute)) {
-		t.Fatalf("secret updated at %v", got.SecretUpdatedAt)
-	}
-	if s, err := st.JWTSecret(got); err != nil || s != "acme-secret-2-0123456789abcdefghijklmn" {
-		t.Fatalf("secret %q %v", s, err)
+	if s := secretOf(t, st, hc.ID); s != "acme-secret-2-0123456789abcdefghijklmn" {
+		t.Fatalf("secret %q", s)
 	}
 	// Saving the settings without a new secret keeps the one saved.
 	settings.Audience = "help"
 	if err := st.UpdateSSOSettings(ctx, hc.WorkspaceID, hc.ID, store.SSOUpdate{Settings: settings}); err != nil {
 		t.Fatal(err)
 	}
-	got, _ = st.HelpCenterByID(ctx, hc.ID)
-	if s, _ := st.JWTSecret(got); s != "acme-secret-2-0123456789abcdefghijklmn" || got.SSOSettings() != settings || !got.SSOEnabled {
+	got, _ := st.HelpCenterByID(ctx, hc.ID)
+	if s := secretOf(t, st, hc.ID); s != "acme-secret-2-0123456789abcdefghijklmn" || got.SSOSettings() != settings || !got.SSOEnabled {
 		t.Fatalf("after saving without a secret: %q %+v", s, got)
 	}
 }

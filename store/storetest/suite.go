@@ -89,12 +89,12 @@ func testChangeAdminPassword(t *testing.T, be Backend) {
 }
 
 func testSSOSettingsAndSealedSecret(t *testing.T, be Backend) {
-	st := fresh(t, be)
+	st, dsn := freshDSN(t, be)
 	ctx := context.Background()
 	hc := workspace(t, st, "acme")
 	other := workspace(t, st, "globex")
-	if _, err := st.JWTSecret(hc); err == nil {
-		t.Fatal("a secret opened before one was saved")
+	if live, err := st.LiveKeys(ctx, hc.ID, t0); err != nil || len(live) != 0 {
+		t.Fatalf("keys before one was saved: %+v %v", live, err)
 	}
 	settings := models.SSOSettings{LoginURL: "https://app.acme.test/login", Issuer: "acme", TokenTTL: 300}
 	if err := st.UpdateSSOSettings(ctx, hc.WorkspaceID, hc.ID, store.SSOUpdate{Settings: settings, NewSecret: "acme-secret-0123456789abcdefghijklmnop", Enable: true, Actor: "a@a.test", Action: "JWT settings applied"}); err != nil {
@@ -104,26 +104,30 @@ func testSSOSettingsAndSealedSecret(t *testing.T, be Backend) {
 		t.Fatalf("saved into another workspace's help center: %v", err)
 	}
 	got, _ := st.HelpCenterByID(ctx, hc.ID)
-	if !got.SSOEnabled || got.SSOSettings() != settings || bytesContain(got.JWTSecretSealed, "acme-secret") {
-		t.Fatalf("saved %+v (the secret must be sealed)", got)
+	if !got.SSOEnabled || got.SSOSettings() != settings {
+		t.Fatalf("saved %+v", got)
 	}
-	if s, err := st.JWTSecret(got); err != nil || s != "acme-secret-0123456789abcdefghijklmnop" {
-		t.Fatalf("secret %q %v", s, err)
+	if s := secretOf(t, st, hc.ID); s != "acme-secret-0123456789abcdefghijklmnop" {
+		t.Fatalf("secret %q", s)
 	}
-	// A sealed secret copied into another row does not open there.
-	copied := *other
-	copied.JWTSecretSealed = got.JWTSecretSealed
-	if _, err := st.JWTSecret(&copied); err == nil {
+	if sealed := sealedSecrets(t, dsn, hc.ID); len(sealed) != 1 || bytesContain(sealed[0], "acme-secret") {
+		t.Fatalf("the secret must be stored sealed: %q", sealed)
+	}
+	// A sealed secret copied into another help center's key row does not
+	// open there.
+	copySealedSecret(t, dsn, hc.ID, other.ID)
+	if _, err := st.LiveKeys(ctx, other.ID, t0); err == nil {
 		t.Fatal("a secret opened in another help center's row")
 	}
-	if err := st.ReplaceJWTSecret(ctx, hc.WorkspaceID, hc.ID, "acme-secret-2-0123456789abcdefghijklmn", "a@a.test"); err != nil {
+	if _, err := st.AddKey(ctx, hc.WorkspaceID, hc.ID, store.NewKey{Kind: models.KeySecret, Alg: models.AlgHS256, Label: "Shared secret",
+		Secret: "acme-secret-2-0123456789abcdefghijklmn", Retire: store.RetireSecrets, Actor: "a@a.test", Audit: "Secret regenerated"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.SetSSOEnabled(ctx, hc.WorkspaceID, hc.ID, false, "a@a.test"); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = st.HelpCenterByID(ctx, hc.ID)
-	if s, _ := st.JWTSecret(got); s != "acme-secret-2-0123456789abcdefghijklmn" || got.SSOEnabled {
+	if s := secretOf(t, st, hc.ID); s != "acme-secret-2-0123456789abcdefghijklmn" || got.SSOEnabled {
 		t.Fatalf("after regenerate and switch-off: %q %v", s, got.SSOEnabled)
 	}
 	audit, err := st.AuditLog(ctx, hc.ID, 10)

@@ -124,24 +124,33 @@ func testTenantScoping(t *testing.T, be Backend) {
 	}
 
 	// Console writes naming B with A's workspace change nothing.
+	bKey, err := st.AddKey(ctx, b.WorkspaceID, b.ID, store.NewKey{Kind: models.KeySecret, Alg: models.AlgHS256, Label: "B's", Secret: "beta-secret-0123456789abcdefghijklmnop"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for name, err := range map[string]error{
 		"SetWidgetOrigins":  st.SetWidgetOrigins(ctx, a.WorkspaceID, b.ID, []string{"https://evil.test"}),
 		"UpdateGeneral":     st.UpdateGeneral(ctx, a.WorkspaceID, b.ID, store.GeneralSettings{Name: "Hijacked", Visibility: models.VisibilityPrivate}),
 		"UpdateSSOSettings": st.UpdateSSOSettings(ctx, a.WorkspaceID, b.ID, store.SSOUpdate{Settings: models.SSOSettings{LoginURL: "https://evil.test"}, NewSecret: "evil-secret-0123456789abcdefghijklmnop", Enable: true}),
-		"ReplaceJWTSecret":  st.ReplaceJWTSecret(ctx, a.WorkspaceID, b.ID, "evil-secret-0123456789abcdefghijklmnop", "x"),
+		"AddKey":            addKeyErr(st.AddKey(ctx, a.WorkspaceID, b.ID, store.NewKey{Kind: models.KeySecret, Alg: models.AlgHS256, Label: "Evil", Secret: "evil-secret-0123456789abcdefghijklmnop"})),
+		"RevokeKey":         st.RevokeKey(ctx, a.WorkspaceID, b.ID, bKey.ID, "x"),
 		"SetSSOEnabled":     st.SetSSOEnabled(ctx, a.WorkspaceID, b.ID, true, "x"),
 	} {
 		if !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("%s on another workspace's help center: %v, want ErrNotFound", name, err)
 		}
 	}
-	if got, _ := st.HelpCenterByID(ctx, b.ID); got.Name != b.Name || got.Visibility != models.VisibilityPublic || got.SSOEnabled || got.HasSecret() || got.LoginURL != "" {
+	if got, _ := st.HelpCenterByID(ctx, b.ID); got.Name != b.Name || got.Visibility != models.VisibilityPublic || got.SSOEnabled || got.LoginURL != "" {
 		t.Errorf("B changed through A's workspace: %+v", got)
+	}
+	if live, _ := st.LiveKeys(ctx, b.ID, t0); len(live) != 1 || live[0].ID != bKey.ID {
+		t.Errorf("B's keys changed through A's workspace: %+v", live)
 	}
 	if o, _ := st.WidgetOrigins(ctx, b.ID); len(o) != 0 {
 		t.Errorf("B's origins set through A's workspace: %v", o)
 	}
-	if audit, _ := st.AuditLog(ctx, b.ID, 10); len(audit) != 0 {
+	// One entry: B's own key.
+	if audit, _ := st.AuditLog(ctx, b.ID, 10); len(audit) != 1 {
 		t.Errorf("audit entries on B from refused writes: %+v", audit)
 	}
 
