@@ -45,6 +45,7 @@ func parseLogsQuery(c echo.Context) logsQuery {
 	q := logsQuery{errs: models.FieldErrors{}}
 	q.filter = console.LogFilter{
 		Event: c.QueryParam("event"), Reason: c.QueryParam("reason"), Email: strings.TrimSpace(c.QueryParam("email")),
+		Key: strings.TrimSpace(c.QueryParam("key")),
 	}
 	switch ev := q.filter.Event; {
 	case ev == "":
@@ -103,10 +104,31 @@ func (q logsQuery) url(path string, extra ...string) string {
 	v.Set("event", q.filter.Event)
 	v.Set("reason", q.filter.Reason)
 	v.Set("email", q.filter.Email)
+	if q.filter.Key != "" {
+		v.Set("key", q.filter.Key)
+	}
 	for i := 0; i+1 < len(extra); i += 2 {
 		v.Set(extra[i], extra[i+1])
 	}
 	return path + "?" + v.Encode()
+}
+
+// keyFilter resolves the Key filter, a fingerprint in the URL, to the
+// help center's stored key (revoked ones included: their rows stay).
+func (h *Handler) keyFilter(c echo.Context, q *logsQuery) ([]models.VerificationKey, error) {
+	a, _ := theAdmin.Get(c)
+	keys, err := h.Store.Keys(c.Request().Context(), a.HelpCenter.ID, h.Now())
+	if err != nil || q.filter.Key == "" {
+		return keys, err
+	}
+	for _, k := range keys {
+		if k.Fingerprint == q.filter.Key {
+			q.store.KeyID = k.ID
+			return keys, nil
+		}
+	}
+	q.errs["key"] = "Choose a key from the list."
+	return keys, nil
 }
 
 func (h *Handler) LogsShow(c echo.Context) error {
@@ -115,6 +137,10 @@ func (h *Handler) LogsShow(c echo.Context) error {
 	ctx := c.Request().Context()
 	now := h.Now()
 	q := parseLogsQuery(c)
+	keys, err := h.keyFilter(c, &q)
+	if err != nil {
+		return err
+	}
 
 	status := http.StatusOK
 	table := console.LogTable{Live: q.live, RefreshURL: q.url("/settings/logs", "live", "1")}
@@ -162,6 +188,14 @@ func (h *Handler) LogsShow(c echo.Context) error {
 	for _, name := range eventNames {
 		p.Events = append(p.Events, console.Option{Value: name, Label: name, Selected: q.filter.Event == name})
 	}
+	p.Keys = append(p.Keys, console.Option{Value: "", Label: "Any key", Selected: q.filter.Key == ""})
+	for _, k := range keys {
+		label := k.Name()
+		if !k.Live(now) {
+			label += " (revoked)"
+		}
+		p.Keys = append(p.Keys, console.Option{Value: k.Fingerprint, Label: label, Selected: q.filter.Key == k.Fingerprint})
+	}
 	p.Reasons = append(p.Reasons, console.Option{Value: "", Label: "Any reason", Selected: q.filter.Reason == ""})
 	for _, r := range logReasons() {
 		p.Reasons = append(p.Reasons, console.Option{Value: string(r.Code), Label: string(r.Code) + " — " + r.Title, Selected: q.filter.Reason == string(r.Code)})
@@ -170,7 +204,7 @@ func (h *Handler) LogsShow(c echo.Context) error {
 }
 
 func emptyLogsText(q logsQuery) string {
-	if q.filter.Event == "" && q.filter.Reason == "" && q.filter.Email == "" {
+	if q.filter.Event == "" && q.filter.Reason == "" && q.filter.Email == "" && q.filter.Key == "" {
 		return "No rejected sign-ins. Every token so far has been accepted — or none has arrived yet."
 	}
 	return "No events match this filter."
@@ -181,6 +215,7 @@ func logRow(e models.Event, now time.Time) console.LogRow {
 		Time: e.CreatedAt.UTC().Format("2006-01-02 15:04:05 UTC"), TimeISO: e.CreatedAt.UTC().Format(time.RFC3339),
 		Ago: relativeTime(e.CreatedAt, now), Event: e.Event, Rejected: strings.HasSuffix(e.Event, ".rejected"),
 		Reason: e.Reason, Detail: e.Detail, Email: e.Email, JTI: e.JTI, IP: e.IP, UserAgent: e.UserAgent, Count: e.Count,
+		Key: e.Key,
 	}
 	if r, ok := lookupReason(e.Reason); ok {
 		row.ReasonTitle, row.Explanation, row.Extension = r.Title, r.Explanation, r.Extension
@@ -282,7 +317,10 @@ func (h *Handler) LogsCSV(c echo.Context) error {
 	hc := a.HelpCenter
 	q := parseLogsQuery(c)
 	q.after = nil
-	for _, field := range []string{"event", "reason", "email"} {
+	if _, err := h.keyFilter(c, &q); err != nil {
+		return err
+	}
+	for _, field := range []string{"event", "reason", "email", "key"} {
 		if msg := q.errs[field]; msg != "" {
 			return echo.NewHTTPError(http.StatusBadRequest, msg)
 		}
