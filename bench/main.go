@@ -279,7 +279,7 @@ func measureCeiling(ctx context.Context, st *store.Store, hcID int64, settings s
 			if _, err := tx.RecordJTI(ctx, hcID, claims.JTI, claims.ReplayKeepUntil()); err != nil {
 				return err
 			}
-			_, err := tx.ProvisionUser(ctx, hcID, claims.Profile(), time.Now())
+			_, err := tx.ProvisionUser(ctx, hcID, claims.Profile(), true, time.Now())
 			return err
 		})
 	})

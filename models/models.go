@@ -48,6 +48,14 @@ func (v Visibility) Valid() bool {
 // DefaultTokenTTL is the Token TTL a help center starts with (SPEC section 7).
 const DefaultTokenTTL = 300
 
+// Session length bounds, in seconds (SPEC section 3): 12 hours by
+// default, 5 minutes to 30 days.
+const (
+	DefaultSessionLength = 12 * 60 * 60
+	MinSessionLength     = 5 * 60
+	MaxSessionLength     = 30 * 24 * 60 * 60
+)
+
 // HelpCenter is a tenant site and its SSO configuration. The shared JWT
 // secret is only ever held sealed here; the store opens it on demand.
 type HelpCenter struct {
@@ -75,8 +83,15 @@ type HelpCenter struct {
 	// token is checked and every outcome logged, but a visitor whose
 	// sign-in fails is let in anyway (as a viewer, without a session).
 	ReportOnly bool
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// InviteOnly refuses tokens of users the help center does not know
+	// yet (user_not_invited); AllowedDomains, one a line, limits the
+	// email domains new users may have (email_domain_not_allowed).
+	InviteOnly     bool
+	AllowedDomains string
+	// SessionLength is how long a visitor session lasts, in seconds.
+	SessionLength int
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // CanonicalDomain is the verified custom domain, the help center's

@@ -14,6 +14,11 @@ type SSOSettings struct {
 	TokenTTL         int // seconds
 	AllowUnsolicited bool
 	ReportOnly       bool
+	InviteOnly       bool
+	// AllowedDomains is one domain a line, lower-case; "" allows any.
+	AllowedDomains string
+	// SessionLength is in seconds.
+	SessionLength int
 }
 
 // SSOSettings returns the help center's current JWT settings.
@@ -21,6 +26,7 @@ func (h *HelpCenter) SSOSettings() SSOSettings {
 	return SSOSettings{
 		LoginURL: h.LoginURL, LogoutURL: h.LogoutURL, Issuer: h.Issuer, Audience: h.Audience,
 		TokenTTL: h.TokenTTL, AllowUnsolicited: h.AllowUnsolicited, ReportOnly: h.ReportOnly,
+		InviteOnly: h.InviteOnly, AllowedDomains: h.AllowedDomains, SessionLength: h.SessionLength,
 	}
 }
 

@@ -83,6 +83,12 @@ type Claims struct {
 	// claim — with a value, or null to clear it. A profile claim the token
 	// leaves out is kept as the user has it (SPEC section 5).
 	NamesLang, NamesAvatar, NamesCustomFields bool
+	// SessionExpires is session_exp: the session the token opens ends
+	// then at the latest; nil when absent.
+	SessionExpires *UnixSeconds
+	// Logout is the logout claim: true asks /logout to end the user's
+	// sessions (signed front-channel logout, SPEC section 3).
+	Logout bool
 	// Key is the key that verified the token's signature.
 	Key *Key
 }
@@ -187,6 +193,22 @@ func readClaims(payload map[string]json.RawMessage) (*Claims, *Rejection) {
 			return nil, reject(ReasonInvalidClaim, "custom_fields is %s; it must be a JSON object", kind(raw))
 		}
 		c.CustomFields = raw
+	}
+	if raw := payload["session_exp"]; !absent(raw) {
+		exp, err := readTime("session_exp", raw)
+		if err != nil {
+			return nil, invalidClaim(err)
+		}
+		c.SessionExpires = &exp
+	}
+	if raw := payload["logout"]; !absent(raw) {
+		switch string(raw) {
+		case "true":
+			c.Logout = true
+		case "false":
+		default:
+			return nil, reject(ReasonInvalidClaim, "logout is %s; it must be true or false", kind(raw))
+		}
 	}
 	return c, nil
 }

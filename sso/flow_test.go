@@ -260,13 +260,20 @@ func TestCleanReturnTo(t *testing.T) {
 
 // provisioner is a stand-in for the store's user provisioning.
 type provisioner struct {
+	create  bool
 	user    models.ProvisionedUser
 	err     error
 	profile models.Profile
 }
 
-func (p *provisioner) ProvisionUser(_ context.Context, _ int64, pr models.Profile, _ time.Time) (models.ProvisionedUser, error) {
-	p.profile = pr
+func (p *provisioner) ProvisionUser(_ context.Context, _ int64, pr models.Profile, create bool, _ time.Time) (models.ProvisionedUser, error) {
+	p.profile, p.create = pr, create
+	if p.user.ID == 0 && !create {
+		return models.ProvisionedUser{}, p.err
+	}
+	if p.user.ID == 0 {
+		return models.ProvisionedUser{ID: 99}, p.err
+	}
 	return p.user, p.err
 }
 
@@ -276,18 +283,18 @@ func TestProvision(t *testing.T) {
 	c.ExternalID, c.Role, c.Lang = "42", RoleEditor, "de"
 
 	p := &provisioner{user: models.ProvisionedUser{ID: 7}}
-	u, r, err := Provision(ctx, p, 1, c, testNow)
+	u, r, err := Provision(ctx, p, 1, Provisioning{}, c, testNow)
 	if err != nil || r != nil || u.ID != 7 {
 		t.Errorf("active user: %+v, %+v, %v", u, r, err)
 	}
 	if p.profile.ExternalID != "42" || p.profile.Role != RoleEditor || p.profile.Lang != "de" || p.profile.Email != c.Email {
 		t.Errorf("profile %+v", p.profile)
 	}
-	_, r, err = Provision(ctx, &provisioner{user: models.ProvisionedUser{ID: 7, Banned: true}}, 1, c, testNow)
+	_, r, err = Provision(ctx, &provisioner{user: models.ProvisionedUser{ID: 7, Banned: true}}, 1, Provisioning{}, c, testNow)
 	if err != nil || r == nil || r.Reason != ReasonUserBanned || r.Email != c.Email {
 		t.Errorf("banned user: %+v, %v", r, err)
 	}
-	if _, r, err := Provision(ctx, &provisioner{err: errors.New("locked")}, 1, c, testNow); err == nil || r != nil {
+	if _, r, err := Provision(ctx, &provisioner{err: errors.New("locked")}, 1, Provisioning{}, c, testNow); err == nil || r != nil {
 		t.Errorf("storage error: %+v, %v", r, err)
 	}
 }
@@ -310,5 +317,52 @@ func TestUnixSecondsTime(t *testing.T) {
 	}
 	if got := UnixSeconds(1e300).Time(); !got.Equal(time.Unix(1<<53, 0)) {
 		t.Errorf("clamped: %s", got)
+	}
+}
+
+// Checks 14–16 in order: a known user signs in whatever the rules; a new
+// one only when the help center creates users and the domain is allowed.
+func TestProvisioningRules(t *testing.T) {
+	ctx := context.Background()
+	known := models.ProvisionedUser{ID: 7}
+	banned := models.ProvisionedUser{ID: 8, Banned: true}
+	for _, tc := range []struct {
+		name       string
+		user       models.ProvisionedUser // ID 0: the help center does not know the user
+		rules      Provisioning
+		email      string
+		wantCreate bool
+		want       ReasonCode
+	}{
+		{"new user, defaults", models.ProvisionedUser{}, Provisioning{}, "jane@example.com", true, ""},
+		{"known user, invite only", known, Provisioning{InviteOnly: true}, "jane@example.com", false, ""},
+		{"new user, invite only", models.ProvisionedUser{}, Provisioning{InviteOnly: true}, "jane@example.com", false, ReasonUserNotInvited},
+		{"banned user, invite only: 14 first", banned, Provisioning{InviteOnly: true}, "jane@example.com", false, ReasonUserBanned},
+		{"new user, allowed domain", models.ProvisionedUser{}, Provisioning{AllowedDomains: []string{"example.com"}}, "Jane@EXAMPLE.com", true, ""},
+		{"new user, other domain", models.ProvisionedUser{}, Provisioning{AllowedDomains: []string{"example.com"}}, "jane@evil.test", false, ReasonDomainNotAllowed},
+		{"new user, subdomain is another domain", models.ProvisionedUser{}, Provisioning{AllowedDomains: []string{"example.com"}}, "jane@eu.example.com", false, ReasonDomainNotAllowed},
+		{"known user, other domain", known, Provisioning{AllowedDomains: []string{"example.com"}}, "jane@evil.test", false, ""},
+		{"new user, invite only and other domain: 15 first", models.ProvisionedUser{}, Provisioning{InviteOnly: true, AllowedDomains: []string{"example.com"}}, "jane@evil.test", false, ReasonUserNotInvited},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := verifiedClaims()
+			c.Email = tc.email
+			p := &provisioner{user: tc.user}
+			_, r, err := Provision(ctx, p, 1, tc.rules, c, testNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.create != tc.wantCreate {
+				t.Errorf("create = %v, want %v", p.create, tc.wantCreate)
+			}
+			switch {
+			case tc.want == "" && r != nil:
+				t.Fatalf("rejected: %s (%s)", r.Reason, r.Detail)
+			case tc.want != "" && (r == nil || r.Reason != tc.want):
+				t.Fatalf("got %+v, want %s", r, tc.want)
+			case r != nil && r.Email != c.Email:
+				t.Fatalf("the row would not name the verified email: %+v", r)
+			}
+		})
 	}
 }

@@ -24,6 +24,8 @@ const (
 	ReasonUnknownKey           ReasonCode = "jwt_unknown_key"
 	ReasonKeyMismatch          ReasonCode = "jwt_key_mismatch"
 	ReasonUserBanned           ReasonCode = "user_banned"
+	ReasonUserNotInvited       ReasonCode = "user_not_invited"
+	ReasonDomainNotAllowed     ReasonCode = "email_domain_not_allowed"
 )
 
 // Reason describes one reason code for the people who meet it: the visitor's
@@ -160,6 +162,23 @@ var reasons = []Reason{
 			"suspension (helpcenter user unban).",
 		HTTPStatus: http.StatusForbidden,
 	},
+	{
+		Code: ReasonUserNotInvited, Check: 15, Title: "Not invited",
+		Explanation: "The token is valid, but this help center is set to Invite only (Settings → Security → SSO → JWT, " +
+			"Provisioning) and has no user with this external_id or email. Create the user beforehand — in Settings → " +
+			"Users, with the partner API (PUT /api/v1/users/{external_id}) or the CLI — or switch to \"Create users on " +
+			"first sign-in\".",
+		Extension:  true,
+		HTTPStatus: http.StatusUnauthorized,
+	},
+	{
+		Code: ReasonDomainNotAllowed, Check: 16, Title: "Email domain not allowed",
+		Explanation: "The token is valid, but its email's domain is not among the help center's Allowed email domains " +
+			"(Settings → Security → SSO → JWT), so no new user is created for it. Add the domain, or leave the list empty " +
+			"to allow any. Users who already exist keep signing in whatever their domain.",
+		Extension:  true,
+		HTTPStatus: http.StatusUnauthorized,
+	},
 }
 
 // ReasonRateLimited is no token check: the client's address passed one of
@@ -224,6 +243,10 @@ func VisitorMessage(code ReasonCode) string {
 		return "Signing in isn't set up for this help center yet. The team that runs it has been told in its logs."
 	case ReasonUserBanned:
 		return "Your account can't open this help center. If you think that's a mistake, contact the team that runs it."
+	case ReasonUserNotInvited:
+		return "This help center is open to invited people only, and your account isn't on the list yet. Ask the team that runs it to invite you."
+	case ReasonDomainNotAllowed:
+		return "This help center is open to people from certain organisations only, and your email address isn't from one of them. Sign in with your work email, or ask the team that runs it."
 	case ReasonExpired, ReasonTooOld, ReasonIssuedInFuture, ReasonNotYetValid:
 		return "Your sign-in took too long to arrive, or a clock is off. Try again; it usually works the second time."
 	case ReasonReplayed, ReasonUnknownKey, ReasonKeyMismatch:

@@ -10,9 +10,11 @@ func TestReasons(t *testing.T) {
 		"sso_not_configured", "jwt_malformed", "jwt_invalid_signature", "jwt_missing_required_claim",
 		"jwt_invalid_claim", "jwt_expired", "jwt_iat_in_future", "jwt_not_yet_valid", "jwt_too_old",
 		"jwt_issuer_mismatch", "jwt_audience_mismatch", "jwt_replayed", "jwt_unknown_key",
-		"jwt_key_mismatch", "user_banned",
+		"jwt_key_mismatch", "user_banned", "user_not_invited", "email_domain_not_allowed",
 	}
-	extensions := map[int]bool{1: true, 4: true, 7: true, 12: true, 13: true}
+	// SPEC section 4: these are ours, the rest HelpCenter.io's. A rejection
+	// page is 401 but for user_banned (403) and sso_not_configured (503).
+	extensions := map[int]bool{1: true, 4: true, 7: true, 12: true, 13: true, 15: true, 16: true}
 	got := Reasons()
 	if len(got) != len(want) {
 		t.Fatalf("%d reasons, want %d", len(got), len(want))

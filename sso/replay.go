@@ -79,6 +79,6 @@ func JudgeRepeat(c *Claims, origin *SessionOrigin, now time.Time) (repeat string
 // email for the event row.
 func (c *Claims) reject(reason ReasonCode, format string, args ...any) *Rejection {
 	r := reject(reason, format, args...)
-	r.JTI, r.Email = c.JTI, c.Email
+	r.JTI, r.Email, r.Key = c.JTI, c.Email, c.Key
 	return r
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -27,7 +28,14 @@ const (
 	FieldIssuer    = "issuer"
 	FieldAudience  = "audience"
 	FieldTokenTTL  = "token_ttl"
+	// FieldSessionLength and FieldAllowedDomains are the session and
+	// provisioning settings of SPEC sections 3 and 10.
+	FieldSessionLength  = "session_length"
+	FieldAllowedDomains = "allowed_domains"
 )
+
+// MaxAllowedDomains bounds the Allowed email domains list.
+const MaxAllowedDomains = 100
 
 // Token TTL bounds in seconds (SPEC section 7), taken from the verifier so
 // that a saved TTL is always one it accepts.
@@ -86,7 +94,94 @@ func ValidateSettings(s models.SSOSettings, newSecret string, secretSaved bool) 
 	if s.TokenTTL < MinTokenTTL || s.TokenTTL > MaxTokenTTL {
 		errs[FieldTokenTTL] = fmt.Sprintf("Use a Token TTL between %d and %d seconds.", MinTokenTTL, MaxTokenTTL)
 	}
+	if s.SessionLength < models.MinSessionLength || s.SessionLength > models.MaxSessionLength {
+		errs[FieldSessionLength] = "Use a Session length from 5 minutes (5m) to 30 days (30d)."
+	}
+	if _, err := ParseDomainList(s.AllowedDomains); err != nil {
+		errs[FieldAllowedDomains] = err.Error()
+	}
 	return errs
+}
+
+// ParseSessionLength reads the Session length field: a whole number of
+// minutes (m), hours (h) or days (d), e.g. "90m", "12h", "7d"; blank is
+// the default, 12 hours. It returns seconds.
+func ParseSessionLength(s string) (int, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return models.DefaultSessionLength, nil
+	}
+	units := map[byte]int{'m': 60, 'h': 3600, 'd': 86400}
+	if len(s) < 2 || units[s[len(s)-1]] == 0 {
+		return 0, models.Problem("Enter the Session length as minutes, hours or days, like 90m, 12h or 7d.")
+	}
+	n, err := strconv.Atoi(s[:len(s)-1])
+	if err != nil || n <= 0 {
+		return 0, models.Problem("Enter the Session length as minutes, hours or days, like 90m, 12h or 7d.")
+	}
+	return n * units[s[len(s)-1]], nil
+}
+
+// FormatSessionLength writes seconds the way the field reads them, in the
+// largest unit that divides them.
+func FormatSessionLength(sec int) string {
+	switch {
+	case sec > 0 && sec%86400 == 0:
+		return strconv.Itoa(sec/86400) + "d"
+	case sec > 0 && sec%3600 == 0:
+		return strconv.Itoa(sec/3600) + "h"
+	}
+	return strconv.Itoa(sec/60) + "m"
+}
+
+// ParseDomainList reads the Allowed email domains, one a line: each a
+// domain name (lower-cased; an "@" before it is forgiven), no repeats. It
+// returns them one a line, tidied, or a sentence naming the bad line.
+func ParseDomainList(text string) (string, error) {
+	var out []string
+	for i, line := range strings.Split(text, "\n") {
+		d := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(line), "@"))
+		if d == "" {
+			continue
+		}
+		if !validDomain(d) {
+			return "", models.Problemf("Line %d, %q, is not a domain name like example.com.", i+1, strings.TrimSpace(line))
+		}
+		if !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	if len(out) > MaxAllowedDomains {
+		return "", models.Problemf("List at most %d domains.", MaxAllowedDomains)
+	}
+	return strings.Join(out, "\n"), nil
+}
+
+// DomainList splits a saved domain list (ParseDomainList's output).
+func DomainList(saved string) []string {
+	if saved == "" {
+		return nil
+	}
+	return strings.Split(saved, "\n")
+}
+
+// validDomain accepts a host name of dot-separated labels of letters,
+// digits and hyphens, with at least one dot: what an email's domain is.
+func validDomain(d string) bool {
+	if len(d) > 253 || !strings.Contains(d, ".") {
+		return false
+	}
+	for _, label := range strings.Split(d, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // ParseTokenTTL reads the Token TTL field: a whole number of seconds.
@@ -201,6 +296,23 @@ func SettingsChanges(prev, next models.SSOSettings, secretReplaced bool) []strin
 		} else {
 			out = append(out, "Report-only rollout off: a failed sign-in keeps the visitor out")
 		}
+	}
+	if prev.InviteOnly != next.InviteOnly {
+		if next.InviteOnly {
+			out = append(out, "Provisioning set to Invite only")
+		} else {
+			out = append(out, "Provisioning set to Create users on first sign-in")
+		}
+	}
+	if prev.AllowedDomains != next.AllowedDomains {
+		if next.AllowedDomains == "" {
+			out = append(out, "Allowed email domains cleared")
+		} else {
+			out = append(out, "Allowed email domains set to "+strings.ReplaceAll(next.AllowedDomains, "\n", ", "))
+		}
+	}
+	if prev.SessionLength != next.SessionLength {
+		out = append(out, "Session length set to "+FormatSessionLength(next.SessionLength))
 	}
 	if secretReplaced {
 		out = append(out, "Shared secret replaced")

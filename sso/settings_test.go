@@ -49,7 +49,7 @@ func TestValidateURL(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	ok := models.SSOSettings{LoginURL: "https://app.example.com/login", TokenTTL: 300}
+	ok := models.SSOSettings{LoginURL: "https://app.example.com/login", TokenTTL: 300, SessionLength: models.DefaultSessionLength}
 	secret := strings.Repeat("s", 32)
 	for _, tc := range []struct {
 		name        string
@@ -73,6 +73,12 @@ func TestValidate(t *testing.T) {
 		{"TTL too long", func(s *models.SSOSettings) { s.TokenTTL = 3601 }, secret, false, FieldTokenTTL},
 		{"issuer too long", func(s *models.SSOSettings) { s.Issuer = strings.Repeat("i", 257) }, secret, false, FieldIssuer},
 		{"audience with a control character", func(s *models.SSOSettings) { s.Audience = "a\x00b" }, secret, false, FieldAudience},
+		{"session 5 minutes", func(s *models.SSOSettings) { s.SessionLength = 300 }, secret, false, ""},
+		{"session 30 days", func(s *models.SSOSettings) { s.SessionLength = 30 * 86400 }, secret, false, ""},
+		{"session 4 minutes", func(s *models.SSOSettings) { s.SessionLength = 240 }, secret, false, FieldSessionLength},
+		{"session 31 days", func(s *models.SSOSettings) { s.SessionLength = 31 * 86400 }, secret, false, FieldSessionLength},
+		{"allowed domains", func(s *models.SSOSettings) { s.AllowedDomains = "example.com\nacme.test" }, secret, false, ""},
+		{"allowed domain not a domain", func(s *models.SSOSettings) { s.AllowedDomains = "example.com\nnot a domain" }, secret, false, FieldAllowedDomains},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := ok
@@ -105,5 +111,38 @@ func TestChangesNeverNameTheSecret(t *testing.T) {
 	}
 	if SettingsChanges(prev, prev, false) != nil {
 		t.Fatal("no change should describe nothing")
+	}
+}
+
+func TestSessionLengthAndDomainFields(t *testing.T) {
+	for in, want := range map[string]int{"90m": 5400, "12h": 43200, " 7D ": 604800, "5m": 300} {
+		if got, err := ParseSessionLength(in); err != nil || got != want {
+			t.Errorf("ParseSessionLength(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	if got, err := ParseSessionLength("  "); err != nil || got != models.DefaultSessionLength {
+		t.Errorf("blank: %d, %v", got, err)
+	}
+	for _, in := range []string{"12", "h", "-1h", "1.5h", "12 hours"} {
+		if _, err := ParseSessionLength(in); err == nil {
+			t.Errorf("ParseSessionLength(%q) accepted", in)
+		}
+	}
+	for sec, want := range map[int]string{43200: "12h", 86400 * 7: "7d", 5400: "90m", 300: "5m"} {
+		if got := FormatSessionLength(sec); got != want {
+			t.Errorf("FormatSessionLength(%d) = %q, want %q", sec, got, want)
+		}
+	}
+	got, err := ParseDomainList(" Example.COM \n\n@acme.test\nexample.com\r")
+	if err != nil || got != "example.com\nacme.test" {
+		t.Fatalf("ParseDomainList = %q, %v", got, err)
+	}
+	for _, bad := range []string{"localhost", "exa mple.com", "-x.com", "a..com", "bücher.de", "x.com/path"} {
+		if _, err := ParseDomainList(bad); err == nil || !strings.Contains(err.Error(), "Line 1") {
+			t.Errorf("ParseDomainList(%q) = %v", bad, err)
+		}
+	}
+	if got := DomainList(""); got != nil {
+		t.Errorf("DomainList of nothing = %v", got)
 	}
 }

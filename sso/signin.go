@@ -20,9 +20,6 @@ import (
 // row for it, in the transaction that carries the outcome. The HTTP layer
 // binds the request, calls one of them, and renders the Outcome.
 
-// SessionLifetime is how long a visitor session opened by a sign-in lasts.
-const SessionLifetime = 12 * time.Hour
-
 // SignInTx is one sign-in's transaction: the jti it takes, the key it
 // consumes, the user it provisions, the session it opens and the event
 // row all commit together or not at all.
@@ -63,7 +60,12 @@ type HelpCenter struct {
 	// ReportOnly lets a visitor whose redirect-flow sign-in fails in
 	// anyway (Outcome.LetIn), every outcome logged as usual and marked.
 	ReportOnly bool
-	Settings   Settings
+	// Provisioning decides who may become a user (checks 15 and 16).
+	Provisioning Provisioning
+	// SessionLength is how long a session lasts; a token's session_exp
+	// may shorten it.
+	SessionLength time.Duration
+	Settings      Settings
 }
 
 // Browser is who is asking, as the request shows it.
@@ -236,6 +238,12 @@ func SignIn(ctx context.Context, st Store, hc HelpCenter, b Browser, token, retu
 // openSession is steps 12–14 and the session rotation of an accepted
 // token that is not a repeat.
 func openSession(ctx context.Context, tx SignInTx, hc HelpCenter, b Browser, claims *Claims, returnTo string, now time.Time, out *Outcome) (*Rejection, error) {
+	// A session that would end before it begins signs nobody in, and
+	// the partner would send the same token again: say so instead.
+	if exp := claims.SessionExpires; exp != nil && instantOf(now).until(*exp) <= 0 {
+		return claims.reject(ReasonInvalidClaim, "session_exp is %s s in the past: the session it asks for would end before it began",
+			seconds(instantOf(now).since(*exp))), nil
+	}
 	red, rej, err := RedeemPendingKey(ctx, tx, hc.ID, claims, b.ID, hc.AllowUnsolicited, now)
 	if err != nil || rej != nil {
 		return rej, err
@@ -244,11 +252,11 @@ func openSession(ctx context.Context, tx SignInTx, hc HelpCenter, b Browser, cla
 	if red.Unsolicited {
 		out.RedirectTo = CleanReturnTo(returnTo)
 	}
-	user, rej, err := Provision(ctx, tx, hc.ID, claims, now)
+	user, rej, err := Provision(ctx, tx, hc.ID, hc.Provisioning, claims, now)
 	if err != nil || rej != nil {
 		return rej, err
 	}
-	s := &OpenedSession{UserID: user.ID, OpenedAt: now.UTC(), ExpiresAt: now.Add(SessionLifetime).UTC(),
+	s := &OpenedSession{UserID: user.ID, OpenedAt: now.UTC(), ExpiresAt: sessionEnd(hc.SessionLength, claims, now),
 		Role: claims.Role, Name: claims.Name}
 	if _, err := rand.Read(s.ID[:]); err != nil {
 		return nil, err
@@ -292,7 +300,7 @@ func WidgetCall(ctx context.Context, st Store, hc HelpCenter, b Browser, token, 
 			return err
 		}
 		if rej == nil {
-			if _, rej, err = Provision(ctx, tx, hc.ID, claims, now); err != nil {
+			if _, rej, err = Provision(ctx, tx, hc.ID, hc.Provisioning, claims, now); err != nil {
 				return err
 			}
 		}
@@ -306,6 +314,22 @@ func WidgetCall(ctx context.Context, st Store, hc HelpCenter, b Browser, token, 
 	}
 	noteUse(st, out, now)
 	return out, nil
+}
+
+// sessionEnd is when a session opened at now ends: after the help
+// center's Session length, or at the token's session_exp when that is
+// sooner (SPEC section 3).
+func sessionEnd(length time.Duration, c *Claims, now time.Time) time.Time {
+	if length <= 0 {
+		length = time.Duration(models.DefaultSessionLength) * time.Second
+	}
+	end := now.Add(length)
+	if c.SessionExpires != nil {
+		if exp := c.SessionExpires.Time(); exp.Before(end) {
+			end = exp
+		}
+	}
+	return end.UTC()
 }
 
 // noteUse counts the signature an outcome's key verified.

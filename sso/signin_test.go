@@ -184,7 +184,7 @@ func (tx *memTx) PendingKeyLive(_ context.Context, helpCenterID int64, key strin
 	return ok && k.helpCenterID == helpCenterID && !k.used && k.key.ExpiresAt.After(now), nil
 }
 
-func (tx *memTx) ProvisionUser(_ context.Context, _ int64, p models.Profile, _ time.Time) (models.ProvisionedUser, error) {
+func (tx *memTx) ProvisionUser(_ context.Context, _ int64, p models.Profile, create bool, _ time.Time) (models.ProvisionedUser, error) {
 	if err := tx.fail("ProvisionUser"); err != nil {
 		return models.ProvisionedUser{}, err
 	}
@@ -193,6 +193,9 @@ func (tx *memTx) ProvisionUser(_ context.Context, _ int64, p models.Profile, _ t
 		k = "external:" + p.ExternalID
 	}
 	u, ok := tx.st.users[k]
+	if !ok && !create {
+		return models.ProvisionedUser{}, nil
+	}
 	if !ok {
 		tx.st.nextUser++
 		u = memUser{id: tx.st.nextUser}
@@ -667,11 +670,11 @@ func TestSignIn(t *testing.T) {
 			}
 			stored, ok := r.st.state.sessions[hex.EncodeToString(o.IDHash())]
 			if !ok || stored.HelpCenterID != r.hc.ID || stored.UserID != o.UserID || stored.JTI != r.jti ||
-				stored.ReturnTo != w.redirectTo || !stored.CreatedAt.Equal(r.now) || !stored.ExpiresAt.Equal(r.now.Add(SessionLifetime)) {
+				stored.ReturnTo != w.redirectTo || !stored.CreatedAt.Equal(r.now) || !stored.ExpiresAt.Equal(r.now.Add(12*time.Hour)) {
 				t.Fatalf("stored session %+v, %v", stored, ok)
 			}
 			if o.UserID == 0 || o.Role != RoleViewer || o.Name != "Jane Smith" || !o.OpenedAt.Equal(r.now) ||
-				!o.ExpiresAt.Equal(r.now.Add(SessionLifetime)) || o.ID == ([32]byte{}) {
+				!o.ExpiresAt.Equal(r.now.Add(12*time.Hour)) || o.ID == ([32]byte{}) {
 				t.Fatalf("opened %+v", o)
 			}
 			if !bytes.Equal(o.IDHash(), SessionIDHash(o.ID)) {
@@ -911,5 +914,67 @@ func TestSignInProvisionsFromTheToken(t *testing.T) {
 	}
 	if p := st.state.users["external:42"].profile; p.Email != "jane@new.example" || p.Name != "Jane New" || b.Name != "Jane New" {
 		t.Fatalf("profile not refreshed: %+v", p)
+	}
+}
+
+// A session lasts the help center's Session length, or until the token's
+// session_exp when that is sooner; a session_exp already past signs
+// nobody in. Invite only and allowed domains apply on both surfaces.
+func TestSignInSessionLengthAndProvisioning(t *testing.T) {
+	ctx := context.Background()
+	st := newMemStore()
+	hc := testHelpCenter()
+	hc.AllowUnsolicited = true
+	hc.SessionLength = time.Hour
+	now := testNow
+	for _, tc := range []struct {
+		name       string
+		sessionExp any
+		wantEnd    time.Time
+		want       ReasonCode
+	}{
+		{"no session_exp: the Session length", nil, now.Add(time.Hour), ""},
+		{"session_exp sooner", float64(now.Add(30 * time.Minute).Unix()), now.Add(30 * time.Minute), ""},
+		{"session_exp later: capped", float64(now.Add(48 * time.Hour).Unix()), now.Add(time.Hour), ""},
+		{"session_exp past", float64(now.Add(-time.Second).Unix()), time.Time{}, ReasonInvalidClaim},
+		{"session_exp not a number", "soon", time.Time{}, ReasonInvalidClaim},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			edits := map[string]any{"jti": "session-" + tc.name}
+			if tc.sessionExp != nil {
+				edits["session_exp"] = tc.sessionExp
+			}
+			out, err := SignIn(ctx, st, hc, browser(""), tokenWith(t, edits), "", now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.want != "" {
+				if out.Rejection == nil || out.Rejection.Reason != tc.want {
+					t.Fatalf("got %+v, want %s", out.Rejection, tc.want)
+				}
+				return
+			}
+			if out.Opened == nil || !out.Opened.ExpiresAt.Equal(tc.wantEnd) {
+				t.Fatalf("opened %+v, want it to end at %s", out.Opened, tc.wantEnd)
+			}
+		})
+	}
+
+	hc.Provisioning = Provisioning{InviteOnly: true}
+	out, err := SignIn(ctx, st, hc, browser(""), tokenWith(t, map[string]any{"jti": "invite-1", "email": "new@example.com"}), "", now)
+	if err != nil || out.Rejection == nil || out.Rejection.Reason != ReasonUserNotInvited || out.Opened != nil {
+		t.Fatalf("invite only, new user: %+v %v", out, err)
+	}
+	if ev := st.state.events[len(st.state.events)-1]; ev.Reason != string(ReasonUserNotInvited) || ev.Email != "new@example.com" {
+		t.Fatalf("row %+v", ev)
+	}
+	// Jane signed in above, so she is known.
+	if out, err := SignIn(ctx, st, hc, browser(""), tokenWith(t, map[string]any{"jti": "invite-2"}), "", now); err != nil || out.Rejection != nil {
+		t.Fatalf("invite only, known user: %+v %v", out, err)
+	}
+	hc.Provisioning = Provisioning{AllowedDomains: []string{"acme.test"}}
+	wout, err := WidgetCall(ctx, st, hc, browser(""), tokenWith(t, map[string]any{"jti": "widget-domain", "email": "eve@evil.test"}), instanceA, now)
+	if err != nil || wout.Rejection == nil || wout.Rejection.Reason != ReasonDomainNotAllowed {
+		t.Fatalf("widget, domain not allowed: %+v %v", wout, err)
 	}
 }

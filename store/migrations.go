@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -274,6 +275,11 @@ CREATE TABLE sso_key_usage (
 ALTER TABLE events ADD COLUMN key_id BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX events_key ON events (help_center_id, key_id, created_at, id)
 `, moveSecretsToKeys},
+	{15, "provisioning modes (invite only, allowed email domains) and the session length", `
+ALTER TABLE help_centers ADD COLUMN invite_only BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE help_centers ADD COLUMN allowed_domains TEXT NOT NULL DEFAULT '';
+ALTER TABLE help_centers ADD COLUMN session_length INTEGER NOT NULL DEFAULT 43200
+`, nil},
 }
 
 // Migrate applies every migration not yet recorded, in order, in one
@@ -298,14 +304,16 @@ func (s *Store) Migrate(ctx context.Context) error {
 			return err
 		}
 		done := make(map[int]bool, len(applied))
-		latest := migrations[len(migrations)-1].version
+		// In version order, whatever order the list was written in.
+		steps := slices.SortedFunc(slices.Values(migrations), func(a, b migration) int { return a.version - b.version })
+		latest := steps[len(steps)-1].version
 		for _, v := range applied {
 			done[v] = true
 			if v > latest {
 				return fmt.Errorf("the database is at schema version %d, newer than this release of helpcenter knows (%d): run the newer release", v, latest)
 			}
 		}
-		for _, m := range migrations {
+		for _, m := range steps {
 			if done[m.version] {
 				continue
 			}

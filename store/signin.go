@@ -132,7 +132,7 @@ const userRefresh = `email = ?, email_lower = ?, name = ?,
 // for a token that would otherwise create or adopt a user: a ban cannot
 // be stepped around by adding an external_id. Two first sign-ins of one
 // new user at once make one user on every backend.
-func (t *SignIn) ProvisionUser(ctx context.Context, helpCenterID int64, p models.Profile, now time.Time) (models.ProvisionedUser, error) {
+func (t *SignIn) ProvisionUser(ctx context.Context, helpCenterID int64, p models.Profile, create bool, now time.Time) (models.ProvisionedUser, error) {
 	now = now.UTC()
 	custom := string(p.CustomFields)
 	if custom == "" {
@@ -145,7 +145,7 @@ func (t *SignIn) ProvisionUser(ctx context.Context, helpCenterID int64, p models
 	}
 	set := []any{p.Email, lower, p.Name, p.KeepAvatar, p.AvatarURL, p.KeepLang, p.Lang, string(p.Role), string(groups), p.KeepCustom, custom, now, now}
 	u, found, err := t.findUser(helpCenterID, p.ExternalID, lower, set)
-	if err != nil || found {
+	if err != nil || found || !create {
 		return u, err
 	}
 	// A new user. Where several writers run at once (PostgreSQL), take the

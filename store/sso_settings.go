@@ -37,6 +37,9 @@ func (s *Store) UpdateSSOSettings(ctx context.Context, workspaceID, helpCenterID
 		"token_ttl":         u.Settings.TokenTTL,
 		"allow_unsolicited": u.Settings.AllowUnsolicited,
 		"report_only":       u.Settings.ReportOnly,
+		"invite_only":       u.Settings.InviteOnly,
+		"allowed_domains":   u.Settings.AllowedDomains,
+		"session_length":    u.Settings.SessionLength,
 		"updated_at":        now,
 	}
 	if u.Enable {

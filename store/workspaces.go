@@ -31,8 +31,11 @@ func (s *Store) CreateWorkspace(ctx context.Context, nw NewWorkspace) (*models.W
 		Subdomain:  nw.Subdomain,
 		Visibility: models.VisibilityPublic,
 		TokenTTL:   models.DefaultTokenTTL,
-		CreatedAt:  now,
-		UpdatedAt:  now,
+		// Written here, not left to the column's default: gorm would
+		// store the zero value.
+		SessionLength: models.DefaultSessionLength,
+		CreatedAt:     now,
+		UpdatedAt:     now,
 	}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		// Checked inside the transaction to name the field in the error; the

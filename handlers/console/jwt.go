@@ -71,6 +71,7 @@ func savedForm(hc *models.HelpCenter) console.JWTForm {
 	return console.JWTForm{
 		LoginURL: hc.LoginURL, LogoutURL: hc.LogoutURL, Issuer: hc.Issuer, Audience: hc.Audience,
 		TokenTTL: strconv.Itoa(hc.TokenTTL), AllowUnsolicited: hc.AllowUnsolicited, ReportOnly: hc.ReportOnly,
+		SessionLength: sso.FormatSessionLength(hc.SessionLength), InviteOnly: hc.InviteOnly, AllowedDomains: hc.AllowedDomains,
 	}
 }
 
@@ -85,6 +86,9 @@ func postedForm(c echo.Context) console.JWTForm {
 		TokenTTL:         c.FormValue("token_ttl"),
 		AllowUnsolicited: c.FormValue("allow_unsolicited") != "",
 		ReportOnly:       c.FormValue("report_only") != "",
+		SessionLength:    c.FormValue("session_length"),
+		InviteOnly:       c.FormValue("provisioning") == "invite_only",
+		AllowedDomains:   c.FormValue("allowed_domains"),
 		Secret:           c.FormValue("secret"),
 	}
 }
@@ -124,8 +128,12 @@ func (h *Handler) JWTSettingsApply(c echo.Context) error {
 	form := postedForm(c)
 	settings := sso.NormalizeSettings(models.SSOSettings{
 		LoginURL: form.LoginURL, LogoutURL: form.LogoutURL, Issuer: form.Issuer, Audience: form.Audience,
-		AllowUnsolicited: form.AllowUnsolicited, ReportOnly: form.ReportOnly,
+		AllowUnsolicited: form.AllowUnsolicited, ReportOnly: form.ReportOnly, InviteOnly: form.InviteOnly,
 	})
+	domains, domainsErr := sso.ParseDomainList(form.AllowedDomains)
+	settings.AllowedDomains = domains
+	length, lengthErr := sso.ParseSessionLength(form.SessionLength)
+	settings.SessionLength = length
 	newSecret := form.Secret
 	live, err := h.liveKeys(c, hc)
 	if err != nil {
@@ -141,6 +149,12 @@ func (h *Handler) JWTSettingsApply(c echo.Context) error {
 	errs := sso.ValidateSettings(settings, newSecret, len(live) > 0)
 	if ttlErr != nil {
 		errs[sso.FieldTokenTTL] = ttlErr.Error()
+	}
+	if lengthErr != nil {
+		errs[sso.FieldSessionLength] = lengthErr.Error()
+	}
+	if domainsErr != nil {
+		errs[sso.FieldAllowedDomains] = domainsErr.Error()
 	}
 	if errs.Any() {
 		form.Errors = errs

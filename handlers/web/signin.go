@@ -79,7 +79,10 @@ func (r Keyring) Settings(ctx context.Context, hc *models.HelpCenter, now time.T
 func (r Keyring) SignInCenter(ctx context.Context, hc *models.HelpCenter, now time.Time) (sso.HelpCenter, error) {
 	settings, err := r.Settings(ctx, hc, now)
 	return sso.HelpCenter{ID: hc.ID, Subdomain: hc.Subdomain, LoginURL: hc.LoginURL,
-		AllowUnsolicited: hc.AllowUnsolicited, ReportOnly: hc.ReportOnly, Settings: settings}, err
+		AllowUnsolicited: hc.AllowUnsolicited, ReportOnly: hc.ReportOnly,
+		Provisioning:  sso.Provisioning{InviteOnly: hc.InviteOnly, AllowedDomains: sso.DomainList(hc.AllowedDomains)},
+		SessionLength: time.Duration(hc.SessionLength) * time.Second,
+		Settings:      settings}, err
 }
 
 // Browser is who asks, as sso sees them; browserID is the raw browser-id

@@ -226,4 +226,14 @@ This token was already used. Each token works once, so a copied sign-in link can
 ### user_banned
 
 Your account has been suspended from this help center. Contact your Acme administrator if you think this is a mistake.
+
+## Who may join
+
+### user_not_invited
+
+This help center is open to invited people only (its administrator chose **Invite only**), and you are not on the list yet. Ask your Acme administrator to add you; then **Try again**.
+
+### email_domain_not_allowed
+
+Only people with an email address of certain domains can join this help center, and yours is not one of them. Sign in to the app with your work address, or ask your Acme administrator to add your domain.
 `

@@ -49,7 +49,7 @@ func testSignInCommitsOrRollsBack(t *testing.T, be Backend) {
 		if to, ok, err := tx.ConsumePendingKey(ctx, hc.ID, key.Key, key.BrowserHash, t0); err != nil || !ok || to != "/welcome" {
 			return errors.Join(errors.New("key not consumed"), err)
 		}
-		u, err := tx.ProvisionUser(ctx, hc.ID, profile, t0)
+		u, err := tx.ProvisionUser(ctx, hc.ID, profile, true, t0)
 		if err != nil {
 			return err
 		}

@@ -264,7 +264,7 @@ func provision(t *testing.T, st *store.Store, hcID int64, p models.Profile) mode
 	var u models.ProvisionedUser
 	if err := st.InSignIn(context.Background(), func(ctx context.Context, tx *store.SignIn) error {
 		var err error
-		u, err = tx.ProvisionUser(ctx, hcID, p, t0)
+		u, err = tx.ProvisionUser(ctx, hcID, p, true, t0)
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -344,7 +344,7 @@ func testTwoFirstSignInsOfOneEmail(t *testing.T, be Backend) {
 							return errors.New("the sign-ins never ran side by side")
 						}
 					}
-					u, err := tx.ProvisionUser(ctx, hc.ID, p, t0)
+					u, err := tx.ProvisionUser(ctx, hc.ID, p, true, t0)
 					ids[i] = u.ID
 					return err
 				})

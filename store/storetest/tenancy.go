@@ -100,7 +100,7 @@ func testTenantScoping(t *testing.T, be Backend) {
 		if h, err := tx.BindWidgetJTI(ctx, b.ID, "alpha-widget-jti", "instance", t0.Add(time.Hour)); err != nil || !h.SameInstance {
 			t.Errorf("BindWidgetJTI on B: %+v %v", h, err)
 		}
-		u, err := tx.ProvisionUser(ctx, b.ID, models.Profile{ExternalID: "42", Email: "jane@example.com", Name: "Other Jane", Role: models.RoleAdmin}, t0)
+		u, err := tx.ProvisionUser(ctx, b.ID, models.Profile{ExternalID: "42", Email: "jane@example.com", Name: "Other Jane", Role: models.RoleAdmin}, true, t0)
 		if err != nil || u.ID == jane.ID {
 			t.Errorf("ProvisionUser on B found A's user: %+v %v", u, err)
 		}
