@@ -79,6 +79,18 @@ func TestProvisioningModesAndSessionLength(t *testing.T) {
 	if n := countRows(t, s.app, "users"); n != 1 {
 		t.Fatalf("%d users: a refused token created one", n)
 	}
+	// The token tester says what checks 15 and 14 would answer.
+	tester := func(claims map[string]any) string {
+		return textOf(admin.Submit(s.app.BaseURL+testerURL, s.app.BaseURL+testerURL, url.Values{"token": {s.mint(t, claims)}}).Body)
+	}
+	newcomer := s.claims("tester-1")
+	newcomer["email"] = "new@example.com"
+	if body := tester(newcomer); !strings.Contains(body, "A real sign-in would answer user_not_invited") {
+		t.Errorf("tester on an uninvited user:\n%s", body)
+	}
+	if body := tester(s.claims("tester-2")); strings.Contains(body, "A real sign-in would answer") {
+		t.Errorf("tester on a known user:\n%s", body)
+	}
 	// The audit names the changes in the form's words.
 	if body := textOf(admin.Get(s.app.BaseURL + jwtURL).Body); !strings.Contains(body, "Provisioning set to Invite only") ||
 		!strings.Contains(body, "Session length set to 2h") || !strings.Contains(body, "Allowed email domains set to example.com, acme.test") {

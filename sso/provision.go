@@ -76,19 +76,26 @@ func Provision(ctx context.Context, up UserProvisioner, helpCenterID int64, rule
 	if err != nil {
 		return models.ProvisionedUser{}, nil, fmt.Errorf("provision user: %w", err)
 	}
+	return u, rules.Judge(u.ID != 0, u.Banned, c), nil
+}
+
+// Judge is checks 14–16 for the token's user, known or not (a banned
+// email counts as known), as Provision applies them; nil lets them in.
+// The console's token tester asks it about the user a token names.
+func (p Provisioning) Judge(known, banned bool, c *Claims) *Rejection {
 	switch {
-	case u.Banned:
-		return u, c.reject(ReasonUserBanned, "the user %s is suspended on this help center", quote(c.Email)), nil
-	case u.ID != 0:
-		return u, nil, nil
-	case rules.InviteOnly:
+	case banned:
+		return c.reject(ReasonUserBanned, "the user %s is suspended on this help center", quote(c.Email))
+	case known, p.allows(c.Email):
+		return nil
+	case p.InviteOnly:
 		who := "email " + quote(c.Email)
 		if c.ExternalID != "" {
 			who = "external_id " + quote(c.ExternalID) + " or email " + quote(c.Email)
 		}
-		return u, c.reject(ReasonUserNotInvited, "the help center is Invite only and has no user with %s", who), nil
+		return c.reject(ReasonUserNotInvited, "the help center is Invite only and has no user with %s", who)
 	default:
 		_, domain, _ := strings.Cut(models.EmailKey(c.Email), "@")
-		return u, c.reject(ReasonDomainNotAllowed, "the email's domain %s is not among the allowed email domains (%s)", quote(domain), strings.Join(rules.AllowedDomains, ", ")), nil
+		return c.reject(ReasonDomainNotAllowed, "the email's domain %s is not among the allowed email domains (%s)", quote(domain), strings.Join(p.AllowedDomains, ", "))
 	}
 }

@@ -146,3 +146,28 @@ func (s *Store) UserByEmail(ctx context.Context, helpCenterID int64, email strin
 	}
 	return &u, err
 }
+
+// TokenUser finds, without changing anything, the user a token with this
+// external_id and email would sign in as — the lookup of ProvisionUser:
+// by external_id, else by an email whose user has none (any user of that
+// email when the token gives no external_id) — or models.ErrNotFound when
+// the token's user would be new. The console's token tester asks it.
+func (s *Store) TokenUser(ctx context.Context, helpCenterID int64, externalID, email string) (*models.User, error) {
+	var u models.User
+	db := s.read(ctx)
+	lower := models.EmailKey(email)
+	var err error
+	if externalID != "" {
+		err = db.Where("help_center_id = ? AND external_id = ? AND external_id <> ''", helpCenterID, externalID).Order("id").Take(&u).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			err = db.Where("help_center_id = ? AND email_lower = ? AND (external_id = '' OR banned)", helpCenterID, lower).
+				Order("banned DESC, id").Take(&u).Error
+		}
+	} else {
+		err = db.Where("help_center_id = ? AND email_lower = ?", helpCenterID, lower).Order("banned DESC, id").Take(&u).Error
+	}
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, models.ErrNotFound
+	}
+	return &u, err
+}

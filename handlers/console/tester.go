@@ -88,10 +88,11 @@ func (h *Handler) SSOTesterRun(c echo.Context) error {
 	// Checked as if the switch were on, so an admin can test tokens before
 	// switching single sign-on on; the report says when it is off.
 	now := h.Now()
-	settings, err := h.Keys.Settings(c.Request().Context(), hc, now)
+	center, err := h.Keys.SignInCenter(c.Request().Context(), hc, now)
 	if err != nil {
 		return err
 	}
+	settings := center.Settings
 	settings.Enabled = true
 	rep := sso.Inspect(token, settings, now)
 	p.Report = testerReport(rep, hc.SSOEnabled)
@@ -111,6 +112,20 @@ func (h *Handler) SSOTesterRun(c echo.Context) error {
 			p.Notes = append(p.Notes, note)
 		}
 	}
+	// Checks 14–16 read the user the token names; the tester can say
+	// what they would answer today.
+	if cl := rep.Claims; rep.Verified && cl != nil {
+		u, err := h.Store.TokenUser(c.Request().Context(), hc.ID, cl.ExternalID, cl.Email)
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
+			return err
+		}
+		switch rej := center.Provisioning.Judge(u != nil, u != nil && u.Banned, cl); {
+		case rej != nil:
+			p.Notes = append(p.Notes, "A real sign-in would answer "+string(rej.Reason)+": "+models.Sentence(rej.Detail))
+		case u == nil:
+			p.Notes = append(p.Notes, "This user is new to the help center; a real sign-in would create them.")
+		}
+	}
 	return web.Render(c, http.StatusOK, console.Tester(p))
 }
 
@@ -126,7 +141,7 @@ func testerReport(rep sso.Report, ssoEnabled bool) *console.TesterReport {
 		out.Notes = append(out.Notes, "Single sign-on is switched off, so a real sign-in would be refused with sso_not_configured; the checks below use the saved settings as if it were on.")
 	}
 	if out.Accepted {
-		out.Notes = append(out.Notes, "A real sign-in then checks that the jti was not used before (11), that it is a key we handed out to this browser (12, 13), and that the user is not suspended (14).")
+		out.Notes = append(out.Notes, "A real sign-in then checks that the jti was not used before (11), that it is a key we handed out to this browser (12, 13), that the user is not suspended (14), and, for a new user, the provisioning rules (15, 16).")
 	}
 	for _, ch := range rep.Checks {
 		row := console.TesterCheck{Number: ch.Number, Reason: string(ch.Reason), Status: string(ch.Status), Detail: ch.Detail, Decisive: ch.Decisive}
