@@ -41,10 +41,12 @@ type Deps struct {
 	Accounts *accounts.Service
 	Keys     secrets.Keys
 	Resolver domains.Resolver
-	// JWKS serves the keys of JWKS URLs; nil when none may be fetched.
-	JWKS web.JWKS
-	Log  *slog.Logger
-	Now  func() time.Time
+	// JWKS serves the keys of JWKS URLs; CheckJWKS fetches one an admin
+	// adds. Nil when none may be fetched.
+	JWKS      web.JWKS
+	CheckJWKS console.JWKSChecker
+	Log       *slog.Logger
+	Now       func() time.Time
 }
 
 // Handler serves the console on the base host and each help center on its
@@ -80,7 +82,7 @@ func New(d Deps) *Handler {
 	keyring := web.Keyring{Store: d.Store, JWKS: d.JWKS}
 	h.site = site.New(site.Deps{Limits: d.Config.Limits, ConsoleURL: d.Config.ConsoleURL(), Store: d.Store, SignIns: d.SignIns, Keys: keyring, Codec: codec, Revocations: h.revocations,
 		Cookies: cookies, Now: d.Now, Log: d.Log})
-	h.console = &console.Handler{Config: d.Config, Store: d.Store, Keys: keyring, Accounts: d.Accounts, Codec: codec, Resolver: d.Resolver,
+	h.console = &console.Handler{Config: d.Config, Store: d.Store, Keys: keyring, Accounts: d.Accounts, Codec: codec, Resolver: d.Resolver, CheckJWKS: d.CheckJWKS,
 		Cookies: cookies, Now: d.Now, Log: d.Log, Forget: h.forget}
 	h.widget = &widgetapi.Handler{Store: d.Store, SignIns: d.SignIns, Keys: keyring, Now: d.Now,
 		Limiter: ratelimit.New(d.Config.Limits.Widget.N, d.Config.Limits.Widget.Per, d.Now), SiteURL: d.Config.SiteURL}

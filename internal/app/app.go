@@ -16,7 +16,9 @@ import (
 	"helpcenter/internal/accounts"
 	"helpcenter/internal/config"
 	"helpcenter/internal/domains"
+	"helpcenter/internal/jwks"
 	"helpcenter/internal/markdown"
+	"helpcenter/internal/safehttp"
 	"helpcenter/internal/secrets"
 	"helpcenter/store"
 )
@@ -100,8 +102,23 @@ func Open(ctx context.Context, o Options) (*App, error) {
 		return nil, err
 	}
 	acc := &accounts.Service{Store: st, Now: o.Now, Cost: o.PasswordCost}
+	// Outbound fetches of URLs admins typed go through the SSRF rules;
+	// loopback only in development.
+	fetcher := safehttp.New(safehttp.Options{AllowLoopback: o.Config.Development()})
+	keysets := jwks.New(jwks.Options{Fetcher: fetcher, Now: o.Now, Log: o.Log})
+	checkJWKS := func(ctx context.Context, rawURL string) (int, error) {
+		if err := safehttp.ValidateURL(rawURL, o.Config.Development()); err != nil {
+			return 0, err
+		}
+		keys, _, err := jwks.Fetch(ctx, fetcher, 0, "JWKS", rawURL)
+		if err != nil {
+			return 0, fmt.Errorf("the JWKS URL cannot be used: %w", err)
+		}
+		return len(keys), nil
+	}
 	h := handlers.New(handlers.Deps{Config: o.Config, Store: st, SignIns: signIns{st}, Accounts: acc,
-		Resolver: domains.NewResolver(o.Config.DNSServer), Keys: o.Keys, Log: o.Log, Now: o.Now})
+		Resolver: domains.NewResolver(o.Config.DNSServer), JWKS: keysets, CheckJWKS: checkJWKS,
+		Keys: o.Keys, Log: o.Log, Now: o.Now})
 	return &App{Config: o.Config, Store: st, Accounts: acc, Handler: h, log: o.Log, now: o.Now, intervals: o.Intervals}, nil
 }
 

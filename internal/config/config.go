@@ -84,6 +84,13 @@ func (c *Config) BaseHost() string { return strings.ToLower(c.BaseURL.Hostname()
 // Secure reports whether cookies must carry the Secure attribute.
 func (c *Config) Secure() bool { return c.BaseURL.Scheme == "https" }
 
+// Development reports whether the base URL is plain http on a loopback
+// name: then, and only then, JWKS URLs on this machine may be fetched.
+func (c *Config) Development() bool {
+	h := c.BaseHost()
+	return c.BaseURL.Scheme == "http" && (h == "localhost" || strings.HasSuffix(h, ".localhost") || h == "127.0.0.1" || h == "::1")
+}
+
 // SiteURL is the root URL of the help center on its canonical host: the
 // verified custom domain (with the base URL's scheme and port), else its
 // subdomain.
