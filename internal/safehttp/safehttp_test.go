@@ -137,7 +137,9 @@ func TestResolvedAndRedirectedAddressesAreChecked(t *testing.T) {
 	}
 	// A redirect loop ends.
 	loop := httptest.NewServer(nil)
-	loop.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, loop.URL+r.URL.Path+"x", http.StatusFound) })
+	loop.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, loop.URL+r.URL.Path+"x", http.StatusFound)
+	})
 	defer loop.Close()
 	if _, err := c.Get(ctx, loop.URL+"/", 1024); err == nil || !strings.Contains(err.Error(), "more than 3 redirects") {
 		t.Errorf("redirect loop: %v", err)
