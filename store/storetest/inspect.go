@@ -38,7 +38,7 @@ func Events(t testing.TB, dsn string, helpCenterID int64) []models.Event {
 	t.Helper()
 	db := openDSN(t, dsn)
 	defer db.Close()
-	rows, err := db.Query(rebind(dsn, `SELECT id, help_center_id, created_at, event, reason, detail, email, jti, ip, user_agent, key_name, count, summary
+	rows, err := db.Query(rebind(dsn, `SELECT id, help_center_id, created_at, event, reason, detail, email, jti, ip, user_agent, key_name, key_id, count, summary
 		FROM events WHERE help_center_id = ? ORDER BY created_at, id`), helpCenterID)
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +48,7 @@ func Events(t testing.TB, dsn string, helpCenterID int64) []models.Event {
 	for rows.Next() {
 		var e models.Event
 		var at any
-		if err := rows.Scan(&e.ID, &e.HelpCenterID, &at, &e.Event, &e.Reason, &e.Detail, &e.Email, &e.JTI, &e.IP, &e.UserAgent, &e.Key, &e.Count, &e.Summary); err != nil {
+		if err := rows.Scan(&e.ID, &e.HelpCenterID, &at, &e.Event, &e.Reason, &e.Detail, &e.Email, &e.JTI, &e.IP, &e.UserAgent, &e.Key, &e.KeyID, &e.Count, &e.Summary); err != nil {
 			t.Fatal(err)
 		}
 		e.CreatedAt = asTime(t, at)
@@ -78,7 +78,7 @@ func CountRows(t testing.TB, dsn, table string) int64 {
 // tables are the tables CountRows counts.
 var tables = []string{"workspaces", "admins", "admin_sessions", "login_failures", "help_centers", "widget_origins",
 	"settings_audit", "provider_wishes", "users", "events", "pending_keys", "used_jtis", "visitor_sessions",
-	"revoked_sessions", "categories", "articles"}
+	"revoked_sessions", "categories", "articles", "sso_keys", "sso_key_usage"}
 
 // CountVisitorSessions counts a help center's visitor sessions.
 func CountVisitorSessions(t testing.TB, dsn string, helpCenterID int64) int64 {
