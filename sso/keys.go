@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/golang-jwt/jwt/v5"
@@ -409,3 +411,32 @@ func (s Settings) signingSecret() string {
 // HasSecret reports whether a shared secret is among the live keys: the
 // console's own preview tokens need one (it holds no private key).
 func (s Settings) HasSecret() bool { return s.signingSecret() != "" }
+
+// KeyLabel applies the label rules to a key's label: at most 64
+// characters, no control characters; blank becomes fallback. Console and
+// CLI share it.
+func KeyLabel(label, fallback string) (string, error) {
+	label = strings.TrimSpace(label)
+	switch {
+	case label == "":
+		return fallback, nil
+	case utf8.RuneCountInString(label) > 64:
+		return "", models.Problem("Use a label of at most 64 characters.")
+	case strings.IndexFunc(label, unicode.IsControl) >= 0:
+		return "", models.Problem("A label cannot contain control characters.")
+	}
+	return label, nil
+}
+
+// ValidateKID applies the Key ID rules: optional, at most 128 characters,
+// no spaces or control characters (a token header names it exactly).
+func ValidateKID(kid string) (string, error) {
+	kid = strings.TrimSpace(kid)
+	if utf8.RuneCountInString(kid) > 128 {
+		return "", models.Problem("Use a Key ID of at most 128 characters.")
+	}
+	if strings.IndexFunc(kid, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		return "", models.Problem("A Key ID cannot contain spaces or control characters.")
+	}
+	return kid, nil
+}

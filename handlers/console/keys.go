@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -290,31 +288,22 @@ func (h *Handler) KeyRevoke(c echo.Context) error {
 	return web.Redirect(c, keysPath+"?revoked=1")
 }
 
-// checkLabel applies the label rules (at most 64 characters, no control
-// characters); a blank label becomes fallback.
+// checkLabel applies sso.KeyLabel, noting an error under field.
 func checkLabel(label, fallback string, errs map[string]string, field string) string {
-	label = strings.TrimSpace(label)
-	switch {
-	case label == "":
-		return fallback
-	case utf8.RuneCountInString(label) > 64:
-		errs[field] = "Use a label of at most 64 characters."
-	case strings.IndexFunc(label, unicode.IsControl) >= 0:
-		errs[field] = "A label cannot contain control characters."
+	out, err := sso.KeyLabel(label, fallback)
+	if err != nil {
+		errs[field] = err.Error()
 	}
-	return label
+	return out
 }
 
-// checkKID applies the Key ID rules: optional, at most 128 printable
-// characters without spaces (it is compared with a token header exactly).
+// checkKID applies sso.ValidateKID, noting an error under field.
 func checkKID(kid string, errs map[string]string, field string) string {
-	kid = strings.TrimSpace(kid)
-	if utf8.RuneCountInString(kid) > 128 {
-		errs[field] = "Use a Key ID of at most 128 characters."
-	} else if strings.IndexFunc(kid, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
-		errs[field] = "A Key ID cannot contain spaces or control characters."
+	out, err := sso.ValidateKID(kid)
+	if err != nil {
+		errs[field] = err.Error()
 	}
-	return kid
+	return out
 }
 
 // liveKeys are the help center's keys live now.

@@ -37,13 +37,21 @@ const Usage = `  helpcenter workspace create --name N --subdomain S --admin-emai
   helpcenter visibility set --subdomain S public|private|password [--password-stdin]
   helpcenter user ban|unban --subdomain S --email E
   helpcenter token mint --subdomain S --email E --name N [--key K] [--iss I] [--aud A]
-                        [--role R] [--ttl SECONDS]   (shared secret from stdin)
+                        [--role R] [--groups g1,g2] [--ttl SECONDS] [--alg HS256|ES256|RS256|EdDSA] [--kid K]
+                              (the shared secret, or a PEM private key for the other algorithms, from stdin)
   helpcenter sso configure --subdomain S --login-url U (--generate-secret | --secret-stdin)
                            [--issuer I] [--audience A] [--ttl SECONDS] [--logout-url U]
                            [--allow-unsolicited]
                               (enables JWT SSO; run again, changes only the flags given;
                                --generate-secret prints the new secret alone on stdout)
   helpcenter token fingerprint          (a shared secret or PEM key on stdin: its fingerprint)
+  helpcenter sso keys list --subdomain S
+  helpcenter sso keys add --subdomain S (--generate-secret | --secret-stdin | --public-key-stdin |
+                          --generate-key ES256|RS256|EdDSA | --jwks-url U) [--label L] [--kid K]
+                          [--retire-secrets [--grace 0|1h|24h|7d]]
+                              (a generated secret or private key is printed alone on stdout;
+                               --retire-secrets ends the other secrets: a rotation)
+  helpcenter sso keys revoke --subdomain S (--id N | --fingerprint F)
   helpcenter domain set --subdomain S --domain D   (prints the TXT record to publish)
   helpcenter domain verify --subdomain S           (exit 0 when the TXT record holds the token)
 `
@@ -58,7 +66,7 @@ var commands = map[string]map[string]command{
 	"visibility": {"set": {visibilitySet}},
 	"user":       {"ban": {userBan(true)}, "unban": {userBan(false)}},
 	"token":      {"mint": {tokenMint}, "fingerprint": {tokenFingerprint}},
-	"sso":        {"configure": {ssoConfigure}},
+	"sso":        {"configure": {ssoConfigure}, "keys": {ssoKeys}},
 	"domain":     {"set": {domainSet}, "verify": {domainVerify}},
 }
 

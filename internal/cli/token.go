@@ -3,15 +3,19 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
+	"strings"
 
 	"helpcenter/models"
 	"helpcenter/sso"
 )
 
 // tokenMint is `helpcenter token mint --subdomain S --email E --name N
-// [--key K] [--iss I] [--aud A] [--role R] [--ttl SECONDS]`, the secret on
-// stdin: it signs a token exactly as a partner app should, so partners can
-// compare theirs with a known-good one.
+// [--key K] [--iss I] [--aud A] [--role R] [--groups g1,g2] [--ttl SECONDS]
+// [--alg HS256|ES256|RS256|EdDSA] [--kid K]`, the secret (or, for the
+// other algorithms, a PEM private key) on stdin: it signs a token exactly
+// as a partner app should, so partners can compare theirs with a
+// known-good one.
 func tokenMint(ctx context.Context, env Env, args []string) error {
 	fs := newFlags("token mint")
 	sub := fs.String("subdomain", "", "help center subdomain")
@@ -22,8 +26,16 @@ func tokenMint(ctx context.Context, env Env, args []string) error {
 	aud := fs.String("aud", "", "audience (default: the help center's configured Audience)")
 	role := fs.String("role", "", "viewer, editor or admin")
 	ttl := fs.Int("ttl", 120, "seconds until exp")
+	groups := fs.String("groups", "", "comma-separated groups")
+	alg := fs.String("alg", models.AlgHS256, "HS256, ES256, RS256 or EdDSA")
+	kid := fs.String("kid", "", "the key id to put in the header")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	switch *alg {
+	case models.AlgHS256, models.AlgES256, models.AlgRS256, models.AlgEdDSA:
+	default:
+		return usagef("--alg must be HS256, ES256, RS256 or EdDSA")
 	}
 	switch {
 	case *email == "":
@@ -45,12 +57,9 @@ func tokenMint(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	secret, err := readSecretLine(env.Stdin)
+	signer, err := readSigningKey(env.Stdin, *alg, *kid)
 	if err != nil {
-		return fmt.Errorf("read the shared secret from stdin: %w", err)
-	}
-	if len(secret) < sso.MinSecretLength {
-		return usagef("the shared secret on stdin has %d characters; it needs at least %d", len(secret), sso.MinSecretLength)
+		return err
 	}
 	jti := *key
 	if jti == "" {
@@ -75,10 +84,47 @@ func tokenMint(ctx context.Context, env Env, args []string) error {
 	if *role != "" {
 		claims["role"] = *role
 	}
-	tok, err := sso.Mint(secret, claims)
+	if *groups != "" {
+		claims["groups"] = strings.Split(*groups, ",")
+	}
+	tok, err := signer.Sign(claims)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(env.Stdout, tok)
 	return nil
+}
+
+// readSigningKey reads what token mint signs with: for HS256 the shared
+// secret (one line), for the other algorithms a PEM private key of that
+// algorithm.
+func readSigningKey(stdin io.Reader, alg, kid string) (*sso.SigningKey, error) {
+	if alg == models.AlgHS256 {
+		secret, err := readSecretLine(stdin)
+		if err != nil {
+			return nil, fmt.Errorf("read the shared secret from stdin: %w", err)
+		}
+		if len(secret) < sso.MinSecretLength {
+			return nil, usagef("the shared secret on stdin has %d characters; it needs at least %d", len(secret), sso.MinSecretLength)
+		}
+		if strings.Contains(secret, "PRIVATE KEY-----") {
+			return nil, usagef("stdin holds a private key: pass --alg ES256, RS256 or EdDSA to sign with it")
+		}
+		return sso.ParseSigningKey(secret, kid)
+	}
+	b, err := io.ReadAll(io.LimitReader(stdin, 64<<10))
+	if err != nil {
+		return nil, fmt.Errorf("read the private key from stdin: %w", err)
+	}
+	if !strings.Contains(string(b), "PRIVATE KEY-----") {
+		return nil, usagef("--alg %s signs with a PEM private key on stdin", alg)
+	}
+	k, err := sso.ParseSigningKey(string(b), kid)
+	if err != nil {
+		return nil, usagef("the private key on stdin: %v", err)
+	}
+	if k.Alg != alg {
+		return nil, usagef("the private key on stdin is an %s key, not %s", k.Alg, alg)
+	}
+	return k, nil
 }
