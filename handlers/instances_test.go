@@ -81,3 +81,65 @@ func TestTwoInstancesOneDatabase(t *testing.T) {
 		t.Fatalf("last event %+v", ev)
 	}
 }
+
+// Rotation over two instances on one database: a secret added on one
+// verifies on the other while the first still does; a revoke on one is
+// refused on the other's very next sign-in (keys are read on every
+// sign-in, never cached per process), and the key usage both counted adds up.
+func TestTwoInstancesSeeKeyChangesAtOnce(t *testing.T) {
+	t.Parallel()
+	s := newSSOSite(t, "acme", ssoConfig{Enabled: true})
+	second := testapp.New(t, testapp.Options{Database: s.app.Config.Database})
+	second.Clock.Set(s.app.Clock.Now())
+	ctx := context.Background()
+	oldSecret := s.secret
+
+	added, err := second.Store.AddKey(ctx, s.hc.WorkspaceID, s.hc.ID, store.NewKey{Kind: models.KeySecret, Alg: models.AlgHS256,
+		Label: "Next", Secret: "the-next-secret-0123456789abcdefghijklmnop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signIn := func(app *testapp.App, secret string) int {
+		t.Helper()
+		c := app.Client(t)
+		s.secret = secret
+		return s.submit(c, s.mint(t, s.claims(s.startFlow(t, c, "/")))).StatusCode
+	}
+	for _, secret := range []string{oldSecret, "the-next-secret-0123456789abcdefghijklmnop"} {
+		if st := signIn(s.app, secret); st != http.StatusSeeOther {
+			t.Fatalf("instance one, secret %.8s…: %d", secret, st)
+		}
+	}
+	live, err := s.app.Store.LiveKeys(ctx, s.hc.ID, s.app.Clock.Now())
+	if err != nil || len(live) != 2 {
+		t.Fatalf("live keys %+v %v", live, err)
+	}
+	if err := s.app.Store.RevokeKey(ctx, s.hc.WorkspaceID, s.hc.ID, live[0].ID, "owner@acme.test"); err != nil {
+		t.Fatal(err)
+	}
+	if st := signIn(second, oldSecret); st != http.StatusUnauthorized {
+		t.Fatalf("the revoked secret on the other instance: %d", st)
+	}
+	if ev := s.lastEvent(t); ev.Reason != "jwt_invalid_signature" {
+		t.Fatalf("row %+v", ev)
+	}
+	if st := signIn(second, "the-next-secret-0123456789abcdefghijklmnop"); st != http.StatusSeeOther {
+		t.Fatalf("the added secret on the other instance: %d", st)
+	}
+	// Each instance counted its own sign-ins; flushed, they add up.
+	if err := s.app.Store.FlushKeyUsage(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := second.Store.FlushKeyUsage(ctx); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := s.app.Store.Keys(ctx, s.hc.ID, s.app.Clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		if k.ID == added.ID && (k.Verified24h != 2 || k.LastUsedAt == nil) {
+			t.Fatalf("the added key's usage over two instances: %d, last used %v", k.Verified24h, k.LastUsedAt)
+		}
+	}
+}
