@@ -8,13 +8,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"helpcenter/internal/testapp"
 	"helpcenter/models"
+	"helpcenter/sso"
 	"helpcenter/store"
+	"helpcenter/store/storetest"
 	"helpcenter/views/console"
 )
 
@@ -23,13 +26,16 @@ import (
 // and issuer, each signs a visitor in through the browser (SPEC section
 // 7; issue 13). Node's jsonwebtoken comes from the npm registry, Python's
 // PyJWT from Debian's python3-jwt.
+// language is one snippet and how to install and start it.
+type language struct {
+	id, file string
+	setup    func(t *testing.T, dir string)
+	command  func(dir string) *exec.Cmd
+}
+
 func TestSnippetsSignVisitorsIn(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		id, file string
-		setup    func(t *testing.T, dir string)
-		command  func(dir string) *exec.Cmd
-	}{
+	languages := []language{
 		{"node", "app.js", func(t *testing.T, dir string) {
 			run(t, dir, need(t, "npm", "apt-get install -y nodejs npm"), "install", "--no-audit", "--no-fund", "--silent", "jsonwebtoken@9")
 		}, func(dir string) *exec.Cmd { return exec.Command("node", filepath.Join(dir, "app.js")) }},
@@ -37,7 +43,7 @@ func TestSnippetsSignVisitorsIn(t *testing.T) {
 			run(t, dir, need(t, "npm", "apt-get install -y nodejs npm"), "install", "--no-audit", "--no-fund", "--silent", "express@4", "jsonwebtoken@9")
 		}, func(dir string) *exec.Cmd { return exec.Command("node", filepath.Join(dir, "app.js")) }},
 		{"python", "app.py", func(t *testing.T, dir string) {
-			run(t, dir, debianPython(t), "-c", "import jwt")
+			run(t, dir, debianPython(t), "-c", "import jwt, cryptography")
 		}, func(dir string) *exec.Cmd { return exec.Command(debianPythonPath(), filepath.Join(dir, "app.py")) }},
 		{"java", "LoginServer.java", func(t *testing.T, dir string) {
 			need(t, "java", "apt-get install -y default-jdk-headless")
@@ -48,53 +54,101 @@ func TestSnippetsSignVisitorsIn(t *testing.T) {
 			run(t, dir, "go", "get", "github.com/golang-jwt/jwt/v5@v5.3.1")
 			run(t, dir, "go", "build", "-o", "login", ".")
 		}, func(dir string) *exec.Cmd { return exec.Command(filepath.Join(dir, "login")) }},
-	} {
-		t.Run(tc.id, func(t *testing.T) {
-			t.Parallel()
-			app := testapp.New(t)
-			app.Clock.Set(time.Now()) // the snippet signs with the real clock
-			app.Signup(t, "owner@acme.test", "a long enough password", "Acme Docs", "acme")
-			ctx := context.Background()
-			hc, _ := app.Store.HelpCenterBySubdomain(ctx, "acme")
-			port := freePort(t)
-			const secret = "snippet-secret-0123456789abcdefghijklmnopqrstuvwxyz"
-			if err := app.Store.UpdateSSOSettings(ctx, hc.WorkspaceID, hc.ID, store.SSOUpdate{
-				Settings:  models.SSOSettings{LoginURL: "http://127.0.0.1:" + port + "/help-center/login", Issuer: "acme-app", TokenTTL: 300},
-				NewSecret: secret, Enable: true,
-			}); err != nil {
-				t.Fatal(err)
-			}
-			if err := app.Store.SetVisibility(ctx, hc.ID, models.VisibilityPrivate, ""); err != nil {
-				t.Fatal(err)
-			}
-			code := console.SnippetCode(tc.id, app.HelpCenterURL("acme")+"/sso/jwt", "acme-app", "")
-			if code == "" {
-				t.Fatalf("no %s snippet", tc.id)
-			}
-			dir := t.TempDir()
-			if err := os.WriteFile(filepath.Join(dir, tc.file), []byte(code), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			tc.setup(t, dir)
-			cmd := tc.command(dir)
-			cmd.Dir = dir
-			cmd.Env = append(os.Environ(), "PORT="+port, console.SecretEnvVar+"="+secret)
-			out := &lockedBuffer{}
-			cmd.Stdout, cmd.Stderr = out, out
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-			waitListening(t, "127.0.0.1:"+port, out)
-
-			b := newBrowser(t)
-			b.open(app.HelpCenterURL("acme") + "/")
-			b.see("Signed in as Jane Doe")
-			if t.Failed() {
-				t.Logf("the snippet said:\n%s", out.String())
-			}
-		})
 	}
+	// Every language with the shared secret; with public keys, each
+	// algorithm in several languages (SPEC section 9: the snippet signs
+	// with the private key the partner holds).
+	runs := map[string][]string{
+		"HS256": {"node", "express", "python", "java", "go"},
+		"ES256": {"node", "python", "java"},
+		"EdDSA": {"node", "express", "python", "java"},
+		"RS256": {"python", "go"},
+	}
+	for alg, ids := range runs {
+		for _, id := range ids {
+			var tc language
+			for _, l := range languages {
+				if l.id == id {
+					tc = l
+				}
+			}
+			runSnippet(t, alg, tc)
+		}
+	}
+}
+
+// runSnippet starts one snippet, signing as alg says, against a private
+// help center whose live key matches, and signs a visitor in through it.
+func runSnippet(t *testing.T, alg string, tc language) {
+	t.Run(alg+"/"+tc.id, func(t *testing.T) {
+		t.Parallel()
+		app := testapp.New(t)
+		app.Clock.Set(time.Now()) // the snippet signs with the real clock
+		app.Signup(t, "owner@acme.test", "a long enough password", "Acme Docs", "acme")
+		ctx := context.Background()
+		hc, _ := app.Store.HelpCenterBySubdomain(ctx, "acme")
+		port := freePort(t)
+		const secret = "snippet-secret-0123456789abcdefghijklmnopqrstuvwxyz"
+		update := store.SSOUpdate{
+			Settings: models.SSOSettings{LoginURL: "http://127.0.0.1:" + port + "/help-center/login", Issuer: "acme-app", TokenTTL: 300},
+			Enable:   true,
+		}
+		env := console.SecretEnvVar + "=" + secret
+		var key console.SnippetKey
+		if alg == models.AlgHS256 {
+			update.NewSecret = secret
+		}
+		if err := app.Store.UpdateSSOSettings(ctx, hc.WorkspaceID, hc.ID, update); err != nil {
+			t.Fatal(err)
+		}
+		if alg != models.AlgHS256 {
+			// The help center knows only the public half: no secret.
+			g, err := sso.GenerateKeyPair(alg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			saved, err := app.Store.AddKey(ctx, hc.WorkspaceID, hc.ID, store.NewKey{Kind: models.KeyPublic, Alg: alg,
+				KID: g.Public.Fingerprint, Label: "Generated", PublicDER: g.Public.DER})
+			if err != nil {
+				t.Fatal(err)
+			}
+			key = console.SnippetKey{Alg: alg, KID: saved.KID}
+			env = console.PrivateKeyEnvVar + "=" + g.PrivatePEM
+		}
+		if err := app.Store.SetVisibility(ctx, hc.ID, models.VisibilityPrivate, ""); err != nil {
+			t.Fatal(err)
+		}
+		code := console.SnippetCode(tc.id, app.HelpCenterURL("acme")+"/sso/jwt", "acme-app", "", key)
+		if code == "" {
+			t.Fatalf("no %s snippet", tc.id)
+		}
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, tc.file), []byte(code), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		tc.setup(t, dir)
+		cmd := tc.command(dir)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "PORT="+port, env)
+		out := &lockedBuffer{}
+		cmd.Stdout, cmd.Stderr = out, out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		waitListening(t, "127.0.0.1:"+port, out)
+
+		b := newBrowser(t)
+		b.open(app.HelpCenterURL("acme") + "/")
+		b.see("Signed in as Jane Doe")
+		if t.Failed() {
+			t.Logf("the snippet said:\n%s", out.String())
+		}
+		if ev := storetest.Events(t, app.Config.Database, hc.ID); len(ev) == 0 || ev[len(ev)-1].Reason != "" ||
+			(alg != models.AlgHS256 && !strings.HasPrefix(ev[len(ev)-1].Key, "Generated ")) {
+			t.Errorf("the sign-in's row: %+v", ev)
+		}
+	})
 }
 
 func need(t *testing.T, name, install string) string {

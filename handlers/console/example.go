@@ -12,19 +12,44 @@ import (
 )
 
 // exampleApps are the snippets offered as a whole app to download: the
-// snippet and the files that install its library and say how to run it.
+// snippet and the files that install its library and say how to run it,
+// for the way the help center's keys sign.
 var exampleApps = map[string]struct {
 	snippet, main string
-	extra         map[string]string
+	extra         func(key console.SnippetKey) map[string]string
 }{
-	"node": {snippet: "node", main: "app.js", extra: map[string]string{
-		"package.json": "{\n  \"name\": \"helpcenter-login\",\n  \"private\": true,\n  \"dependencies\": {\"jsonwebtoken\": \"^9\"},\n  \"scripts\": {\"start\": \"node app.js\"}\n}\n",
-		"README.md":    "# Help center sign-in\n\n    npm install\n    " + console.SecretEnvVar + "=<your shared secret> npm start\n\nThen set the Login URL to http://localhost:3000/help-center/login and replace currentUser with your app's signed-in user.\n",
+	"node": {snippet: "node", main: "app.js", extra: func(key console.SnippetKey) map[string]string {
+		deps := `{"jsonwebtoken": "^9"}`
+		if key.Alg == "EdDSA" {
+			deps = `{}` // Node's own crypto signs EdDSA
+		}
+		return map[string]string{
+			"package.json": "{\n  \"name\": \"helpcenter-login\",\n  \"private\": true,\n  \"dependencies\": " + deps + ",\n  \"scripts\": {\"start\": \"node app.js\"}\n}\n",
+			"README.md":    exampleReadme(key, "npm install", "npm start", "currentUser"),
+		}
 	}},
-	"python": {snippet: "python", main: "app.py", extra: map[string]string{
-		"requirements.txt": "PyJWT>=2\n",
-		"README.md":        "# Help center sign-in\n\n    pip install -r requirements.txt\n    " + console.SecretEnvVar + "=<your shared secret> python3 app.py\n\nThen set the Login URL to http://localhost:3000/help-center/login and replace current_user with your app's signed-in user.\n",
+	"python": {snippet: "python", main: "app.py", extra: func(key console.SnippetKey) map[string]string {
+		req := "PyJWT>=2\n"
+		if key.Alg != "" && key.Alg != "HS256" {
+			req = "PyJWT[crypto]>=2\n"
+		}
+		return map[string]string{"requirements.txt": req, "README.md": exampleReadme(key, "pip install -r requirements.txt", "python3 app.py", "current_user")}
 	}},
+}
+
+// exampleReadme says how to install and start an example app, and where
+// its signing key goes.
+func exampleReadme(key console.SnippetKey, install, start, user string) string {
+	run := console.SecretEnvVar + "=<your shared secret> " + start
+	where := ""
+	if key.Alg != "" && key.Alg != "HS256" {
+		run = console.PrivateKeyEnvVar + "=\"$(cat private.pem)\" " + start
+		where = "\nThe app signs " + key.Alg + " tokens with kid `" + key.KID + "`. Save the private key you downloaded from " +
+			"Settings → Security → SSO → Keys as private.pem beside this file (or keep it in your secrets manager), " +
+			"never commit it, and give it to the app in " + console.PrivateKeyEnvVar + ".\n"
+	}
+	return "# Help center sign-in\n\n    " + install + "\n    " + run + "\n" + where +
+		"\nThen set the Login URL to http://localhost:3000/help-center/login and replace " + user + " with your app's signed-in user.\n"
 }
 
 // ExampleApp is GET /settings/security/sso/jwt/example/:lang: the runnable
@@ -36,11 +61,16 @@ func (h *Handler) ExampleApp(c echo.Context) error {
 	}
 	a, _ := theAdmin.Get(c)
 	hc := a.HelpCenter
-	code := console.SnippetCode(app.snippet, h.ssoEndpoint(hc), hc.Issuer, hc.Audience)
+	live, err := h.liveKeys(c, hc)
+	if err != nil {
+		return err
+	}
+	key := snippetKey(live)
+	code := console.SnippetCode(app.snippet, h.ssoEndpoint(hc), hc.Issuer, hc.Audience, key)
 	var buf bytes.Buffer
 	z := zip.NewWriter(&buf)
 	files := map[string]string{app.main: code}
-	for name, body := range app.extra {
+	for name, body := range app.extra(key) {
 		files[name] = body
 	}
 	for _, name := range []string{app.main, "README.md", "package.json", "requirements.txt"} {

@@ -62,7 +62,8 @@ func (h *Handler) jwtPage(c echo.Context, form console.JWTForm) (console.JWTPage
 		Audit:         audit,
 		// The snippets show what is saved, not what is being typed: they
 		// must work with the settings the help center checks today.
-		Snippets: console.Snippets(h.ssoEndpoint(hc), hc.Issuer, hc.Audience),
+		Snippets:   console.Snippets(h.ssoEndpoint(hc), hc.Issuer, hc.Audience, snippetKey(live)),
+		SnippetKey: snippetKey(live),
 	}, nil
 }
 

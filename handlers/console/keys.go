@@ -330,3 +330,18 @@ func newestSecret(live []models.VerificationKey) *models.VerificationKey {
 // JWKSChecker fetches a JWKS URL an admin typed, by the fetching rules,
 // and says how many usable keys it serves, or why it cannot be used.
 type JWKSChecker func(ctx context.Context, rawURL string) (int, error)
+
+// snippetKey is how the partner snippets sign: with the newest live
+// public key's algorithm and kid when that is newer than every live
+// secret, else HS256 (a JWKS URL's issuer signs on its own).
+func snippetKey(live []models.VerificationKey) console.SnippetKey {
+	for i := len(live) - 1; i >= 0; i-- {
+		switch live[i].Kind {
+		case models.KeyPublic:
+			return console.SnippetKey{Alg: live[i].Alg, KID: live[i].KID}
+		case models.KeySecret:
+			return console.SnippetKey{}
+		}
+	}
+	return console.SnippetKey{}
+}

@@ -24,45 +24,62 @@ const SecretEnvVar = "HELPCENTER_SSO_SECRET"
 const placeholderIssuer = "your-app"
 
 // Snippets returns the partner examples (Node, Express, PHP, Ruby, Python, Go, Java, C#) for
-// this help center, filled with its endpoint, issuer and audience. Each
-// puts the key we sent in jti, signs with HS256 for 300 seconds (exp = iat + 300) and
+// this help center, filled with its endpoint, issuer and audience, signing
+// as key says: HS256 with the shared secret, or the public key's
+// algorithm with the partner's private key and the key's kid. Each puts
+// the key we sent in jti, signs for 300 seconds (exp = iat + 300) and
 // redirects to endpoint?jwt=<token>. Values are written as string literals
 // of each language, so an Issuer with quotes or "$" stays a plain string.
-func Snippets(endpoint, issuer, audience string) []Snippet {
+func Snippets(endpoint, issuer, audience string, key SnippetKey) []Snippet {
 	iss := issuer
 	if iss == "" {
 		iss = placeholderIssuer
 	}
-	r := func(code string, quote func(string) string) string {
-		if audience == "" {
-			// No Audience is configured: the token needs no aud.
-			var kept []string
-			for _, line := range strings.Split(code, "\n") {
-				if !strings.Contains(line, "{{audience}}") {
-					kept = append(kept, line)
-				}
-			}
-			code = strings.Join(kept, "\n")
+	r := func(id, code string, quote func(string) string) string {
+		if key.public() {
+			code = asymmetric(id, key)
 		}
+		var kept []string
+		for _, line := range strings.Split(code, "\n") {
+			switch {
+			case audience == "" && strings.Contains(line, "{{audience}}"):
+				// No Audience is configured: the token needs no aud.
+			case strings.TrimSpace(line) == "{{node_require}}":
+			default:
+				kept = append(kept, line)
+			}
+		}
+		code = strings.Join(kept, "\n")
 		code = strings.NewReplacer("{{endpoint}}", quote(endpoint), "{{issuer}}", quote(iss),
-			"{{audience}}", quote(audience), "{{secret_env}}", SecretEnvVar).Replace(code)
+			"{{audience}}", quote(audience), "{{secret_env}}", SecretEnvVar, "{{key_env}}", PrivateKeyEnvVar,
+			"{{alg}}", key.Alg, "{{kid_js}}", jsonQuote(key.KID), "{{kid_go}}", strconv.Quote(key.KID),
+			"{{kid_php}}", singleQuote(key.KID), "{{kid_ruby}}", singleQuote(key.KID)).Replace(code)
 		return strings.TrimSpace(code) + "\n"
 	}
+	lib := func(hs256, public, eddsa string) string {
+		switch {
+		case key.Alg == "EdDSA":
+			return eddsa
+		case key.public():
+			return public
+		}
+		return hs256
+	}
 	return []Snippet{
-		{ID: "node", Language: "Node.js", Library: "jsonwebtoken", Code: r(nodeSnippet, jsonQuote)},
-		{ID: "express", Language: "Node.js (Express)", Library: "express, jsonwebtoken", Code: r(expressSnippet, jsonQuote)},
-		{ID: "php", Language: "PHP", Library: "firebase/php-jwt", Code: r(phpSnippet, singleQuote)},
-		{ID: "ruby", Language: "Ruby", Library: "jwt", Code: r(rubySnippet, singleQuote)},
-		{ID: "python", Language: "Python", Library: "PyJWT", Code: r(pythonSnippet, jsonQuote)},
-		{ID: "go", Language: "Go", Library: "golang-jwt/jwt/v5", Code: r(goSnippet, strconv.Quote)},
-		{ID: "java", Language: "Java", Library: "the JDK alone", Code: r(javaSnippet, jsonQuote)},
-		{ID: "csharp", Language: "C#", Library: "System.IdentityModel.Tokens.Jwt", Code: r(csharpSnippet, jsonQuote)},
+		{ID: "node", Language: "Node.js", Library: lib("jsonwebtoken", "jsonwebtoken", "node:crypto"), Code: r("node", nodeSnippet, jsonQuote)},
+		{ID: "express", Language: "Node.js (Express)", Library: lib("express, jsonwebtoken", "express, jsonwebtoken", "express, node:crypto"), Code: r("express", expressSnippet, jsonQuote)},
+		{ID: "php", Language: "PHP", Library: "firebase/php-jwt", Code: r("php", phpSnippet, singleQuote)},
+		{ID: "ruby", Language: "Ruby", Library: lib("jwt", "jwt", "openssl"), Code: r("ruby", rubySnippet, singleQuote)},
+		{ID: "python", Language: "Python", Library: lib("PyJWT", "PyJWT with cryptography", "PyJWT with cryptography"), Code: r("python", pythonSnippet, jsonQuote)},
+		{ID: "go", Language: "Go", Library: "golang-jwt/jwt/v5", Code: r("go", goSnippet, strconv.Quote)},
+		{ID: "java", Language: "Java", Library: "the JDK alone", Code: r("java", javaSnippet, jsonQuote)},
+		{ID: "csharp", Language: "C#", Library: lib("System.IdentityModel.Tokens.Jwt", "System.IdentityModel.Tokens.Jwt", "NSec.Cryptography"), Code: r("csharp", csharpSnippet, jsonQuote)},
 	}
 }
 
 // SnippetCode is the code of the snippet with this id, "" for none.
-func SnippetCode(id, endpoint, issuer, audience string) string {
-	for _, s := range Snippets(endpoint, issuer, audience) {
+func SnippetCode(id, endpoint, issuer, audience string, key SnippetKey) string {
+	for _, s := range Snippets(endpoint, issuer, audience, key) {
 		if s.ID == id {
 			return s.Code
 		}
