@@ -46,12 +46,20 @@ const Usage = `  helpcenter workspace create --name N --subdomain S --admin-emai
                                --generate-secret prints the new secret alone on stdout)
   helpcenter token fingerprint          (a shared secret or PEM key on stdin: its fingerprint)
   helpcenter sso keys list --subdomain S
+                              (every key, newest first: id, state, type, label, fingerprint, kid,
+                               created, last used, sign-ins in 24 h; never a secret)
   helpcenter sso keys add --subdomain S (--generate-secret | --secret-stdin | --public-key-stdin |
                           --generate-key ES256|RS256|EdDSA | --jwks-url U) [--label L] [--kid K]
                           [--retire-secrets [--grace 0|1h|24h|7d]]
-                              (a generated secret or private key is printed alone on stdout;
-                               --retire-secrets ends the other secrets: a rotation)
+                              (a generated secret or PEM private key is printed alone on stdout,
+                               once; a generated key's kid defaults to its fingerprint;
+                               --public-key-stdin reads a PEM or JWK; --jwks-url is checked for
+                               its form only (https, http for loopback names in development):
+                               unlike the console, the CLI does not fetch it;
+                               --retire-secrets ends the other live shared secrets after --grace,
+                               at once by default: a rotation)
   helpcenter sso keys revoke --subdomain S (--id N | --fingerprint F)
+                              (ends a live key at once)
   helpcenter domain set --subdomain S --domain D   (prints the TXT record to publish)
   helpcenter domain verify --subdomain S           (exit 0 when the TXT record holds the token)
 `

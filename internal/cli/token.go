@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"strings"
@@ -37,6 +38,12 @@ func tokenMint(ctx context.Context, env Env, args []string) error {
 	default:
 		return usagef("--alg must be HS256, ES256, RS256 or EdDSA")
 	}
+	// The Keys page's rule: a kid no key may have would only ever mint a
+	// token that picks no key.
+	headerKID, err := sso.ValidateKID(*kid)
+	if err != nil {
+		return usagef("--kid: %v", err)
+	}
 	switch {
 	case *email == "":
 		return usagef("--email is required")
@@ -57,7 +64,7 @@ func tokenMint(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	signer, err := readSigningKey(env.Stdin, *alg, *kid)
+	signer, err := readSigningKey(env.Stdin, *alg, headerKID)
 	if err != nil {
 		return err
 	}
@@ -104,13 +111,23 @@ func readSigningKey(stdin io.Reader, alg, kid string) (*sso.SigningKey, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read the shared secret from stdin: %w", err)
 		}
+		// A PEM block is never a shared secret: a private key means another
+		// --alg was meant, and HMAC over a public key's text is the
+		// algorithm-confusion forgery no partner should be shown working.
+		if block, _ := pem.Decode([]byte(secret)); block != nil {
+			if strings.Contains(block.Type, "PRIVATE KEY") {
+				return nil, usagef("stdin holds a private key: pass --alg ES256, RS256 or EdDSA to sign with it")
+			}
+			return nil, usagef("stdin holds a PEM %s block, not a shared secret: HS256 signs with the secret itself", block.Type)
+		}
 		if len(secret) < sso.MinSecretLength {
 			return nil, usagef("the shared secret on stdin has %d characters; it needs at least %d", len(secret), sso.MinSecretLength)
 		}
-		if strings.Contains(secret, "PRIVATE KEY-----") {
-			return nil, usagef("stdin holds a private key: pass --alg ES256, RS256 or EdDSA to sign with it")
+		k, err := sso.ParseSigningKey(secret, kid)
+		if err != nil {
+			return nil, usagef("the shared secret on stdin: %v", err)
 		}
-		return sso.ParseSigningKey(secret, kid)
+		return k, nil
 	}
 	b, err := io.ReadAll(io.LimitReader(stdin, 64<<10))
 	if err != nil {
