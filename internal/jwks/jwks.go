@@ -1,15 +1,13 @@
-// Package jwks serves the keys published at the JWKS URLs admins add
-// (SPEC section 9): fetched through the SSRF-safe client, cached for five
-// minutes, fetched again on a kid the cache lacks at most once a minute,
-// and kept when a refetch fails, so an issuer's hiccup never signs
-// anyone out and a stranger's random kids never make us hammer it.
 package jwks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,60 +17,82 @@ import (
 	"helpcenter/sso"
 )
 
-// The fetching rules of SPEC section 9.
+// The fetching rules of SPEC section 9, and the cache's bounds.
 const (
-	DefaultTTL          = 5 * time.Minute
+	// DefaultTTL is how long fetched keys are used without asking again.
+	DefaultTTL = 5 * time.Minute
+	// DefaultRefetchEvery is how often a kid the cache lacks may fetch a
+	// URL again.
 	DefaultRefetchEvery = time.Minute
 	// DefaultFailureBackoff is how long a failed fetch is remembered: a
 	// JWKS that is down costs one timeout per backoff, not one per
 	// sign-in.
 	DefaultFailureBackoff = 30 * time.Second
-	// MaxBody bounds a JWKS document; real ones are a few kilobytes.
-	MaxBody = 1 << 20
-	// maxEntries bounds the cache; the least recently fetched goes first.
-	maxEntries = 1000
+	// DefaultMaxURLs bounds the cache; the least recently used URL goes
+	// first.
+	DefaultMaxURLs = 1000
 )
 
-// Fetcher gets a URL's body (safehttp.Client).
+// flightLimit bounds a shared fetch that the Fetcher's own timeout (5 s
+// for safehttp) should already have ended: a fetch runs on after the
+// caller that started it gives up, for the others waiting on it, so it
+// must end by itself.
+const flightLimit = 30 * time.Second
+
+// Fetcher gets a URL's body, at most limit bytes (*safehttp.Client).
 type Fetcher interface {
 	Get(ctx context.Context, rawURL string, limit int64) ([]byte, error)
 }
 
-// Options configure a Cache.
+// Options configure a Cache. Fetcher and Now are required.
 type Options struct {
+	// Fetcher fetches the JWKS URLs: the SSRF-safe client.
 	Fetcher Fetcher
-	Now     func() time.Time
-	// TTL, RefetchEvery and FailureBackoff default to the constants.
+	// Now is the clock.
+	Now func() time.Time
+	// TTL, RefetchEvery and FailureBackoff default to DefaultTTL,
+	// DefaultRefetchEvery and DefaultFailureBackoff.
 	TTL, RefetchEvery, FailureBackoff time.Duration
-	Log                               *slog.Logger
+	// MaxURLs defaults to DefaultMaxURLs.
+	MaxURLs int
+	// Log gets a warning for each failed fetch; nil discards.
+	Log *slog.Logger
 }
 
-// Cache is the JWKS cache of one process.
+// Cache is the JWKS cache of one process. It is safe for concurrent use.
 type Cache struct {
 	o     Options
 	group singleflight.Group
 	mu    sync.Mutex
-	sets  map[string]*entry
+	sets  map[string]*entry // by JWKS URL
 }
 
-// entry is one URL's cached keys.
+// entry is one URL's state. It is read and written under Cache.mu only.
 type entry struct {
+	// keys are the last keys fetched, named for no row: see named.
 	keys      []sso.Key
 	fetchedAt time.Time // last successful fetch
-	triedAt   time.Time // last attempt, successful or not
-	err       error     // last attempt's error, nil after a success
+	triedAt   time.Time // last fetch, successful or not
+	err       error     // last fetch's error, nil after a success
+	usedAt    time.Time // last asked for, for eviction
 }
 
 // New builds a Cache.
 func New(o Options) *Cache {
-	if o.TTL == 0 {
+	if o.Fetcher == nil || o.Now == nil {
+		panic("jwks: Options.Fetcher and Options.Now are required")
+	}
+	if o.TTL <= 0 {
 		o.TTL = DefaultTTL
 	}
-	if o.RefetchEvery == 0 {
+	if o.RefetchEvery <= 0 {
 		o.RefetchEvery = DefaultRefetchEvery
 	}
-	if o.FailureBackoff == 0 {
+	if o.FailureBackoff <= 0 {
 		o.FailureBackoff = DefaultFailureBackoff
+	}
+	if o.MaxURLs <= 0 {
+		o.MaxURLs = DefaultMaxURLs
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
@@ -80,119 +100,228 @@ func New(o Options) *Cache {
 	return &Cache{o: o, sets: map[string]*entry{}}
 }
 
-// cacheKey names an entry: the key row and its URL, so two help centers
-// naming one URL each get keys named after their own row.
-func cacheKey(k models.VerificationKey) string { return fmt.Sprintf("%d %s", k.ID, k.JWKSURL) }
-
 // Keys returns the keys of the JWKS key row k: cached when fetched less
 // than the TTL ago, fetched otherwise. When a fetch fails the keys fetched
-// before are returned, without an error; only with none at all is the
-// failure the answer.
+// before are returned without an error (the failure is logged); only with
+// none at all is the failure the answer.
 func (c *Cache) Keys(ctx context.Context, k models.VerificationKey) ([]sso.Key, error) {
-	now := c.o.Now()
-	c.mu.Lock()
-	e := c.sets[cacheKey(k)]
-	c.mu.Unlock()
-	switch {
-	case e != nil && e.err == nil && now.Sub(e.fetchedAt) < c.o.TTL:
-		return e.keys, nil
-	case e != nil && e.err != nil && now.Sub(e.triedAt) < c.o.FailureBackoff:
-		return e.answer()
-	}
-	return c.fetch(ctx, k)
+	return c.get(ctx, k, c.expired)
 }
 
 // Refetch fetches k's JWKS again for a kid its cached keys lack — an
-// issuer that rotated — unless the last attempt is less than RefetchEvery
-// old, whatever the kid: random kids make one fetch a minute, no more.
+// issuer that rotated — unless that URL was fetched less than
+// RefetchEvery ago, whatever the kid, or failed within the backoff: random
+// kids make one fetch a minute, no more. It returns the keys it then has,
+// as Keys does.
 func (c *Cache) Refetch(ctx context.Context, k models.VerificationKey, kid string) ([]sso.Key, error) {
+	return c.get(ctx, k, func(e *entry, now time.Time) bool {
+		if c.expired(e, now) {
+			return true
+		}
+		if slices.ContainsFunc(e.keys, func(key sso.Key) bool { return key.KID == kid }) {
+			return false
+		}
+		return now.Sub(e.triedAt) >= c.o.RefetchEvery && !c.backingOff(e, now)
+	})
+}
+
+// expired reports whether a URL's entry (nil when there is none) must be
+// fetched for Keys: nothing fetched, or fetched longer than the TTL ago,
+// and not failing within the backoff.
+func (c *Cache) expired(e *entry, now time.Time) bool {
+	switch {
+	case e == nil:
+		return true
+	case len(e.keys) > 0 && now.Sub(e.fetchedAt) < c.o.TTL:
+		return false
+	}
+	return !c.backingOff(e, now)
+}
+
+// backingOff reports whether e's last fetch failed less than the backoff
+// ago.
+func (c *Cache) backingOff(e *entry, now time.Time) bool {
+	return e.err != nil && now.Sub(e.triedAt) < c.o.FailureBackoff
+}
+
+// answer is what a URL's state gives a caller: its keys, or its error
+// when it has none.
+type answer struct {
+	keys []sso.Key
+	err  error
+}
+
+func (e *entry) answer() answer {
+	if len(e.keys) == 0 && e.err != nil {
+		return answer{err: e.err}
+	}
+	return answer{keys: e.keys}
+}
+
+// get answers from the cache, or fetches first when due says so.
+func (c *Cache) get(ctx context.Context, k models.VerificationKey, due func(e *entry, now time.Time) bool) ([]sso.Key, error) {
 	now := c.o.Now()
 	c.mu.Lock()
-	e := c.sets[cacheKey(k)]
-	c.mu.Unlock()
+	e := c.sets[k.JWKSURL]
 	if e != nil {
-		if slices.ContainsFunc(e.keys, func(key sso.Key) bool { return key.KID == kid }) || now.Sub(e.triedAt) < c.o.RefetchEvery {
-			return e.answer()
+		e.usedAt = now
+	}
+	fetch := due(e, now)
+	var a answer
+	if !fetch {
+		a = e.answer()
+	}
+	c.mu.Unlock()
+	if fetch {
+		a = c.fetch(ctx, k, due)
+	}
+	return named(a.keys, k), a.err
+}
+
+// fetch gets k's JWKS once for all callers asking for its URL at the same
+// moment, records the outcome and returns it.
+func (c *Cache) fetch(ctx context.Context, k models.VerificationKey, due func(e *entry, now time.Time) bool) answer {
+	ch := c.group.DoChan(k.JWKSURL, func() (any, error) {
+		// Someone else's fetch may have ended between the caller's look
+		// and this one: asking again would break the once-a-minute rule.
+		c.mu.Lock()
+		if e := c.sets[k.JWKSURL]; !due(e, c.o.Now()) {
+			defer c.mu.Unlock()
+			return e.answer(), nil
 		}
-	}
-	return c.fetch(ctx, k)
-}
-
-// answer is what an entry holds: its keys, or its error when it has none.
-func (e *entry) answer() ([]sso.Key, error) {
-	if len(e.keys) == 0 && e.err != nil {
-		return nil, e.err
-	}
-	return e.keys, nil
-}
-
-// fetch gets k's JWKS once for all callers asking at the same moment, and
-// records the outcome.
-func (c *Cache) fetch(ctx context.Context, k models.VerificationKey) ([]sso.Key, error) {
-	name := cacheKey(k)
-	v, _, _ := c.group.Do(name, func() (any, error) {
-		// The fetch outlives a caller that gives up: its result serves the
-		// next one.
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*DefaultTTL)
+		c.mu.Unlock()
+		// The fetch outlives a caller that gives up: its result serves
+		// the others waiting, and the next ones.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flightLimit)
 		defer cancel()
-		keys, skipped, err := Fetch(fctx, c.o.Fetcher, k.ID, "JWKS "+k.Label, k.JWKSURL)
-		now := c.o.Now()
+		keys, skipped, err := Fetch(fctx, c.o.Fetcher, 0, "", k.JWKSURL)
+		return c.record(k, keys, skipped, err), nil
+	})
+	select {
+	case r := <-ch:
+		return r.Val.(answer)
+	case <-ctx.Done():
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		e := c.sets[name]
-		if e == nil {
-			c.evict()
-			e = &entry{}
-			c.sets[name] = e
+		if e := c.sets[k.JWKSURL]; e != nil && len(e.keys) > 0 {
+			return answer{keys: e.keys}
 		}
-		e.triedAt, e.err = now, err
-		if err != nil {
-			c.o.Log.Warn("a JWKS URL could not be fetched; its last keys stay in use", "url", k.JWKSURL, "key_id", k.ID,
-				"cached_keys", len(e.keys), "err", err.Error())
-		} else {
-			e.keys, e.fetchedAt = keys, now
-			if skipped > 0 {
-				c.o.Log.Info("a JWKS holds keys that cannot verify tokens; they are skipped", "url", k.JWKSURL, "skipped", skipped)
-			}
-		}
-		return e, nil
-	})
-	e := v.(*entry)
+		return answer{err: fmt.Errorf("the JWKS was not fetched before the sign-in gave up: %w", ctx.Err())}
+	}
+}
+
+// record stores a fetch's outcome for k's URL and returns what callers
+// now get.
+func (c *Cache) record(k models.VerificationKey, keys []sso.Key, skipped int, err error) answer {
+	now := c.o.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	e := c.sets[k.JWKSURL]
+	if e == nil {
+		c.evict()
+		e = &entry{usedAt: now}
+		c.sets[k.JWKSURL] = e
+	}
+	e.triedAt, e.err = now, err
+	if err != nil {
+		c.o.Log.Warn("a JWKS could not be fetched; the keys fetched before stay in use",
+			"url", logURL(k.JWKSURL), "key_id", k.ID, "help_center_id", k.HelpCenterID,
+			"cached_keys", len(e.keys), "err", err.Error())
+	} else {
+		e.keys, e.fetchedAt = keys, now
+		if skipped > 0 {
+			c.o.Log.Debug("a JWKS holds keys that cannot verify tokens; they are skipped",
+				"url", logURL(k.JWKSURL), "skipped", skipped)
+		}
+	}
 	return e.answer()
 }
 
-// evict drops the least recently tried entry when the cache is full.
+// evict drops the least recently used URL when the cache is full.
 func (c *Cache) evict() {
-	if len(c.sets) < maxEntries {
+	if len(c.sets) < c.o.MaxURLs {
 		return
 	}
 	var oldest string
 	var at time.Time
-	for name, e := range c.sets {
-		if oldest == "" || e.triedAt.Before(at) {
-			oldest, at = name, e.triedAt
+	for u, e := range c.sets {
+		if oldest == "" || e.usedAt.Before(at) {
+			oldest, at = u, e.usedAt
 		}
 	}
 	delete(c.sets, oldest)
 }
 
+// Name is how the keys of JWKS key row k are named in event rows, before
+// each key's kid and fingerprint: "JWKS " and the row's label, which is
+// not repeated when it already says JWKS (the label left blank is
+// "JWKS").
+func Name(k models.VerificationKey) string {
+	if strings.HasPrefix(strings.ToUpper(k.Label), "JWKS") {
+		return k.Label
+	}
+	return "JWKS " + k.Label
+}
+
+// named gives a URL's keys the id and name of key row k, so that rows of
+// two help centers sharing a URL share its fetches yet each names its
+// own. sso.JWKSKeys names a key by the name it is given followed by
+// " kid KID FINGERPRINT" (or " FINGERPRINT"): the cache parses with an
+// empty name, and each row puts its own in front.
+func named(keys []sso.Key, k models.VerificationKey) []sso.Key {
+	if len(keys) == 0 {
+		return nil
+	}
+	name := Name(k)
+	out := make([]sso.Key, len(keys))
+	for i, key := range keys {
+		key.ID, key.Name = k.ID, name+key.Name
+		out[i] = key
+	}
+	return out
+}
+
+// logURL is a JWKS URL as logged: without its query, which could carry a
+// credential some issuer put there.
+func logURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(not a URL)"
+	}
+	u.RawQuery, u.User = "", nil
+	return u.String()
+}
+
+// MaxBody bounds a JWKS document; real ones are a few kilobytes.
+const MaxBody = 1 << 20
+
+// MaxKeys bounds the keys taken from one JWKS. A token without a kid is
+// tried against every key of its algorithm, so a set of thousands would
+// make each such token cost thousands of verifications; real sets hold a
+// handful.
+const MaxKeys = 100
+
 // Fetch gets and reads the JWKS at rawURL: its keys that can verify
-// tokens (ES256, RS256, EdDSA signing keys), named after name, and how many
-// it skipped. A set with no usable key is an error, so an admin who adds
-// the wrong URL hears so at once.
+// tokens (ES256, RS256, EdDSA signing keys), each with id and named after
+// name, and how many it skipped. A set with no usable key is an error
+// saying how many were skipped, so an admin who adds the wrong URL hears
+// so at once; the console calls it before saving a JWKS URL.
 func Fetch(ctx context.Context, f Fetcher, id int64, name, rawURL string) ([]sso.Key, int, error) {
 	body, err := f.Get(ctx, rawURL, MaxBody)
 	if err != nil {
 		return nil, 0, err
 	}
 	keys, skipped, err := sso.JWKSKeys(id, name, body)
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, 0, err
-	}
-	if len(keys) == 0 {
-		return nil, skipped, fmt.Errorf("its key set holds no key that verifies tokens (%d skipped: only ES256 on P-256, RS256 of 2048 bits or more and EdDSA signing keys are used)", skipped)
+	case len(keys) == 0 && skipped == 0:
+		return nil, 0, errors.New("its key set is empty")
+	case len(keys) == 0:
+		return nil, skipped, fmt.Errorf("its key set holds no key that verifies tokens (%d skipped: only ES256 on P-256, RS256 of %d to %d bits and EdDSA signing keys are used)",
+			skipped, sso.MinRSABits, sso.MaxRSABits)
+	case len(keys) > MaxKeys:
+		return nil, skipped, fmt.Errorf("its key set holds %d keys that verify tokens; at most %d are accepted", len(keys), MaxKeys)
 	}
 	return keys, skipped, nil
 }
