@@ -78,12 +78,7 @@ func newestSecretKey(t *testing.T, app *testapp.App, sub string) *models.Verific
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := len(live) - 1; i >= 0; i-- {
-		if live[i].Kind == models.KeySecret {
-			return &live[i]
-		}
-	}
-	return nil
+	return models.NewestSecret(live)
 }
 
 // mint signs a token as a partner app would, iat = now.

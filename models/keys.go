@@ -119,3 +119,15 @@ func KeyFingerprint(kind KeyKind, secret string, der []byte, jwksURL string) str
 	}
 	return Fingerprint([]byte(jwksURL))
 }
+
+// NewestSecret is the newest shared secret among keys given oldest first
+// (as LiveKeys returns them): the one the console shows masked and the
+// demo partner signs with. Nil when there is none.
+func NewestSecret(keys []VerificationKey) *VerificationKey {
+	for i := len(keys) - 1; i >= 0; i-- {
+		if keys[i].Kind == KeySecret {
+			return &keys[i]
+		}
+	}
+	return nil
+}

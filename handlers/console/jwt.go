@@ -32,7 +32,7 @@ func (h *Handler) jwtPage(c echo.Context, form console.JWTForm) (console.JWTPage
 	if err != nil {
 		return console.JWTPage{}, err
 	}
-	if secret := newestSecret(live); secret != nil {
+	if secret := models.NewestSecret(live); secret != nil {
 		form.SecretSaved = true
 		form.SecretSavedAgo = relativeTime(secret.CreatedAt, now)
 		form.SecretFingerprint = secret.Fingerprint
@@ -140,7 +140,7 @@ func (h *Handler) JWTSettingsApply(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if saved := newestSecret(live); newSecret != "" && saved != nil &&
+	if saved := models.NewestSecret(live); newSecret != "" && saved != nil &&
 		subtle.ConstantTimeCompare([]byte(saved.Secret), []byte(newSecret)) == 1 {
 		newSecret = ""
 	}

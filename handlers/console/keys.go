@@ -317,16 +317,6 @@ func (h *Handler) hasLiveKey(c echo.Context, hc *models.HelpCenter) (bool, error
 	return len(live) > 0, err
 }
 
-// newestSecret is the newest live shared secret, nil when there is none.
-func newestSecret(live []models.VerificationKey) *models.VerificationKey {
-	for i := len(live) - 1; i >= 0; i-- {
-		if live[i].Kind == models.KeySecret {
-			return &live[i]
-		}
-	}
-	return nil
-}
-
 // JWKSChecker fetches a JWKS URL an admin typed, by the fetching rules,
 // and says how many usable keys it serves, or why it cannot be used.
 type JWKSChecker func(ctx context.Context, rawURL string) (int, error)

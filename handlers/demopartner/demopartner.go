@@ -128,10 +128,8 @@ func (h *Handler) signingKey(ctx context.Context, hc *models.HelpCenter, private
 	if err != nil {
 		return nil, err
 	}
-	for i := len(live) - 1; i >= 0; i-- {
-		if live[i].Kind == models.KeySecret {
-			return sso.ParseSigningKey(live[i].Secret, kid)
-		}
+	if secret := models.NewestSecret(live); secret != nil {
+		return sso.ParseSigningKey(secret.Secret, kid)
 	}
 	return nil, errors.New("the demo help center has no shared secret: paste the private key of one of its key pairs, or add a secret on the Keys page")
 }

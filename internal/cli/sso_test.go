@@ -69,10 +69,8 @@ func acme(t *testing.T, env Env) (*models.HelpCenter, string) {
 		t.Fatal(err)
 	}
 	secret := ""
-	for _, k := range live {
-		if k.Kind == models.KeySecret {
-			secret = k.Secret
-		}
+	if k := models.NewestSecret(live); k != nil {
+		secret = k.Secret
 	}
 	return hc, secret
 }

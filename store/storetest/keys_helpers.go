@@ -16,10 +16,8 @@ func secretOf(t *testing.T, st *store.Store, helpCenterID int64) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := len(live) - 1; i >= 0; i-- {
-		if live[i].Kind == models.KeySecret {
-			return live[i].Secret
-		}
+	if k := models.NewestSecret(live); k != nil {
+		return k.Secret
 	}
 	return ""
 }
