@@ -50,6 +50,10 @@ func TestSignInWithAJWKSURL(t *testing.T) {
 
 	c := s.app.Client(t)
 	flow := s.startFlow(t, c, "/")
+	// The gate hands out a key without asking the issuer anything.
+	if n := hits.Load(); n != 1 {
+		t.Fatalf("%d JWKS fetches after the gate, want only the console's check", n)
+	}
 	tok := jwt.NewWithClaims(jwt.SigningMethodES256, jwt.MapClaims(s.claims(flow)))
 	tok.Header["kid"] = "issuer-2026"
 	signed, err := tok.SignedString(key)

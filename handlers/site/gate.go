@@ -80,7 +80,7 @@ func (h *Handler) startSignIn(c echo.Context, returnTo string) error {
 		return err
 	}
 	now := h.Now()
-	center, err := h.Keys.SignInCenter(c.Request().Context(), hc, now)
+	center, err := h.Keys.GateCenter(c.Request().Context(), hc, now)
 	if err != nil {
 		return err
 	}

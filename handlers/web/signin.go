@@ -37,6 +37,13 @@ type Keyring struct {
 // revoked takes effect at once in every process; only a JWKS's keys come
 // from a cache, as the SPEC allows.
 func (r Keyring) Settings(ctx context.Context, hc *models.HelpCenter, now time.Time) (sso.Settings, error) {
+	return r.settings(ctx, hc, now, true)
+}
+
+// settings builds Settings; without fetch a JWKS URL's keys are not
+// asked for (its Refresh stays, so the help center counts as configured):
+// what the gate needs, which verifies no token.
+func (r Keyring) settings(ctx context.Context, hc *models.HelpCenter, now time.Time, fetch bool) (sso.Settings, error) {
 	s := sso.Settings{Enabled: hc.SSOEnabled, Issuer: hc.Issuer, Audience: hc.Audience, TTL: time.Duration(hc.TokenTTL) * time.Second}
 	stored, err := r.Store.LiveKeys(ctx, hc.ID, now)
 	if err != nil {
@@ -67,7 +74,9 @@ func (r Keyring) Settings(ctx context.Context, hc *models.HelpCenter, now time.T
 		}
 		return keys, note
 	}
-	s.Keys, s.KeysNote = fetched(func(k models.VerificationKey) ([]sso.Key, error) { return r.JWKS.Keys(ctx, k) })
+	if fetch {
+		s.Keys, s.KeysNote = fetched(func(k models.VerificationKey) ([]sso.Key, error) { return r.JWKS.Keys(ctx, k) })
+	}
 	s.Refresh = func(kid string) []sso.Key {
 		keys, _ := fetched(func(k models.VerificationKey) ([]sso.Key, error) { return r.JWKS.Refetch(ctx, k, kid) })
 		return keys
@@ -77,7 +86,18 @@ func (r Keyring) Settings(ctx context.Context, hc *models.HelpCenter, now time.T
 
 // SignInCenter is the help center as the sign-in flow needs it.
 func (r Keyring) SignInCenter(ctx context.Context, hc *models.HelpCenter, now time.Time) (sso.HelpCenter, error) {
-	settings, err := r.Settings(ctx, hc, now)
+	return r.center(ctx, hc, now, true)
+}
+
+// GateCenter is SignInCenter for the gate, which only hands out a key:
+// a visitor is never kept waiting on an issuer's JWKS before being sent
+// to the Login URL.
+func (r Keyring) GateCenter(ctx context.Context, hc *models.HelpCenter, now time.Time) (sso.HelpCenter, error) {
+	return r.center(ctx, hc, now, false)
+}
+
+func (r Keyring) center(ctx context.Context, hc *models.HelpCenter, now time.Time, fetch bool) (sso.HelpCenter, error) {
+	settings, err := r.settings(ctx, hc, now, fetch)
 	return sso.HelpCenter{ID: hc.ID, Subdomain: hc.Subdomain, LoginURL: hc.LoginURL,
 		AllowUnsolicited: hc.AllowUnsolicited, ReportOnly: hc.ReportOnly,
 		Provisioning:  sso.Provisioning{InviteOnly: hc.InviteOnly, AllowedDomains: sso.DomainList(hc.AllowedDomains)},
