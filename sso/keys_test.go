@@ -405,9 +405,9 @@ func TestRetiringKeyEndsOnTime(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		at   time.Time
-		want KeyStateWant
+		live bool
 	}{
-		{testNow, wantLive}, {ends.Add(-time.Second), wantLive}, {ends, wantGone}, {ends.Add(time.Second), wantGone},
+		{testNow, true}, {ends.Add(-time.Second), true}, {ends, false}, {ends.Add(time.Second), false},
 	} {
 		keys, err := KeysFrom(stored, tc.at)
 		if err != nil {
@@ -416,18 +416,11 @@ func TestRetiringKeyEndsOnTime(t *testing.T) {
 		s := testSettings
 		s.Keys = keys
 		_, rej := Verify(token(tc.at), s, tc.at)
-		if got := rej == nil; got != (tc.want == wantLive) {
+		if got := rej == nil; got != tc.live {
 			t.Errorf("at window end %+v: accepted %v (%+v)", tc.at.Sub(ends), got, rej)
 		}
 	}
 }
-
-type KeyStateWant bool
-
-const (
-	wantLive KeyStateWant = true
-	wantGone KeyStateWant = false
-)
 
 func FuzzParsePublicKey(f *testing.F) {
 	v := loadAsymVectors(f)
