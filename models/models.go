@@ -27,6 +27,7 @@ type Admin struct {
 	WorkspaceID  int64
 	Email        string // stored lower-cased
 	PasswordHash string
+	Role         AdminRole
 	CreatedAt    time.Time
 }
 

@@ -42,11 +42,14 @@ type User struct {
 	Role         Role
 	CustomFields string // a JSON object, as the token carried it
 	// Groups is a JSON array of the groups the latest token asserted.
-	Groups       string
-	Banned       bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	LastSignInAt *time.Time
+	Groups    string
+	Banned    bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	// FirstSignInAt is nil for a user created beforehand (by the console,
+	// the CLI or the API) who has not signed in yet.
+	FirstSignInAt *time.Time
+	LastSignInAt  *time.Time
 }
 
 // Event names of SPEC section 6.

@@ -280,6 +280,63 @@ ALTER TABLE help_centers ADD COLUMN invite_only BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE help_centers ADD COLUMN allowed_domains TEXT NOT NULL DEFAULT '';
 ALTER TABLE help_centers ADD COLUMN session_length INTEGER NOT NULL DEFAULT 43200
 `, nil},
+	{16, "people: admin roles, invitations, password resets, the mail queue, API keys, first sign-ins", `
+ALTER TABLE admins ADD COLUMN role TEXT NOT NULL DEFAULT 'owner';
+ALTER TABLE users ADD COLUMN first_sign_in_at {{time}};
+UPDATE users SET first_sign_in_at = created_at WHERE last_sign_in_at IS NOT NULL;
+-- The Users page pages newest first by id and searches by email or name
+-- prefix: each walk stays inside one help center's range of an index.
+CREATE INDEX users_directory ON users (help_center_id, id);
+CREATE INDEX users_name ON users (help_center_id, lower(name), id);
+ALTER TABLE provider_wishes ADD COLUMN notified_at {{time}};
+CREATE TABLE invitations (
+	id {{id}},
+	workspace_id BIGINT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+	email TEXT NOT NULL,
+	role TEXT NOT NULL,
+	token_hash {{blob}} NOT NULL UNIQUE,
+	invited_by TEXT NOT NULL,
+	created_at {{time}} NOT NULL,
+	expires_at {{time}} NOT NULL,
+	accepted_at {{time}},
+	revoked_at {{time}}
+);
+CREATE INDEX invitations_workspace ON invitations (workspace_id, id);
+CREATE TABLE password_resets (
+	token_hash {{blob}} PRIMARY KEY,
+	admin_id BIGINT NOT NULL REFERENCES admins(id) ON DELETE CASCADE,
+	created_at {{time}} NOT NULL,
+	expires_at {{time}} NOT NULL,
+	used_at {{time}}
+);
+CREATE TABLE mail_queue (
+	id {{id}},
+	to_addr TEXT NOT NULL,
+	subject TEXT NOT NULL,
+	text_body TEXT NOT NULL,
+	html_body TEXT NOT NULL DEFAULT '',
+	status TEXT NOT NULL DEFAULT 'queued',
+	attempts INTEGER NOT NULL DEFAULT 0,
+	next_attempt_at {{time}} NOT NULL,
+	last_error TEXT NOT NULL DEFAULT '',
+	created_at {{time}} NOT NULL,
+	sent_at {{time}}
+);
+CREATE INDEX mail_queue_due ON mail_queue (status, next_attempt_at);
+CREATE TABLE api_keys (
+	id {{id}},
+	help_center_id BIGINT NOT NULL REFERENCES help_centers(id) ON DELETE CASCADE,
+	label TEXT NOT NULL,
+	prefix TEXT NOT NULL,
+	hash {{blob}} NOT NULL UNIQUE,
+	scopes TEXT NOT NULL,
+	created_by TEXT NOT NULL,
+	created_at {{time}} NOT NULL,
+	last_used_at {{time}},
+	revoked_at {{time}}
+);
+CREATE INDEX api_keys_help_center ON api_keys (help_center_id, id)
+`, nil},
 }
 
 // Migrate applies every migration not yet recorded, in order, in one

@@ -119,7 +119,7 @@ const userRefresh = `email = ?, email_lower = ?, name = ?,
 	lang = CASE WHEN ? THEN lang ELSE ? END,
 	role = ?, groups = ?,
 	custom_fields = CASE WHEN ? THEN custom_fields ELSE ? END,
-	updated_at = ?, last_sign_in_at = ?`
+	updated_at = ?, last_sign_in_at = ?, first_sign_in_at = COALESCE(first_sign_in_at, ?)`
 
 // ProvisionUser finds the token's user — by external_id when given, else
 // by email case-insensitively — refreshing its profile, or creates it on
@@ -143,7 +143,7 @@ func (t *SignIn) ProvisionUser(ctx context.Context, helpCenterID int64, p models
 	if err != nil {
 		return models.ProvisionedUser{}, err
 	}
-	set := []any{p.Email, lower, p.Name, p.KeepAvatar, p.AvatarURL, p.KeepLang, p.Lang, string(p.Role), string(groups), p.KeepCustom, custom, now, now}
+	set := []any{p.Email, lower, p.Name, p.KeepAvatar, p.AvatarURL, p.KeepLang, p.Lang, string(p.Role), string(groups), p.KeepCustom, custom, now, now, now}
 	u, found, err := t.findUser(helpCenterID, p.ExternalID, lower, set)
 	if err != nil || found || !create {
 		return u, err
@@ -165,9 +165,9 @@ func (t *SignIn) ProvisionUser(ctx context.Context, helpCenterID int64, p models
 		}
 	}
 	row, err := t.q.queryRow(`INSERT INTO users (help_center_id, external_id, created_at, banned, `+
-		`email, email_lower, name, avatar_url, lang, role, groups, custom_fields, updated_at, last_sign_in_at)
-		VALUES (?, ?, ?, FALSE, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		helpCenterID, p.ExternalID, now, p.Email, lower, p.Name, p.AvatarURL, p.Lang, string(p.Role), string(groups), custom, now, now)
+		`email, email_lower, name, avatar_url, lang, role, groups, custom_fields, updated_at, last_sign_in_at, first_sign_in_at)
+		VALUES (?, ?, ?, FALSE, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		helpCenterID, p.ExternalID, now, p.Email, lower, p.Name, p.AvatarURL, p.Lang, string(p.Role), string(groups), custom, now, now, now)
 	if err != nil {
 		return models.ProvisionedUser{}, err
 	}

@@ -6,6 +6,7 @@ package app
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"helpcenter/internal/config"
 	"helpcenter/internal/domains"
 	"helpcenter/internal/jwks"
+	"helpcenter/internal/mail"
 	"helpcenter/internal/markdown"
 	"helpcenter/internal/safehttp"
 	"helpcenter/internal/secrets"
@@ -38,13 +40,15 @@ type Intervals struct {
 	// signatures (the Keys page's last use and 24-hour count); between
 	// writes they are kept in memory, and Stop writes what is left.
 	KeyUsage time.Duration
+	// Mail sends what the mail queue holds that is due.
+	Mail time.Duration
 }
 
 // DefaultIntervals are the server's.
 // RevocationSync runs twice within session.SyncEvery (one second, the
 // documented window), so a request rarely finds the set stale and queries
 // itself.
-var DefaultIntervals = Intervals{Purge: 5 * time.Minute, Checkpoint: time.Second, RevocationSync: 500 * time.Millisecond, KeyUsage: 10 * time.Second}
+var DefaultIntervals = Intervals{Purge: 5 * time.Minute, Checkpoint: time.Second, RevocationSync: 500 * time.Millisecond, KeyUsage: 10 * time.Second, Mail: 2 * time.Second}
 
 // Options configure Open.
 type Options struct {
@@ -56,6 +60,9 @@ type Options struct {
 	Intervals Intervals
 	// NoGroupCommit: see store.Options (the benchmark's one-commit ceiling).
 	NoGroupCommit bool
+	// SMTPRoots verifies the SMTP server's certificate instead of the
+	// system's roots: tests trust their in-process server with it.
+	SMTPRoots *x509.CertPool
 	// PasswordCost of new password hashes; the zero value is
 	// accounts.DefaultCost. Only tests lower it.
 	PasswordCost accounts.Cost
@@ -71,6 +78,7 @@ type App struct {
 	log       *slog.Logger
 	now       func() time.Time
 	intervals Intervals
+	mail      *mail.Queue
 
 	mu      sync.Mutex
 	cancel  context.CancelFunc
@@ -119,7 +127,12 @@ func Open(ctx context.Context, o Options) (*App, error) {
 	h := handlers.New(handlers.Deps{Config: o.Config, Store: st, SignIns: signIns{st}, Accounts: acc,
 		Resolver: domains.NewResolver(o.Config.DNSServer), JWKS: keysets, CheckJWKS: checkJWKS,
 		Keys: o.Keys, Log: o.Log, Now: o.Now})
-	return &App{Config: o.Config, Store: st, Accounts: acc, Handler: h, log: o.Log, now: o.Now, intervals: o.Intervals}, nil
+	var sender mail.Sender = mail.Log{Log: o.Log}
+	if o.Config.SMTP != nil {
+		sender = mail.SMTP{URL: o.Config.SMTP, Roots: o.SMTPRoots}
+	}
+	queue := &mail.Queue{Store: st, Sender: sender, From: o.Config.MailFrom, Now: o.Now, Log: o.Log}
+	return &App{Config: o.Config, Store: st, Accounts: acc, Handler: h, log: o.Log, now: o.Now, intervals: o.Intervals, mail: queue}, nil
 }
 
 // Start runs the background jobs until Stop. Calling it twice is an error.
@@ -142,6 +155,7 @@ func (a *App) Start(ctx context.Context) error {
 	a.every(ctx, a.intervals.Checkpoint, "checkpoint the write-ahead log", a.Store.Checkpoint)
 	a.every(ctx, a.intervals.RevocationSync, "sync revoked sessions", a.Handler.SyncRevocations)
 	a.every(ctx, a.intervals.KeyUsage, "write the keys' usage counts", a.Store.FlushKeyUsage)
+	a.every(ctx, a.intervals.Mail, "send queued mail", a.mail.Drain)
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/url"
 	"strconv"
 	"strings"
@@ -30,6 +31,11 @@ type Config struct {
 	// DNSServer (host:port) answers custom domains' TXT lookups; "" is the
 	// system's resolver.
 	DNSServer string
+	// SMTP is where mail goes (HELPCENTER_SMTP_URL); nil writes each mail
+	// to the log instead.
+	SMTP *url.URL
+	// MailFrom is the From of every mail.
+	MailFrom string
 }
 
 // Limit is N events per Per; N = 0 turns it off.
@@ -220,6 +226,26 @@ func Load(getenv func(string) string) (*Config, error) {
 		}
 	}
 
+	if v := get("HELPCENTER_SMTP_URL", ""); v != "" {
+		u, err := url.Parse(v)
+		switch {
+		case err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "":
+			fail("HELPCENTER_SMTP_URL must be smtp://user:pass@host:port (STARTTLS when offered) or smtps://user:pass@host:port")
+		case u.Port() != "" && !validPort(u.Port()):
+			fail("HELPCENTER_SMTP_URL has port %q; a port is a number from 1 to 65535", u.Port())
+		default:
+			c.SMTP = u
+		}
+	}
+	host := "localhost"
+	if c.BaseURL != nil {
+		host = c.BaseHost()
+	}
+	c.MailFrom = get("HELPCENTER_MAIL_FROM", "helpcenter <no-reply@"+host+">")
+	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+		fail("HELPCENTER_MAIL_FROM %q is not an address like helpcenter <no-reply@example.com>", c.MailFrom)
+	}
+
 	c.Limits = DefaultLimits
 	if v := get("HELPCENTER_LIMITS", ""); v != "" {
 		if c.Limits, err = parseLimits(v); err != nil {
@@ -231,6 +257,11 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, errors.New(strings.Join(problems, "\n"))
 	}
 	return c, nil
+}
+
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535
 }
 
 // parseDays reads a Go duration, or a whole number of days written "90d".
