@@ -75,6 +75,10 @@ func TestRouteTable(t *testing.T) {
 		"POST /settings/security/sso/keys/public", "POST /settings/security/sso/keys/secret",
 		"POST /settings/security/sso/tester", "POST /settings/security/sso/jwt/test-sign-in", "POST /settings/widget", "POST /settings/widget/preview-token",
 		"POST /signup",
+		"GET /password/forgot", "POST /password/forgot", "GET /password/reset/:token", "POST /password/reset/:token",
+		"GET /invitations/:token", "POST /invitations/:token",
+		"GET /settings/team", "POST /settings/team/invite", "POST /settings/team/invitations/:id/resend",
+		"POST /settings/team/invitations/:id/revoke", "POST /settings/team/:id/role", "POST /settings/team/:id/remove",
 	}
 	site := []string{
 		"GET /", "GET /articles/:slug", "GET /categories/:slug", "GET /favicon.ico", "GET /logout",

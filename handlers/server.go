@@ -83,7 +83,8 @@ func New(d Deps) *Handler {
 	h.site = site.New(site.Deps{Limits: d.Config.Limits, ConsoleURL: d.Config.ConsoleURL(), Store: d.Store, SignIns: d.SignIns, Keys: keyring, Codec: codec, Revocations: h.revocations,
 		Cookies: cookies, Now: d.Now, Log: d.Log})
 	h.console = &console.Handler{Config: d.Config, Store: d.Store, Keys: keyring, Accounts: d.Accounts, Codec: codec, Resolver: d.Resolver, CheckJWKS: d.CheckJWKS,
-		Cookies: cookies, Now: d.Now, Log: d.Log, Forget: h.forget}
+		Cookies: cookies, Now: d.Now, Log: d.Log, Forget: h.forget,
+		ResetLimiter: ratelimit.New(d.Config.Limits.Password.N, d.Config.Limits.Password.Per, d.Now)}
 	h.widget = &widgetapi.Handler{Store: d.Store, SignIns: d.SignIns, Keys: keyring, Now: d.Now,
 		Limiter: ratelimit.New(d.Config.Limits.Widget.N, d.Config.Limits.Widget.Per, d.Now), SiteURL: d.Config.SiteURL}
 	h.demo = &demopartner.Handler{Store: d.Store, Now: d.Now, SiteURL: d.Config.SiteURL}

@@ -26,6 +26,10 @@ var purgeTargets = []purgeTarget{
 	{"login_failures", "id", "created_at"},
 	{"tester_runs", "help_center_id, key_hash", "expires_at"},
 	{"sso_key_usage", "key_id, hour", "hour"},
+	{"password_resets", "token_hash", "expires_at"},
+	// Sent mail is kept a month for an operator asking "did it go out?";
+	// queued and failed mail has no sent_at and stays.
+	{"mail_queue", "id", "sent_at"},
 }
 
 // Purge deletes what can no longer matter — expired pending keys, jtis
@@ -36,7 +40,8 @@ func (s *Store) Purge(ctx context.Context, now, eventsBefore time.Time) (int64, 
 	var total int64
 	// Key usage is shown for the last 24 hours; two days keep the hour
 	// that straddles the window whatever the clock.
-	cutoff := map[string]time.Time{"login_failures": now.Add(-time.Hour), "sso_key_usage": now.Add(-48 * time.Hour)}
+	cutoff := map[string]time.Time{"login_failures": now.Add(-time.Hour), "sso_key_usage": now.Add(-48 * time.Hour),
+		"mail_queue": now.Add(-30 * 24 * time.Hour)}
 	for _, t := range purgeTargets {
 		before, ok := cutoff[t.table]
 		if !ok {

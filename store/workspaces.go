@@ -24,7 +24,7 @@ type NewWorkspace struct {
 func (s *Store) CreateWorkspace(ctx context.Context, nw NewWorkspace) (*models.Workspace, *models.HelpCenter, *models.Admin, error) {
 	now := s.now().UTC()
 	ws := &models.Workspace{Name: nw.Name, CreatedAt: now}
-	admin := &models.Admin{Email: models.EmailKey(nw.AdminEmail), PasswordHash: nw.PasswordHash, CreatedAt: now}
+	admin := &models.Admin{Email: models.EmailKey(nw.AdminEmail), PasswordHash: nw.PasswordHash, Role: models.TeamOwner, CreatedAt: now}
 	hc := &models.HelpCenter{
 		PublicID:   newPublicID(),
 		Name:       nw.Name,

@@ -91,8 +91,12 @@ func (h *Handler) Logout(c echo.Context) error {
 }
 
 func (h *Handler) Home(c echo.Context) error {
-	if _, ok := theAdmin.Get(c); !ok {
+	a, ok := theAdmin.Get(c)
+	if !ok {
 		return web.Redirect(c, "/login")
+	}
+	if !a.Admin.Role.ManagesSettings() {
+		return web.Redirect(c, "/articles")
 	}
 	// Single sign-on is what admins come to configure and watch.
 	return web.Redirect(c, "/settings/security/sso")

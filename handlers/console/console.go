@@ -17,6 +17,7 @@ import (
 	"helpcenter/internal/accounts"
 	"helpcenter/internal/config"
 	"helpcenter/internal/domains"
+	"helpcenter/internal/ratelimit"
 	"helpcenter/models"
 	"helpcenter/store"
 )
@@ -30,6 +31,21 @@ type Store interface {
 	DeleteAdminSession(ctx context.Context, idHash []byte) error
 	ChangeAdminPassword(ctx context.Context, workspaceID, adminID int64, hash string, next *models.AdminSession) error
 	HelpCenterOfWorkspace(ctx context.Context, workspaceID int64) (*models.HelpCenter, error)
+
+	Team(ctx context.Context, workspaceID int64) ([]models.Admin, []models.Invitation, error)
+	Admin(ctx context.Context, workspaceID, adminID int64) (*models.Admin, error)
+	Invitation(ctx context.Context, workspaceID, id int64) (*models.Invitation, error)
+	Invite(ctx context.Context, ni store.NewInvitation) (*models.Invitation, error)
+	ResendInvitation(ctx context.Context, workspaceID, helpCenterID, id int64, token, actor string, m models.Mail) error
+	RevokeInvitation(ctx context.Context, workspaceID, helpCenterID, id int64, actor string) error
+	PendingInvitation(ctx context.Context, token string, now time.Time) (*models.Invitation, string, error)
+	AcceptInvitation(ctx context.Context, token, passwordHash string, next *models.AdminSession) (*models.Admin, error)
+	SetAdminRole(ctx context.Context, workspaceID, helpCenterID, adminID int64, role models.AdminRole, actor string) error
+	RemoveAdmin(ctx context.Context, workspaceID, helpCenterID, adminID int64, actor string) error
+	StartPasswordReset(ctx context.Context, email, token string, m models.Mail) (bool, error)
+	PasswordResetValid(ctx context.Context, token string, now time.Time) (bool, error)
+	ResetPassword(ctx context.Context, token, passwordHash string, next *models.AdminSession) (*models.Admin, error)
+
 	UpdateGeneral(ctx context.Context, workspaceID, helpCenterID int64, g store.GeneralSettings) error
 	domains.Store
 
@@ -85,6 +101,9 @@ type Handler struct {
 	// CheckJWKS fetches a JWKS URL an admin adds, to refuse one that
 	// serves no usable key; nil when JWKS URLs cannot be fetched.
 	CheckJWKS JWKSChecker
+	// ResetLimiter bounds "Forgot your password?" mails per client IP
+	// (the password limit of HELPCENTER_LIMITS).
+	ResetLimiter *ratelimit.Limiter
 }
 
 // ForgetAfterWrite runs Forget after every console change (settings,

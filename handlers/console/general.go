@@ -20,7 +20,7 @@ func (h *Handler) chrome(c echo.Context, title, active string) layout.ConsoleChr
 	a, _ := theAdmin.Get(c)
 	return layout.ConsoleChrome{
 		Title: title, Active: active, CSRF: web.CSRFToken(c),
-		AdminEmail: a.Admin.Email, HelpCenterName: a.HelpCenter.Name,
+		AdminEmail: a.Admin.Email, Settings: a.Admin.Role.ManagesSettings(), HelpCenterName: a.HelpCenter.Name,
 		HelpCenterURL: h.Config.SiteURL(a.HelpCenter),
 	}
 }

@@ -6,6 +6,7 @@ package testapp
 
 import (
 	"context"
+	"crypto/x509"
 	"io"
 	"log/slog"
 	"net"
@@ -24,6 +25,7 @@ import (
 	"helpcenter/internal/config"
 	"helpcenter/internal/secrets"
 	"helpcenter/internal/testdb"
+	"helpcenter/internal/testsmtp"
 	"helpcenter/store"
 )
 
@@ -69,6 +71,9 @@ type Options struct {
 	// Database, when set, is shared with another App instead of a fresh
 	// one: several instances on one database.
 	Database string
+	// SMTP, when set, is where the app's mail goes (the in-process
+	// server of internal/testsmtp).
+	SMTP *testsmtp.Server
 }
 
 // New starts an app and stops it when the test ends.
@@ -91,6 +96,10 @@ func New(t testing.TB, opts ...Options) *App {
 	if o.Database != "" {
 		env["HELPCENTER_DATABASE"] = o.Database
 	}
+	var smtpRoots *x509.CertPool
+	if o.SMTP != nil {
+		env["HELPCENTER_SMTP_URL"], smtpRoots = o.SMTP.URL, o.SMTP.Roots
+	}
 	for k, v := range o.Env {
 		env[k] = v
 	}
@@ -110,6 +119,7 @@ func New(t testing.TB, opts ...Options) *App {
 		// Hashing at the product's cost would be most of the suite's time;
 		// what the cost is, is tested in internal/accounts.
 		PasswordCost: accounts.Cost{Time: 1, MemoryKiB: 64},
+		SMTPRoots:    smtpRoots,
 	})
 	if err != nil {
 		t.Fatalf("open the app: %v", err)
