@@ -60,6 +60,9 @@ const Usage = `  helpcenter workspace create --name N --subdomain S --admin-emai
                                at once by default: a rotation)
   helpcenter sso keys revoke --subdomain S (--id N | --fingerprint F)
                               (ends a live key at once)
+  helpcenter admin invite --subdomain S --email E --role owner|admin|editor
+                              (prints the invitation link; the mail goes out from the queue,
+                               sent by a running server)
   helpcenter domain set --subdomain S --domain D   (prints the TXT record to publish)
   helpcenter domain verify --subdomain S           (exit 0 when the TXT record holds the token)
 `
@@ -76,6 +79,7 @@ var commands = map[string]map[string]command{
 	"token":      {"mint": {tokenMint}, "fingerprint": {tokenFingerprint}},
 	"sso":        {"configure": {ssoConfigure}, "keys": {ssoKeys}},
 	"domain":     {"set": {domainSet}, "verify": {domainVerify}},
+	"admin":      {"invite": {adminInvite}},
 }
 
 // Has reports whether name is a command group handled here.
