@@ -46,6 +46,13 @@ type Store interface {
 	PasswordResetValid(ctx context.Context, token string, now time.Time) (bool, error)
 	ResetPassword(ctx context.Context, token, passwordHash string, next *models.AdminSession) (*models.Admin, error)
 
+	Users(ctx context.Context, helpCenterID int64, f store.UserFilter, before int64, limit int) ([]models.User, error)
+	User(ctx context.Context, helpCenterID, id int64) (*models.User, error)
+	UserSessions(ctx context.Context, helpCenterID, userID int64, now time.Time) (int64, error)
+	SignOutUser(ctx context.Context, helpCenterID, userID int64, actor string) (int, error)
+	SetUserBanned(ctx context.Context, helpCenterID int64, email string, banned bool) (int64, bool, error)
+	PutUser(ctx context.Context, helpCenterID int64, in store.UserInput, actor string) (*models.User, bool, error)
+
 	UpdateGeneral(ctx context.Context, workspaceID, helpCenterID int64, g store.GeneralSettings) error
 	domains.Store
 
