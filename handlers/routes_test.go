@@ -79,6 +79,8 @@ func TestRouteTable(t *testing.T) {
 		"GET /invitations/:token", "POST /invitations/:token",
 		"GET /settings/team", "POST /settings/team/invite", "POST /settings/team/invitations/:id/resend",
 		"POST /settings/team/invitations/:id/revoke", "POST /settings/team/:id/role", "POST /settings/team/:id/remove",
+		"GET /settings/users", "POST /settings/users", "GET /settings/users/:id", "POST /settings/users/:id/sign-out",
+		"POST /settings/users/:id/ban", "POST /settings/users/:id/unban",
 	}
 	site := []string{
 		"GET /", "GET /articles/:slug", "GET /categories/:slug", "GET /favicon.ico", "GET /logout",
