@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"helpcenter/handlers/console"
+	"helpcenter/handlers/partnerapi"
 	"helpcenter/handlers/site"
 	"helpcenter/handlers/web"
 )
@@ -29,6 +30,10 @@ func (h *Handler) consoleRoutes(e *echo.Echo) {
 	} {
 		api.Match([]string{http.MethodGet, http.MethodOptions}, path, handler)
 	}
+
+	// The partner API is called by partners' backends with an API key,
+	// never a cookie: outside the CSRF and admin-session group too.
+	h.partner.Routes(e.Group(partnerapi.Prefix))
 
 	c := h.console
 	// The CSRF token is bound to the admin's session: LoadAdmin runs first.
@@ -60,6 +65,9 @@ func (h *Handler) consoleRoutes(e *echo.Echo) {
 	admin.POST("/settings/team/invitations/:id/revoke", c.TeamRevoke)
 	admin.POST("/settings/team/:id/role", c.TeamRole)
 	admin.POST("/settings/team/:id/remove", c.TeamRemove)
+	admin.GET("/settings/api-keys", c.APIKeysShow)
+	admin.POST("/settings/api-keys", c.APIKeyCreate)
+	admin.POST("/settings/api-keys/:id/revoke", c.APIKeyRevoke)
 	admin.GET("/settings/users", c.UsersShow)
 	admin.POST("/settings/users", c.UserAdd)
 	admin.GET("/settings/users/:id", c.UserShow)

@@ -32,30 +32,7 @@ func routeTable(e *echo.Echo) []string {
 // TestRouteTable pins every route of every host: a route added, removed or
 // moved to another host must show up here as a deliberate change.
 func TestRouteTable(t *testing.T) {
-	env := map[string]string{
-		"HELPCENTER_BASE_URL":   "http://localhost:8080",
-		"HELPCENTER_DATABASE":   "sqlite:" + filepath.Join(t.TempDir(), "hc.db"),
-		"HELPCENTER_SECRET_KEY": "test-master-key-0123456789abcdefghijklmnop",
-		"HELPCENTER_DEMO":       "1",
-	}
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := secrets.Derive(cfg.SecretKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	box, err := secrets.NewBox(keys.AtRest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(context.Background(), cfg.Database, store.Options{Sealer: box, PlainText: markdown.Text, Now: time.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	h := New(Deps{Config: cfg, Store: st, Keys: keys, Now: time.Now})
+	h := routeTestHandler(t)
 
 	console := []string{
 		"GET /", "GET /api/widget/v1/articles", "GET /api/widget/v1/articles/:slug", "GET /api/widget/v1/origin.js", "GET /api/widget/v1/search",
@@ -81,6 +58,9 @@ func TestRouteTable(t *testing.T) {
 		"POST /settings/team/invitations/:id/revoke", "POST /settings/team/:id/role", "POST /settings/team/:id/remove",
 		"GET /settings/users", "POST /settings/users", "GET /settings/users/:id", "POST /settings/users/:id/sign-out",
 		"POST /settings/users/:id/ban", "POST /settings/users/:id/unban",
+		"GET /settings/api-keys", "POST /settings/api-keys", "POST /settings/api-keys/:id/revoke",
+		"GET /api/v1/openapi.json", "GET /api/v1/users/:external_id", "PUT /api/v1/users/:external_id",
+		"DELETE /api/v1/users/:external_id", "POST /api/v1/users/revoke-sessions", "GET /api/v1/events",
 	}
 	site := []string{
 		"GET /", "GET /articles/:slug", "GET /categories/:slug", "GET /favicon.ico", "GET /logout",
@@ -107,4 +87,33 @@ func TestRouteTable(t *testing.T) {
 			}
 		}
 	}
+}
+
+// routeTestHandler is the handler tree on a fresh database, demo on.
+func routeTestHandler(t *testing.T) *Handler {
+	t.Helper()
+	env := map[string]string{
+		"HELPCENTER_BASE_URL":   "http://localhost:8080",
+		"HELPCENTER_DATABASE":   "sqlite:" + filepath.Join(t.TempDir(), "hc.db"),
+		"HELPCENTER_SECRET_KEY": "test-master-key-0123456789abcdefghijklmnop",
+		"HELPCENTER_DEMO":       "1",
+	}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := secrets.Derive(cfg.SecretKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, err := secrets.NewBox(keys.AtRest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), cfg.Database, store.Options{Sealer: box, PlainText: markdown.Text, Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return New(Deps{Config: cfg, Store: st, Keys: keys, Now: time.Now})
 }

@@ -18,6 +18,7 @@ import (
 
 	"helpcenter/handlers/console"
 	"helpcenter/handlers/demopartner"
+	"helpcenter/handlers/partnerapi"
 	"helpcenter/handlers/session"
 	"helpcenter/handlers/site"
 	"helpcenter/handlers/web"
@@ -65,6 +66,7 @@ type Handler struct {
 	console *console.Handler
 	site    *site.Handler
 	widget  *widgetapi.Handler
+	partner *partnerapi.Handler
 	demo    *demopartner.Handler
 
 	consoleHost, siteHost *echo.Echo
@@ -87,6 +89,7 @@ func New(d Deps) *Handler {
 		ResetLimiter: ratelimit.New(d.Config.Limits.Password.N, d.Config.Limits.Password.Per, d.Now)}
 	h.widget = &widgetapi.Handler{Store: d.Store, SignIns: d.SignIns, Keys: keyring, Now: d.Now,
 		Limiter: ratelimit.New(d.Config.Limits.Widget.N, d.Config.Limits.Widget.Per, d.Now), SiteURL: d.Config.SiteURL}
+	h.partner = partnerapi.New(d.Store, d.Now)
 	h.demo = &demopartner.Handler{Store: d.Store, Now: d.Now, SiteURL: d.Config.SiteURL}
 
 	router := web.Router{Log: d.Log, Now: d.Now, TrustedProxies: d.Config.TrustedProxies}
@@ -94,7 +97,9 @@ func New(d Deps) *Handler {
 	consoleRouter.Page = func(c echo.Context, status int, title, message string) error {
 		return web.Render(c, status, layout.ErrorDocument(status, title, message))
 	}
-	consoleRouter.API = widgetapi.Error
+	consoleRouter.API = func(c echo.Context, status int, message string) bool {
+		return widgetapi.Error(c, status, message) || partnerapi.Error(c, status, message)
+	}
 	siteRouter := router
 	siteRouter.Page = h.site.ErrorPage
 	h.consoleHost, h.siteHost = consoleRouter.New(), siteRouter.New()

@@ -59,6 +59,13 @@ const (
 	EventWidgetRejected    = "widget_jwt.rejected"
 )
 
+// EventNames are every event, in the order filters list them.
+var EventNames = []string{EventRedirectRejected, EventRedirectSucceeded, EventWidgetRejected}
+
+// DefaultLogEvents are what an absent or empty event filter means (SPEC
+// section 6): the rejections of both surfaces.
+var DefaultLogEvents = []string{EventRedirectRejected, EventWidgetRejected}
+
 // Event is one SSO outcome in the Logs view. Email and JTI are filled only
 // from a token whose signature verified; the raw token is never stored.
 type Event struct {

@@ -37,6 +37,26 @@ type EventCursor struct {
 	ID        int64
 }
 
+// String is how a cursor travels in a page link or an API answer:
+// "<unix nanoseconds>_<id>".
+func (c EventCursor) String() string {
+	return strconv.FormatInt(c.CreatedAt.UnixNano(), 10) + "_" + strconv.FormatInt(c.ID, 10)
+}
+
+// ParseEventCursor reads a cursor written by String.
+func ParseEventCursor(s string) (EventCursor, bool) {
+	ns, id, ok := strings.Cut(s, "_")
+	if !ok {
+		return EventCursor{}, false
+	}
+	n, err1 := strconv.ParseInt(ns, 10, 64)
+	i, err2 := strconv.ParseInt(id, 10, 64)
+	if err1 != nil || err2 != nil || i <= 0 {
+		return EventCursor{}, false
+	}
+	return EventCursor{CreatedAt: time.Unix(0, n).UTC(), ID: i}, true
+}
+
 // Cursor is the position of e, for the page after it.
 func Cursor(e models.Event) EventCursor { return EventCursor{CreatedAt: e.CreatedAt, ID: e.ID} }
 

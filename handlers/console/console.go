@@ -53,6 +53,10 @@ type Store interface {
 	SetUserBanned(ctx context.Context, helpCenterID int64, email string, banned bool) (int64, bool, error)
 	PutUser(ctx context.Context, helpCenterID int64, in store.UserInput, actor string) (*models.User, bool, error)
 
+	APIKeys(ctx context.Context, helpCenterID int64) ([]models.APIKey, error)
+	CreateAPIKey(ctx context.Context, helpCenterID int64, label, secret, prefix string, scopes []models.APIScope, actor string) (*models.APIKey, error)
+	RevokeAPIKey(ctx context.Context, helpCenterID, id int64, actor string) error
+
 	UpdateGeneral(ctx context.Context, workspaceID, helpCenterID int64, g store.GeneralSettings) error
 	domains.Store
 

@@ -25,13 +25,6 @@ const logsPageSize = 50
 // csvBatch is how many rows the CSV export reads and writes at a time.
 const csvBatch = 1000
 
-// eventNames are the event filter's choices, in display order.
-var eventNames = []string{models.EventRedirectRejected, models.EventRedirectSucceeded, models.EventWidgetRejected}
-
-// defaultEvents are what an absent or empty event filter means (SPEC
-// section 6): the rejections of both surfaces.
-var defaultEvents = []string{models.EventRedirectRejected, models.EventWidgetRejected}
-
 // logsQuery is the Logs filter as read from the URL.
 type logsQuery struct {
 	filter console.LogFilter
@@ -49,9 +42,9 @@ func parseLogsQuery(c echo.Context) logsQuery {
 	}
 	switch ev := q.filter.Event; {
 	case ev == "":
-		q.store.Events = defaultEvents
+		q.store.Events = models.DefaultLogEvents
 	case ev == "all":
-	case slices.Contains(eventNames, ev):
+	case slices.Contains(models.EventNames, ev):
 		q.store.Events = []string{ev}
 	default:
 		q.errs["event"] = "Choose an event from the list."
@@ -71,31 +64,13 @@ func parseLogsQuery(c echo.Context) logsQuery {
 	q.live = c.QueryParam("live") == "1"
 	// A live view always shows the newest page: that is what it is for.
 	if b := c.QueryParam("before"); b != "" && !q.live {
-		if cur, ok := parseCursor(b); ok {
+		if cur, ok := store.ParseEventCursor(b); ok {
 			q.after = &cur
 		} else {
 			q.errs["before"] = "This page link is damaged; start again from the newest events."
 		}
 	}
 	return q
-}
-
-// A page cursor travels as "<unix nanoseconds>_<id>".
-func formatCursor(c store.EventCursor) string {
-	return strconv.FormatInt(c.CreatedAt.UnixNano(), 10) + "_" + strconv.FormatInt(c.ID, 10)
-}
-
-func parseCursor(s string) (store.EventCursor, bool) {
-	ns, id, ok := strings.Cut(s, "_")
-	if !ok {
-		return store.EventCursor{}, false
-	}
-	n, err1 := strconv.ParseInt(ns, 10, 64)
-	i, err2 := strconv.ParseInt(id, 10, 64)
-	if err1 != nil || err2 != nil || i <= 0 {
-		return store.EventCursor{}, false
-	}
-	return store.EventCursor{CreatedAt: time.Unix(0, n).UTC(), ID: i}, true
 }
 
 // url is the Logs address for this filter plus extra parameters.
@@ -155,7 +130,7 @@ func (h *Handler) LogsShow(c echo.Context) error {
 		if len(events) > logsPageSize {
 			events = events[:logsPageSize]
 			if !q.live {
-				table.OlderURL = q.url("/settings/logs", "before", formatCursor(store.Cursor(events[len(events)-1])))
+				table.OlderURL = q.url("/settings/logs", "before", store.Cursor(events[len(events)-1]).String())
 			}
 		}
 		if q.after != nil {
@@ -185,7 +160,7 @@ func (h *Handler) LogsShow(c echo.Context) error {
 	p.Events = append(p.Events,
 		console.Option{Value: "", Label: "Rejected (sign-in and widget)", Selected: q.filter.Event == ""},
 		console.Option{Value: "all", Label: "All events", Selected: q.filter.Event == "all"})
-	for _, name := range eventNames {
+	for _, name := range models.EventNames {
 		p.Events = append(p.Events, console.Option{Value: name, Label: name, Selected: q.filter.Event == name})
 	}
 	p.Keys = append(p.Keys, console.Option{Value: "", Label: "Any key", Selected: q.filter.Key == ""})
