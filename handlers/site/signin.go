@@ -117,6 +117,19 @@ func (h *Handler) Logout(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
+	c.Response().Header().Set("Referrer-Policy", "no-referrer")
+	token := c.QueryParam("jwt")
+	if c.Request().Method == http.MethodPost && token == "" {
+		token = c.Request().PostFormValue("jwt")
+	}
+	if token != "" {
+		if err := h.frontChannelLogout(c, hc, token); err != nil {
+			return err
+		}
+		if c.Response().Committed {
+			return nil
+		}
+	}
 	if v, ok := h.visitorCookie(c); ok {
 		if err := h.Store.EndVisitorSession(c.Request().Context(), hc.ID, v.IDHash()); err != nil {
 			return err
@@ -130,6 +143,39 @@ func (h *Handler) Logout(c echo.Context) error {
 	}
 	h.Cookies.Set(c, session.SignedOutCookie, "1", int(session.SignedOutTTL.Seconds()))
 	return c.Redirect(http.StatusSeeOther, "/")
+}
+
+// frontChannelLogout ends every session of the user a signed logout
+// token names (SPEC section 3: /logout?jwt=<token with "logout": true>),
+// on every instance within session.SyncEvery; the browser's own session
+// ends with the rest of Logout. A token that does not verify, or lacks
+// the claim, is refused with its reason and ends nothing.
+func (h *Handler) frontChannelLogout(c echo.Context, hc *models.HelpCenter, token string) error {
+	ctx := c.Request().Context()
+	now := h.Now()
+	client := ratelimit.ClientKey(c.RealIP())
+	if over, retry := h.SSOLimiter.Over(client); over {
+		return h.rateLimited(c, retry, "rejected tokens")
+	}
+	center, err := h.Keys.SignInCenter(ctx, hc, now)
+	if err != nil {
+		return err
+	}
+	claims, rej := sso.Verify(token, center.Settings, now)
+	if rej != nil {
+		h.SSOLimiter.Add(client)
+		return h.rejectionPage(c, rej, "/")
+	}
+	if !claims.Logout {
+		h.SSOLimiter.Add(client)
+		return h.ErrorPage(c, http.StatusBadRequest, "Not a logout token",
+			`This token verifies but does not carry "logout": true, so it ends no session. Your app signs logout tokens with that claim.`)
+	}
+	_, err = h.Store.RevokeSessionsOf(ctx, hc.ID, claims.ExternalID, claims.Email, "front-channel logout")
+	if errors.Is(err, models.ErrNotFound) {
+		return nil // nobody to sign out: the browser's own session still ends
+	}
+	return err
 }
 
 // testSignIn takes the token of a console Test sign-in: it runs every

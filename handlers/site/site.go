@@ -28,6 +28,7 @@ type Store interface {
 	HelpCenterByID(ctx context.Context, id int64) (*models.HelpCenter, error)
 	VisitorSession(ctx context.Context, helpCenterID int64, idHash []byte, now time.Time) (*models.VisitorSession, *models.User, error)
 	EndVisitorSession(ctx context.Context, helpCenterID int64, idHash []byte) error
+	RevokeSessionsOf(ctx context.Context, helpCenterID int64, externalID, email, actor string) (int, error)
 	LogFolded(ctx context.Context, e *models.Event) error
 	SaveTesterReport(ctx context.Context, helpCenterID int64, key, report string) (bool, error)
 	PublishedArticles(ctx context.Context, helpCenterID int64, role models.Role, categoryID *int64) ([]models.Article, error)
