@@ -51,3 +51,14 @@ const (
 	ProviderOkta   = "okta"
 	ProviderEntra  = "entra"
 )
+
+// ProviderNames name each provider as the console and mail do.
+var ProviderNames = map[string]string{
+	ProviderSAML: "SAML 2.0", ProviderOIDC: "OpenID Connect", ProviderGoogle: "Google Workspace",
+	ProviderOkta: "Okta", ProviderEntra: "Microsoft Entra ID",
+}
+
+// ShippedProviders is the shipping flag: a provider listed here has
+// shipped, and every admin who asked to hear about it is mailed once
+// (internal/app). None has shipped yet.
+var ShippedProviders = []string{}

@@ -126,6 +126,36 @@ func (s *Store) RecordProviderWish(ctx context.Context, adminID, helpCenterID in
 	return err
 }
 
+// NotifyProviderShipped queues, for every admin who asked to hear about
+// provider and has not been told, the mail that mailFor writes, and marks
+// them told in the same transaction: each admin gets it once, whatever
+// the number of instances or restarts.
+func (s *Store) NotifyProviderShipped(ctx context.Context, provider string, mailFor func(adminEmail string) models.Mail) (int, error) {
+	var n int
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		now := s.now().UTC()
+		var wishes []struct {
+			AdminID int64
+			Email   string
+		}
+		if err := tx.Raw(`SELECT w.admin_id, a.email FROM provider_wishes w JOIN admins a ON a.id = w.admin_id
+			WHERE w.provider = ? AND w.notified_at IS NULL ORDER BY w.admin_id`, provider).Scan(&wishes).Error; err != nil {
+			return err
+		}
+		for _, w := range wishes {
+			if err := enqueueMail(tx, mailFor(w.Email), now); err != nil {
+				return err
+			}
+			if err := tx.Exec(`UPDATE provider_wishes SET notified_at = ? WHERE admin_id = ? AND provider = ?`, now, w.AdminID, provider).Error; err != nil {
+				return err
+			}
+		}
+		n = len(wishes)
+		return nil
+	})
+	return n, err
+}
+
 // ProviderWishes returns the providers the admin asked to hear about.
 func (s *Store) ProviderWishes(ctx context.Context, adminID int64) (map[string]bool, error) {
 	var providers []string

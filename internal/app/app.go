@@ -22,6 +22,7 @@ import (
 	"helpcenter/internal/markdown"
 	"helpcenter/internal/safehttp"
 	"helpcenter/internal/secrets"
+	"helpcenter/models"
 	"helpcenter/store"
 )
 
@@ -156,6 +157,26 @@ func (a *App) Start(ctx context.Context) error {
 	a.every(ctx, a.intervals.RevocationSync, "sync revoked sessions", a.Handler.SyncRevocations)
 	a.every(ctx, a.intervals.KeyUsage, "write the keys' usage counts", a.Store.FlushKeyUsage)
 	a.every(ctx, a.intervals.Mail, "send queued mail", a.mail.Drain)
+	a.every(ctx, a.intervals.Purge, "tell admins a provider shipped", func(ctx context.Context) error {
+		return a.NotifyShipped(ctx, models.ShippedProviders)
+	})
+	return nil
+}
+
+// NotifyShipped mails every admin who asked "Notify me when this ships"
+// about one of providers, once.
+func (a *App) NotifyShipped(ctx context.Context, providers []string) error {
+	link := a.Config.ConsoleURL() + "/settings/security/sso"
+	for _, p := range providers {
+		name := models.ProviderNames[p]
+		n, err := a.Store.NotifyProviderShipped(ctx, p, func(email string) models.Mail { return mail.ProviderShipped(email, name, link) })
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			a.log.Info("told admins a provider shipped", "provider", p, "admins", n)
+		}
+	}
 	return nil
 }
 
