@@ -68,7 +68,7 @@ func TestPagesPassAxe(t *testing.T) {
 	axe := axeScript(t)
 	app := testapp.New(t)
 	b := newBrowser(t)
-	for _, path := range []string{"/signup", "/login"} {
+	for _, path := range []string{"/signup", "/login", "/password/forgot"} {
 		b.open(app.BaseURL + path)
 		b.checkAxe(axe, path)
 	}
@@ -79,6 +79,7 @@ func TestPagesPassAxe(t *testing.T) {
 		for _, path := range []string{
 			"/settings/security/sso", "/settings/security/sso/jwt", "/settings/security/sso/tester", "/settings/logs",
 			"/settings/widget", "/settings/general", "/settings/account", "/articles", "/articles/new", "/categories",
+			"/settings/team", "/settings/users", "/settings/api-keys",
 		} {
 			b.open(app.BaseURL + path)
 			b.checkAxe(axe, path)
