@@ -97,6 +97,11 @@ func RunTests(t *testing.T, be Backend) {
 		{"AuditLog", testAuditLog},
 		{"PurgeEveryKind", testPurgeEveryKind},
 		{"ConcurrentDomainVerification", testConcurrentDomainVerification},
+		{"Team", testTeam},
+		{"PasswordReset", testPasswordReset},
+		{"MailClaimedOnce", testMailClaimedOnce},
+		{"UsersDirectory", testUsersDirectory},
+		{"APIKeys", testAPIKeys},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
