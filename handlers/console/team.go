@@ -316,8 +316,7 @@ func (h *Handler) InvitationAccept(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	h.Cookies.Set(c, session.AdminCookie, cookie, int(session.AdminTTL.Seconds()))
-	return web.Redirect(c, "/")
+	return h.replaceAdminCookie(c, cookie)
 }
 
 func (h *Handler) ForgotShow(c echo.Context) error {
@@ -399,6 +398,17 @@ func (h *Handler) ResetSave(c echo.Context) error {
 		return h.resetGone(c)
 	} else if err != nil {
 		return err
+	}
+	return h.replaceAdminCookie(c, cookie)
+}
+
+// replaceAdminCookie gives the browser the cookie of a session opened by
+// a one-time link, ending the session it had (another account's, say).
+func (h *Handler) replaceAdminCookie(c echo.Context, cookie string) error {
+	if old, ok := h.Codec.IDHash(session.AdminCookie, h.Cookies.Read(c, session.AdminCookie)); ok {
+		if err := h.Store.DeleteAdminSession(c.Request().Context(), old); err != nil {
+			return err
+		}
 	}
 	h.Cookies.Set(c, session.AdminCookie, cookie, int(session.AdminTTL.Seconds()))
 	return web.Redirect(c, "/")
