@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"iter"
 	"strings"
 	"time"
 
@@ -215,4 +216,32 @@ func (s *Store) DeleteUser(ctx context.Context, helpCenterID int64, externalID, 
 		}
 		return audit(tx, helpCenterID, q.now().UTC(), actor, "Deleted the user "+u.EmailLower+" ("+externalID+")")
 	})
+}
+
+// InsertUsers writes users for the help center in one transaction
+// through one prepared statement: the bulk path of tests and of the
+// Users benchmark. It returns how many rows it wrote.
+func (s *Store) InsertUsers(ctx context.Context, helpCenterID int64, users iter.Seq[models.User]) (int, error) {
+	n := 0
+	err := s.update(ctx, func(q queries) error {
+		stmt, err := q.tx.PrepareContext(q.ctx, s.d.placeholders(`INSERT INTO users
+			(help_center_id, external_id, email, email_lower, name, role, groups, custom_fields, banned, created_at, updated_at, first_sign_in_at, last_sign_in_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, '{}', FALSE, ?, ?, ?, ?)`))
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for u := range users {
+			if u.Groups == "" {
+				u.Groups = "[]"
+			}
+			if _, err := stmt.ExecContext(q.ctx, helpCenterID, u.ExternalID, u.Email, models.EmailKey(u.Email), u.Name, string(u.Role), u.Groups,
+				u.CreatedAt.UTC(), u.CreatedAt.UTC(), u.FirstSignInAt, u.LastSignInAt); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
 }
