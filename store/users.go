@@ -188,10 +188,13 @@ func (s *Store) PutUser(ctx context.Context, helpCenterID int64, in UserInput, a
 			return err
 		}
 		u.ExternalID, u.Email, u.EmailLower, u.Name, u.Role, u.Groups, u.UpdatedAt = in.ExternalID, strings.TrimSpace(in.Email), lower, in.Name, in.Role, string(groups), now
-		return tx.Model(&models.User{}).Where("id = ?", u.ID).Updates(map[string]any{
+		if err := tx.Model(&models.User{}).Where("id = ?", u.ID).Updates(map[string]any{
 			"external_id": u.ExternalID, "email": u.Email, "email_lower": lower, "name": u.Name,
 			"role": string(u.Role), "groups": u.Groups, "updated_at": now,
-		}).Error
+		}).Error; err != nil {
+			return err
+		}
+		return audit(tx, helpCenterID, now, actor, "Updated the user "+lower)
 	})
 	if err != nil {
 		return nil, false, err
