@@ -13,8 +13,9 @@ import (
 )
 
 func (h *Handler) AccountShow(c echo.Context) error {
+	a, _ := theAdmin.Get(c)
 	return web.Render(c, http.StatusOK, console.Account(console.AccountPage{
-		Chrome: h.chrome(c, "Account", "account"), Changed: c.QueryParam("changed") == "1",
+		Chrome: h.chrome(c, "Account", "account"), Changed: c.QueryParam("changed") == "1", Role: a.Admin.Role.Label(),
 	}))
 }
 
@@ -36,7 +37,7 @@ func (h *Handler) AccountPassword(c echo.Context) error {
 		errs["new_password"] = err.Error()
 	}
 	if errs.Any() {
-		return web.Render(c, http.StatusUnprocessableEntity, console.Account(console.AccountPage{Chrome: h.chrome(c, "Account", "account"), Errors: errs}))
+		return web.Render(c, http.StatusUnprocessableEntity, console.Account(console.AccountPage{Chrome: h.chrome(c, "Account", "account"), Errors: errs, Role: a.Admin.Role.Label()}))
 	}
 	hash, err := h.Accounts.HashPassword(newPassword)
 	if err != nil {
