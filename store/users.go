@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"iter"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,18 +28,46 @@ func prefixEnd(p string) string { return p + "\U0010FFFF" }
 
 // Users pages a help center's users newest first, by keyset on id: the
 // page after the user with id before (0 for the first page).
+//
+// With a query it is a search instead: up to limit users whose email or
+// name starts with the query, newest first, without further pages. Each
+// half walks its own index (users_email, users_name) in key order and
+// stops after limit rows, so even a one-letter query over a million
+// users reads at most 2 × limit rows; filtering the id walk instead
+// would read the whole help center to find a rare prefix.
 func (s *Store) Users(ctx context.Context, helpCenterID int64, f UserFilter, before int64, limit int) ([]models.User, error) {
-	db := s.read(ctx).Where("help_center_id = ?", helpCenterID)
-	if before > 0 {
-		db = db.Where("id < ?", before)
+	q := strings.ToLower(strings.TrimSpace(f.Query))
+	if q == "" {
+		db := s.read(ctx).Where("help_center_id = ?", helpCenterID)
+		if before > 0 {
+			db = db.Where("id < ?", before)
+		}
+		var us []models.User
+		err := db.Order("id DESC").Limit(limit).Find(&us).Error
+		return us, err
 	}
-	if q := strings.ToLower(strings.TrimSpace(f.Query)); q != "" {
-		db = db.Where("((email_lower >= ? AND email_lower < ?) OR (lower(name) >= ? AND lower(name) < ?))",
-			q, prefixEnd(q), q, prefixEnd(q))
+	var byEmail, byName []models.User
+	if err := s.read(ctx).Where("help_center_id = ? AND email_lower >= ? AND email_lower < ?", helpCenterID, q, prefixEnd(q)).
+		Order("email_lower").Limit(limit).Find(&byEmail).Error; err != nil {
+		return nil, err
 	}
+	if err := s.read(ctx).Where("help_center_id = ? AND lower(name) >= ? AND lower(name) < ?", helpCenterID, q, prefixEnd(q)).
+		Order("lower(name)").Limit(limit).Find(&byName).Error; err != nil {
+		return nil, err
+	}
+	seen := map[int64]bool{}
 	var us []models.User
-	err := db.Order("id DESC").Limit(limit).Find(&us).Error
-	return us, err
+	for _, u := range append(byEmail, byName...) {
+		if !seen[u.ID] {
+			seen[u.ID] = true
+			us = append(us, u)
+		}
+	}
+	slices.SortFunc(us, func(a, b models.User) int { return cmp.Compare(b.ID, a.ID) })
+	if len(us) > limit {
+		us = us[:limit]
+	}
+	return us, nil
 }
 
 // User returns one user of the help center.

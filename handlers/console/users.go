@@ -69,7 +69,11 @@ func (h *Handler) usersPage(c echo.Context) (console.UsersPage, error) {
 	}
 	if len(users) > usersPageSize {
 		users = users[:usersPageSize]
-		p.NextURL = link(users[len(users)-1].ID)
+		if q == "" {
+			p.NextURL = link(users[len(users)-1].ID)
+		} else {
+			p.Notice = "Showing the first 50 matches: type more of the name or email to narrow them."
+		}
 	}
 	if before > 0 {
 		p.FirstURL = link(0)
