@@ -24,9 +24,13 @@ type Category struct {
 	Slug         string
 	Description  string
 	// Position orders categories on the help center, lowest first.
-	Position  int
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Position int
+	// MinRole and AudienceGroups are the category's Audience, as for an
+	// article; they apply to every article in it as well.
+	MinRole        Role
+	AudienceGroups string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 // Article is one help-center page written in Markdown.
@@ -43,8 +47,11 @@ type Article struct {
 	BodyText string
 	Status   ArticleStatus
 	// MinRole is the Audience: the lowest role that may read the article.
-	MinRole     Role
-	PublishedAt *time.Time
+	MinRole Role
+	// AudienceGroups is "Only these groups" (GroupsJSON): a reader must be
+	// in one of them; "" lets in every group.
+	AudienceGroups string
+	PublishedAt    *time.Time
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }

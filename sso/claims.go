@@ -300,7 +300,7 @@ func readRole(raw json.RawMessage) (Role, error) {
 // Bounds of the groups claim (SPEC section 4).
 const (
 	MaxGroups      = 100
-	MaxGroupLength = 64
+	MaxGroupLength = models.MaxGroupLength
 )
 
 // readGroups accepts an array of up to MaxGroups strings of 1 to

@@ -91,6 +91,9 @@ type Outcome struct {
 	Email, JTI string
 	// Role is the verified token's role (what the visitor may read).
 	Role models.Role
+	// Claims are the verified token's claims (WidgetCall: the widget reads
+	// the visitor's groups and profile from them); nil otherwise.
+	Claims *Claims
 	// Key is the key that verified the token's signature, nil when none
 	// did.
 	Key *Key
@@ -291,7 +294,7 @@ func WidgetCall(ctx context.Context, st Store, hc HelpCenter, b Browser, token, 
 		noteUse(st, out, now)
 		return out, st.LogEvent(ctx, widgetAPI.event(hc.ID, b, now, out, ""))
 	}
-	out := Outcome{Email: claims.Email, JTI: claims.JTI, Role: claims.Role, Key: claims.Key}
+	out := Outcome{Email: claims.Email, JTI: claims.JTI, Role: claims.Role, Key: claims.Key, Claims: claims}
 	err := st.InSignIn(ctx, func(ctx context.Context, tx SignInTx) error {
 		// The binding commits even when step 14 then rejects: a jti is
 		// taken once, whatever happens after.

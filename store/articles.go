@@ -26,19 +26,12 @@ func (s *Store) Article(ctx context.Context, helpCenterID, id int64) (*models.Ar
 	return &a, nil
 }
 
-// visible narrows a query to what a visitor with role may read on the help
-// center: published articles whose audience the role reaches.
-func visible(db *gorm.DB, helpCenterID int64, role models.Role) *gorm.DB {
-	return db.Where("help_center_id = ? AND status = ? AND min_role IN ?",
-		helpCenterID, models.StatusPublished, models.RolesUpTo(role))
-}
-
-// PublishedArticles lists the articles a visitor with role may read,
-// by title. categoryID, when not nil, narrows the list to that category.
+// PublishedArticles lists the articles v may read (audience.go), by
+// title. categoryID, when not nil, narrows the list to that category.
 // The list carries no bodies: it feeds links, and bodies are most of a row.
-func (s *Store) PublishedArticles(ctx context.Context, helpCenterID int64, role models.Role, categoryID *int64) ([]models.Article, error) {
-	q := visible(s.read(ctx), helpCenterID, role).
-		Select("id, help_center_id, category_id, title, slug, status, min_role, published_at, created_at, updated_at")
+func (s *Store) PublishedArticles(ctx context.Context, helpCenterID int64, v models.Viewer, categoryID *int64) ([]models.Article, error) {
+	q := visible(s.read(ctx), helpCenterID, v).
+		Select("id, help_center_id, category_id, title, slug, status, min_role, audience_groups, published_at, created_at, updated_at")
 	if categoryID != nil {
 		q = q.Where("category_id = ?", *categoryID)
 	}
@@ -47,12 +40,12 @@ func (s *Store) PublishedArticles(ctx context.Context, helpCenterID int64, role 
 	return as, err
 }
 
-// PublishedArticleBySlug loads an article a visitor with role may read. A
-// draft, or one beyond the role, is models.ErrNotFound like a missing one,
-// so its existence does not leak.
-func (s *Store) PublishedArticleBySlug(ctx context.Context, helpCenterID int64, role models.Role, slug string) (*models.Article, error) {
+// PublishedArticleBySlug loads an article v may read. A draft, or one
+// beyond v's role or groups (or its category's), is models.ErrNotFound
+// like a missing one, so its existence does not leak.
+func (s *Store) PublishedArticleBySlug(ctx context.Context, helpCenterID int64, v models.Viewer, slug string) (*models.Article, error) {
 	var a models.Article
-	if err := visible(s.read(ctx), helpCenterID, role).First(&a, "slug = ?", slug).Error; err != nil {
+	if err := visible(s.read(ctx), helpCenterID, v).First(&a, "slug = ?", slug).Error; err != nil {
 		return nil, notFound(err)
 	}
 	return &a, nil
@@ -74,6 +67,9 @@ func (s *Store) CreateArticle(ctx context.Context, helpCenterID int64, a *models
 			return err
 		}
 		if err := tx.Create(a).Error; err != nil {
+			return err
+		}
+		if err := writeGroups(tx, "article_groups", "article_id", a.ID, models.GroupsOf(a.AudienceGroups)); err != nil {
 			return err
 		}
 		return s.index(tx, a)
@@ -100,9 +96,12 @@ func (s *Store) UpdateArticle(ctx context.Context, helpCenterID int64, a *models
 		}
 		err := tx.Model(&models.Article{}).Where("help_center_id = ? AND id = ?", helpCenterID, a.ID).Updates(map[string]any{
 			"category_id": a.CategoryID, "title": a.Title, "slug": a.Slug, "body": a.Body, "body_text": a.BodyText,
-			"status": a.Status, "min_role": a.MinRole, "published_at": a.PublishedAt, "updated_at": now,
+			"status": a.Status, "min_role": a.MinRole, "audience_groups": a.AudienceGroups, "published_at": a.PublishedAt, "updated_at": now,
 		}).Error
 		if err != nil {
+			return err
+		}
+		if err := writeGroups(tx, "article_groups", "article_id", a.ID, models.GroupsOf(a.AudienceGroups)); err != nil {
 			return err
 		}
 		return s.index(tx, a)

@@ -26,6 +26,26 @@ func (s *Store) Category(ctx context.Context, helpCenterID, id int64) (*models.C
 	return &c, nil
 }
 
+// VisibleCategories lists the categories v may see (audience.go), in
+// order: the help center's lists and pages; the console lists them all.
+func (s *Store) VisibleCategories(ctx context.Context, helpCenterID int64, v models.Viewer) ([]models.Category, error) {
+	cond, args := categoryVisible("categories", v)
+	var cs []models.Category
+	err := s.read(ctx).Where("help_center_id = ?", helpCenterID).Where(cond, args...).Order("position, name, id").Find(&cs).Error
+	return cs, err
+}
+
+// VisibleCategoryBySlug loads a category v may see; one beyond them is
+// models.ErrNotFound like a missing one.
+func (s *Store) VisibleCategoryBySlug(ctx context.Context, helpCenterID int64, v models.Viewer, slug string) (*models.Category, error) {
+	cond, args := categoryVisible("categories", v)
+	var c models.Category
+	if err := s.read(ctx).Where("help_center_id = ? AND slug = ?", helpCenterID, slug).Where(cond, args...).Take(&c).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &c, nil
+}
+
 // CategoryBySlug loads one of the help center's categories by slug.
 func (s *Store) CategoryBySlug(ctx context.Context, helpCenterID int64, slug string) (*models.Category, error) {
 	var c models.Category
@@ -57,6 +77,9 @@ func (s *Store) CategoryArticleCounts(ctx context.Context, helpCenterID int64) (
 func (s *Store) CreateCategory(ctx context.Context, helpCenterID int64, c *models.Category) error {
 	now := s.now().UTC()
 	c.ID, c.HelpCenterID, c.CreatedAt, c.UpdatedAt = 0, helpCenterID, now, now
+	if c.MinRole == "" {
+		c.MinRole = models.RoleViewer
+	}
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		slug, err := uniqueSlug(tx, "categories", helpCenterID, 0, models.Slugify(c.Name), "category")
 		if err != nil {
@@ -72,7 +95,10 @@ func (s *Store) CreateCategory(ctx context.Context, helpCenterID int64, c *model
 				c.Position = *last + 1
 			}
 		}
-		return tx.Create(c).Error
+		if err := tx.Create(c).Error; err != nil {
+			return err
+		}
+		return writeGroups(tx, "category_groups", "category_id", c.ID, models.GroupsOf(c.AudienceGroups))
 	})
 }
 
@@ -92,10 +118,17 @@ func (s *Store) UpdateCategory(ctx context.Context, helpCenterID int64, c *model
 			}
 		}
 		now := s.now().UTC()
+		if c.MinRole == "" {
+			c.MinRole = models.RoleViewer
+		}
 		err := tx.Model(&models.Category{}).Where("help_center_id = ? AND id = ?", helpCenterID, c.ID).Updates(map[string]any{
-			"name": c.Name, "slug": slug, "description": c.Description, "position": c.Position, "updated_at": now,
+			"name": c.Name, "slug": slug, "description": c.Description, "position": c.Position,
+			"min_role": c.MinRole, "audience_groups": c.AudienceGroups, "updated_at": now,
 		}).Error
 		if err != nil {
+			return err
+		}
+		if err := writeGroups(tx, "category_groups", "category_id", c.ID, models.GroupsOf(c.AudienceGroups)); err != nil {
 			return err
 		}
 		c.HelpCenterID, c.Slug, c.CreatedAt, c.UpdatedAt = helpCenterID, slug, old.CreatedAt, now

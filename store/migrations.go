@@ -337,6 +337,24 @@ CREATE TABLE api_keys (
 );
 CREATE INDEX api_keys_help_center ON api_keys (help_center_id, id)
 `, nil},
+	{17, "audiences: groups on articles and categories, a minimum role on categories", `
+ALTER TABLE categories ADD COLUMN min_role TEXT NOT NULL DEFAULT 'viewer';
+-- audience_groups is the item's "Only these groups" as a JSON array, ''
+-- for none (the display copy, and the cheap test that skips the lookup);
+-- the tables below are what the visibility rule looks groups up in.
+ALTER TABLE categories ADD COLUMN audience_groups TEXT NOT NULL DEFAULT '';
+ALTER TABLE articles ADD COLUMN audience_groups TEXT NOT NULL DEFAULT '';
+CREATE TABLE article_groups (
+	article_id BIGINT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+	name TEXT NOT NULL,
+	PRIMARY KEY (article_id, name)
+);
+CREATE TABLE category_groups (
+	category_id BIGINT NOT NULL REFERENCES categories(id) ON DELETE CASCADE,
+	name TEXT NOT NULL,
+	PRIMARY KEY (category_id, name)
+)
+`, nil},
 }
 
 // Migrate applies every migration not yet recorded, in order, in one

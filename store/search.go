@@ -74,7 +74,7 @@ type searchRow struct {
 // title or body contain every word of query (each word also as a prefix:
 // "pass" finds "password"), best first, at most limit of them. A query
 // without any word finds nothing.
-func (s *Store) SearchArticles(ctx context.Context, helpCenterID int64, role models.Role, query string, limit int) ([]models.SearchResult, error) {
+func (s *Store) SearchArticles(ctx context.Context, helpCenterID int64, v models.Viewer, query string, limit int) ([]models.SearchResult, error) {
 	terms := searchTerms(query)
 	if len(terms) == 0 {
 		return nil, nil
@@ -82,9 +82,9 @@ func (s *Store) SearchArticles(ctx context.Context, helpCenterID int64, role mod
 	var rows []searchRow
 	var err error
 	if !s.d.searchTable {
-		rows, err = s.searchPostgres(ctx, helpCenterID, role, terms, limit)
+		rows, err = s.searchPostgres(ctx, helpCenterID, v, terms, limit)
 	} else {
-		rows, err = s.searchSQLite(ctx, helpCenterID, role, terms)
+		rows, err = s.searchSQLite(ctx, helpCenterID, v, terms)
 	}
 	if err != nil {
 		return nil, err
@@ -105,7 +105,7 @@ func (s *Store) SearchArticles(ctx context.Context, helpCenterID int64, role mod
 	return out, nil
 }
 
-func (s *Store) searchSQLite(ctx context.Context, helpCenterID int64, role models.Role, terms []string) ([]searchRow, error) {
+func (s *Store) searchSQLite(ctx context.Context, helpCenterID int64, v models.Viewer, terms []string) ([]searchRow, error) {
 	// Each term is quoted with a trailing * inside the quotes (a prefix
 	// phrase); terms hold only letters and digits, so nothing needs
 	// escaping, and lower case keeps "and"/"or" from being operators.
@@ -114,16 +114,15 @@ func (s *Store) searchSQLite(ctx context.Context, helpCenterID int64, role model
 		match[i] = `"` + t + `*"`
 	}
 	var rows []searchRow
+	cond, condArgs := articleVisible("a", helpCenterID, v)
 	err := s.read(ctx).Raw(`SELECT a.*, COALESCE(c.name, '') AS category_name,
 			snippet(article_search, ?, ?, '…', 1, 24) AS snippet,
 			matchinfo(article_search, 'pcnx') AS info
 		FROM article_search
 		JOIN articles a ON a.id = article_search.docid
 		LEFT JOIN categories c ON c.id = a.category_id
-		WHERE article_search MATCH ? AND article_search.help_center_id = ?
-			AND a.help_center_id = ? AND a.status = ? AND a.min_role IN ?`,
-		hitStart, hitEnd, strings.Join(match, " "), helpCenterID,
-		helpCenterID, models.StatusPublished, models.RolesUpTo(role)).Scan(&rows).Error
+		WHERE article_search MATCH ? AND article_search.help_center_id = ? AND `+cond,
+		append([]any{hitStart, hitEnd, strings.Join(match, " "), helpCenterID}, condArgs...)...).Scan(&rows).Error
 	for i := range rows {
 		rows[i].Score = rank(rows[i].Info)
 	}
@@ -172,7 +171,7 @@ func rank(info []byte) float64 {
 // must match the expression of the articles_search index to use it.
 const searchVector = `(setweight(to_tsvector('simple'::regconfig, a.title), 'A') || setweight(to_tsvector('simple'::regconfig, a.body_text), 'B'))`
 
-func (s *Store) searchPostgres(ctx context.Context, helpCenterID int64, role models.Role, terms []string, limit int) ([]searchRow, error) {
+func (s *Store) searchPostgres(ctx context.Context, helpCenterID int64, v models.Viewer, terms []string, limit int) ([]searchRow, error) {
 	// Terms are letters and digits only, so they cannot carry tsquery
 	// operators; ":*" makes each a prefix.
 	parts := make([]string, len(terms))
@@ -180,16 +179,17 @@ func (s *Store) searchPostgres(ctx context.Context, helpCenterID int64, role mod
 		parts[i] = t + ":*"
 	}
 	var rows []searchRow
+	cond, condArgs := articleVisible("a", helpCenterID, v)
+	args := append([]any{"StartSel=" + hitStart + ", StopSel=" + hitEnd + ", MaxWords=30, MinWords=15, MaxFragments=1, FragmentDelimiter=…",
+		strings.Join(parts, " & ")}, condArgs...)
 	err := s.read(ctx).Raw(`SELECT a.*, COALESCE(c.name, '') AS category_name,
 			ts_headline('simple', a.body_text, q, ?) AS snippet,
 			ts_rank(`+searchVector+`, q) AS score
 		FROM articles a
 		CROSS JOIN to_tsquery('simple', ?) q
 		LEFT JOIN categories c ON c.id = a.category_id
-		WHERE a.help_center_id = ? AND a.status = ? AND a.min_role IN ? AND `+searchVector+` @@ q
-		ORDER BY score DESC, a.title LIMIT ?`,
-		"StartSel="+hitStart+", StopSel="+hitEnd+", MaxWords=30, MinWords=15, MaxFragments=1, FragmentDelimiter=…",
-		strings.Join(parts, " & "), helpCenterID, models.StatusPublished, models.RolesUpTo(role), limit).Scan(&rows).Error
+		WHERE `+cond+` AND `+searchVector+` @@ q
+		ORDER BY score DESC, a.title LIMIT ?`, append(args, limit)...).Scan(&rows).Error
 	return rows, err
 }
 

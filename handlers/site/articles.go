@@ -25,11 +25,15 @@ const relatedLimit = 5
 func (h *Handler) Category(c echo.Context) error {
 	hc, _ := web.Tenant.Get(c)
 	ctx := c.Request().Context()
-	cat, err := h.Store.CategoryBySlug(ctx, hc.ID, c.Param("slug"))
+	v, err := h.viewer(c)
 	if err != nil {
 		return err
 	}
-	articles, err := h.Store.PublishedArticles(ctx, hc.ID, visitorRole(c), &cat.ID)
+	cat, err := h.Store.VisibleCategoryBySlug(ctx, hc.ID, v, c.Param("slug"))
+	if err != nil {
+		return err
+	}
+	articles, err := h.Store.PublishedArticles(ctx, hc.ID, v, &cat.ID)
 	if err != nil {
 		return err
 	}
@@ -40,19 +44,32 @@ func (h *Handler) Category(c echo.Context) error {
 }
 
 // Article shows an article the visitor may read. A draft, or one
-// beyond the visitor's role, is a 404 like a missing one (not a 403), so
-// its existence does not leak.
+// beyond the visitor's role or groups, is a 404 like a missing one (not
+// a 403), so its existence does not leak. A personalised article is
+// rendered for this visitor and never stored by a shared cache.
 func (h *Handler) Article(c echo.Context) error {
 	hc, _ := web.Tenant.Get(c)
 	ctx := c.Request().Context()
-	role := visitorRole(c)
-	art, err := h.Store.PublishedArticleBySlug(ctx, hc.ID, role, c.Param("slug"))
+	v, err := h.viewer(c)
 	if err != nil {
 		return err
 	}
+	art, err := h.Store.PublishedArticleBySlug(ctx, hc.ID, v, c.Param("slug"))
+	if err != nil {
+		return err
+	}
+	body := markdown.HTML(art.Body)
+	if markdown.Personal(art.Body) {
+		r, err := h.reader(c)
+		if err != nil {
+			return err
+		}
+		body = markdown.HTMLFor(art.Body, r)
+		c.Response().Header().Set("Cache-Control", "private, no-store")
+	}
 	p := site.ArticlePage{
 		Chrome: h.siteChrome(c, art.Title), Title: art.Title,
-		Updated: art.UpdatedAt.Format(web.DateFormat), Body: markdown.HTML(art.Body),
+		Updated: art.UpdatedAt.Format(web.DateFormat), Body: body,
 	}
 	if art.CategoryID != nil {
 		cat, err := h.Store.Category(ctx, hc.ID, *art.CategoryID)
@@ -60,7 +77,7 @@ func (h *Handler) Article(c echo.Context) error {
 			return err
 		}
 		p.CategoryName, p.CategoryURL = cat.Name, "/categories/"+cat.Slug
-		siblings, err := h.Store.PublishedArticles(ctx, hc.ID, role, &cat.ID)
+		siblings, err := h.Store.PublishedArticles(ctx, hc.ID, v, &cat.ID)
 		if err != nil {
 			return err
 		}
@@ -97,7 +114,11 @@ func (h *Handler) Search(c echo.Context) error {
 	p.Chrome.Query = q
 	if q != "" {
 		p.Chrome.Title = "Search: " + q
-		results, err := h.Store.SearchArticles(c.Request().Context(), hc.ID, visitorRole(c), q, searchLimit)
+		v, err := h.viewer(c)
+		if err != nil {
+			return err
+		}
+		results, err := h.Store.SearchArticles(c.Request().Context(), hc.ID, v, q, searchLimit)
 		if err != nil {
 			return err
 		}

@@ -20,7 +20,11 @@ const homeArticlesPerCategory = 6
 // does not show up empty for everyone else.
 func (h *Handler) Home(c echo.Context) error {
 	hc, _ := web.Tenant.Get(c)
-	listing, err := h.homeListing(c.Request().Context(), hc.ID, visitorRole(c))
+	v, err := h.viewer(c)
+	if err != nil {
+		return err
+	}
+	listing, err := h.homeListing(c.Request().Context(), hc.ID, v)
 	if err != nil {
 		return err
 	}
@@ -47,11 +51,13 @@ func (h *Handler) Home(c echo.Context) error {
 	return web.Render(c, http.StatusOK, site.Home(p))
 }
 
-// homeKey and homeListing cache what the home page lists for a role, for
-// web.PageCacheTTL: the busiest page of a help center then costs no query.
+// homeKey and homeListing cache what the home page lists for a role and
+// a set of groups, for web.PageCacheTTL: the busiest page of a help
+// center then costs no query.
 type homeKey struct {
 	helpCenterID int64
 	role         models.Role
+	groups       string // models.Viewer.GroupsKey
 }
 
 type homeListing struct {
@@ -59,16 +65,16 @@ type homeListing struct {
 	articles   []models.Article
 }
 
-func (h *Handler) homeListing(ctx context.Context, helpCenterID int64, role models.Role) (homeListing, error) {
-	k := homeKey{helpCenterID, role}
+func (h *Handler) homeListing(ctx context.Context, helpCenterID int64, v models.Viewer) (homeListing, error) {
+	k := homeKey{helpCenterID, v.Role, v.GroupsKey()}
 	if l, ok := h.homes.Get(k); ok {
 		return l, nil
 	}
-	cats, err := h.Store.Categories(ctx, helpCenterID)
+	cats, err := h.Store.VisibleCategories(ctx, helpCenterID, v)
 	if err != nil {
 		return homeListing{}, err
 	}
-	articles, err := h.Store.PublishedArticles(ctx, helpCenterID, role, nil)
+	articles, err := h.Store.PublishedArticles(ctx, helpCenterID, v, nil)
 	if err != nil {
 		return homeListing{}, err
 	}

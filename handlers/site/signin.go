@@ -95,6 +95,8 @@ func (h *Handler) SignIn(c echo.Context) error {
 		if err := h.setVisitorCookie(c, session.VisitorOf(hc.ID, out.Opened)); err != nil {
 			return err
 		}
+		// The token may have changed the user's groups and profile.
+		h.profiles.Forget(out.Opened.UserID)
 		h.Cookies.Clear(c, session.SignedOutCookie)
 	}
 	return c.Redirect(http.StatusSeeOther, out.RedirectTo)

@@ -31,12 +31,13 @@ type Store interface {
 	RevokeSessionsOf(ctx context.Context, helpCenterID int64, externalID, email, actor string) (int, error)
 	LogFolded(ctx context.Context, e *models.Event) error
 	SaveTesterReport(ctx context.Context, helpCenterID int64, key, report string) (bool, error)
-	PublishedArticles(ctx context.Context, helpCenterID int64, role models.Role, categoryID *int64) ([]models.Article, error)
-	PublishedArticleBySlug(ctx context.Context, helpCenterID int64, role models.Role, slug string) (*models.Article, error)
-	SearchArticles(ctx context.Context, helpCenterID int64, role models.Role, query string, limit int) ([]models.SearchResult, error)
-	Categories(ctx context.Context, helpCenterID int64) ([]models.Category, error)
+	PublishedArticles(ctx context.Context, helpCenterID int64, v models.Viewer, categoryID *int64) ([]models.Article, error)
+	PublishedArticleBySlug(ctx context.Context, helpCenterID int64, v models.Viewer, slug string) (*models.Article, error)
+	SearchArticles(ctx context.Context, helpCenterID int64, v models.Viewer, query string, limit int) ([]models.SearchResult, error)
+	VisibleCategories(ctx context.Context, helpCenterID int64, v models.Viewer) ([]models.Category, error)
 	Category(ctx context.Context, helpCenterID, id int64) (*models.Category, error)
-	CategoryBySlug(ctx context.Context, helpCenterID int64, slug string) (*models.Category, error)
+	VisibleCategoryBySlug(ctx context.Context, helpCenterID int64, v models.Viewer, slug string) (*models.Category, error)
+	User(ctx context.Context, helpCenterID, id int64) (*models.User, error)
 }
 
 // Deps is what the help-center host is built from.
@@ -62,6 +63,9 @@ type Handler struct {
 	SSOLimiter, GateLimiter, PasswordLimiter *ratelimit.Limiter
 
 	homes *web.Cache[homeKey, homeListing]
+	// profiles holds signed-in visitors' user rows (groups, email, custom
+	// fields) for PageCacheTTL: the cookie carries only role and name.
+	profiles *web.Cache[int64, *models.User]
 }
 
 // New builds the help-center host.
@@ -72,15 +76,14 @@ func New(d Deps) *Handler {
 		GateLimiter:     ratelimit.New(d.Limits.Gate.N, d.Limits.Gate.Per, d.Now),
 		PasswordLimiter: ratelimit.New(d.Limits.Password.N, d.Limits.Password.Per, d.Now),
 		homes:           web.NewCache[homeKey, homeListing](d.Now),
+		profiles:        web.NewCache[int64, *models.User](d.Now),
 	}
 }
 
 // Forget drops what this process cached of the help center's pages, after
 // a console change, so the next page view here reads it fresh.
 func (h *Handler) Forget(helpCenterID int64) {
-	for _, r := range []models.Role{models.RoleViewer, models.RoleEditor, models.RoleAdmin} {
-		h.homes.Forget(homeKey{helpCenterID, r})
-	}
+	h.homes.ForgetWhere(func(k homeKey) bool { return k.helpCenterID == helpCenterID })
 }
 
 // freshTenant re-reads this request's help center from the database. The

@@ -1,10 +1,14 @@
 package site
 
 import (
+	"encoding/json"
+	"errors"
+
 	"github.com/labstack/echo/v4"
 
 	"helpcenter/handlers/session"
 	"helpcenter/handlers/web"
+	"helpcenter/internal/markdown"
 	"helpcenter/models"
 )
 
@@ -22,6 +26,48 @@ func visitorRole(c echo.Context) models.Role {
 		return u.Role
 	}
 	return models.RoleViewer
+}
+
+// profile is the signed-in visitor's user as the store holds it, read
+// through a cache of web.PageCacheTTL (a new sign-in on this process
+// forgets it); nil when signed out, or when the user was deleted.
+func (h *Handler) profile(c echo.Context) (*models.User, error) {
+	u, ok := theVisitor.Get(c)
+	if !ok {
+		return nil, nil
+	}
+	if p, ok := h.profiles.Get(u.ID); ok {
+		return p, nil
+	}
+	p, err := h.Store.User(c.Request().Context(), u.HelpCenterID, u.ID)
+	if errors.Is(err, models.ErrNotFound) {
+		p, err = nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	h.profiles.Put(u.ID, p)
+	return p, nil
+}
+
+// viewer is who this visitor is to audiences: their role and the groups
+// their latest token asserted, or models.Anonymous.
+func (h *Handler) viewer(c echo.Context) (models.Viewer, error) {
+	p, err := h.profile(c)
+	if err != nil || p == nil {
+		return models.Anonymous, err
+	}
+	return models.Viewer{Role: visitorRole(c), Groups: models.GroupsOf(p.Groups)}, nil
+}
+
+// reader is who personalised text is for: the visitor's profile, or the
+// anonymous reader.
+func (h *Handler) reader(c echo.Context) (markdown.Reader, error) {
+	p, err := h.profile(c)
+	if err != nil || p == nil {
+		return markdown.Reader{}, err
+	}
+	return markdown.Reader{Name: p.Name, Email: p.Email, Custom: json.RawMessage(p.CustomFields), Groups: models.GroupsOf(p.Groups)}, nil
 }
 
 // LoadVisitor attaches the signed-in visitor, if any, to the context. It

@@ -58,3 +58,14 @@ func (tc *Cache[K, V]) Forget(k K) {
 	delete(tc.m, k)
 	tc.mu.Unlock()
 }
+
+// ForgetWhere drops every entry whose key matches.
+func (tc *Cache[K, V]) ForgetWhere(match func(K) bool) {
+	tc.mu.Lock()
+	for k := range tc.m {
+		if match(k) {
+			delete(tc.m, k)
+		}
+	}
+	tc.mu.Unlock()
+}

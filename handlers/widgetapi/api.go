@@ -28,11 +28,11 @@ type Store interface {
 	HelpCenterByPublicID(ctx context.Context, publicID string) (*models.HelpCenter, error)
 	WidgetOriginAllowed(ctx context.Context, helpCenterID int64, origin string) (bool, error)
 	LogFolded(ctx context.Context, e *models.Event) error
-	PublishedArticles(ctx context.Context, helpCenterID int64, role models.Role, categoryID *int64) ([]models.Article, error)
-	PublishedArticleBySlug(ctx context.Context, helpCenterID int64, role models.Role, slug string) (*models.Article, error)
-	SearchArticles(ctx context.Context, helpCenterID int64, role models.Role, query string, limit int) ([]models.SearchResult, error)
-	Categories(ctx context.Context, helpCenterID int64) ([]models.Category, error)
-	CategoryBySlug(ctx context.Context, helpCenterID int64, slug string) (*models.Category, error)
+	PublishedArticles(ctx context.Context, helpCenterID int64, v models.Viewer, categoryID *int64) ([]models.Article, error)
+	PublishedArticleBySlug(ctx context.Context, helpCenterID int64, v models.Viewer, slug string) (*models.Article, error)
+	SearchArticles(ctx context.Context, helpCenterID int64, v models.Viewer, query string, limit int) ([]models.SearchResult, error)
+	VisibleCategories(ctx context.Context, helpCenterID int64, v models.Viewer) ([]models.Category, error)
+	VisibleCategoryBySlug(ctx context.Context, helpCenterID int64, v models.Viewer, slug string) (*models.Category, error)
 	Category(ctx context.Context, helpCenterID, id int64) (*models.Category, error)
 }
 
@@ -72,8 +72,10 @@ func widgetFail(c echo.Context, status int, code, detail string) error {
 // widgetCall is what the middleware established about a widget call.
 type widgetCall struct {
 	HelpCenter *models.HelpCenter
-	// Role is the role claim of the accepted token (viewer when absent).
-	Role models.Role
+	// Viewer is the accepted token's role and groups: what the visitor
+	// may read; Reader is who personalised text is for.
+	Viewer models.Viewer
+	Reader markdown.Reader
 }
 
 // theCall holds the call's help center and, after Auth, the visitor's role.
@@ -169,7 +171,9 @@ func (h *Handler) Auth(next echo.HandlerFunc) echo.HandlerFunc {
 			h.Limiter.Add(client)
 			return widgetReject(c, out.Rejection)
 		}
-		call.Role = out.Role
+		cl := out.Claims
+		call.Viewer = models.Viewer{Role: cl.Role, Groups: cl.Groups}
+		call.Reader = markdown.Reader{Name: cl.Name, Email: cl.Email, Custom: cl.CustomFields, Groups: cl.Groups}
 		return next(c)
 	}
 }
@@ -223,17 +227,17 @@ func (h *Handler) Articles(c echo.Context) error {
 	call, _ := theCall.Get(c)
 	ctx := c.Request().Context()
 	hcID := call.HelpCenter.ID
-	articles, err := h.Store.PublishedArticles(ctx, hcID, call.Role, nil)
+	articles, err := h.Store.PublishedArticles(ctx, hcID, call.Viewer, nil)
 	if err != nil {
 		return err
 	}
-	cats, err := h.categoryIndex(c, hcID)
+	cats, err := h.categoryIndex(c, hcID, call.Viewer)
 	if err != nil {
 		return err
 	}
 	var only *int64
 	if slug := c.QueryParam("category"); slug != "" {
-		cat, err := h.Store.CategoryBySlug(ctx, hcID, slug)
+		cat, err := h.Store.VisibleCategoryBySlug(ctx, hcID, call.Viewer, slug)
 		if errors.Is(err, models.ErrNotFound) {
 			return widgetFail(c, http.StatusNotFound, "not_found", "this help center has no category with that slug")
 		}
@@ -270,8 +274,8 @@ type categoryIndex struct {
 	byID map[int64]*models.Category
 }
 
-func (h *Handler) categoryIndex(c echo.Context, helpCenterID int64) (categoryIndex, error) {
-	list, err := h.Store.Categories(c.Request().Context(), helpCenterID)
+func (h *Handler) categoryIndex(c echo.Context, helpCenterID int64, v models.Viewer) (categoryIndex, error) {
+	list, err := h.Store.VisibleCategories(c.Request().Context(), helpCenterID, v)
 	idx := categoryIndex{list: list, byID: map[int64]*models.Category{}}
 	for i := range list {
 		idx.byID[list[i].ID] = &list[i]
@@ -316,7 +320,7 @@ func (h *Handler) Search(c echo.Context) error {
 	}
 	out := widgetSearchResults{Query: q, Results: []widgetSearchHit{}}
 	if q != "" {
-		results, err := h.Store.SearchArticles(c.Request().Context(), call.HelpCenter.ID, call.Role, q, widgetSearchLimit)
+		results, err := h.Store.SearchArticles(c.Request().Context(), call.HelpCenter.ID, call.Viewer, q, widgetSearchLimit)
 		if err != nil {
 			return err
 		}
@@ -350,14 +354,14 @@ func (h *Handler) Article(c echo.Context) error {
 	call, _ := theCall.Get(c)
 	ctx := c.Request().Context()
 	hcID := call.HelpCenter.ID
-	a, err := h.Store.PublishedArticleBySlug(ctx, hcID, call.Role, c.Param("slug"))
+	a, err := h.Store.PublishedArticleBySlug(ctx, hcID, call.Viewer, c.Param("slug"))
 	if errors.Is(err, models.ErrNotFound) {
 		return widgetFail(c, http.StatusNotFound, "not_found", "no article with this slug that you may read")
 	}
 	if err != nil {
 		return err
 	}
-	out := widgetArticleBody{Slug: a.Slug, Title: a.Title, UpdatedAt: a.UpdatedAt.UTC(), HTML: string(markdown.HTML(a.Body)),
+	out := widgetArticleBody{Slug: a.Slug, Title: a.Title, UpdatedAt: a.UpdatedAt.UTC(), HTML: string(markdown.HTMLFor(a.Body, call.Reader)),
 		URL: h.SiteURL(call.HelpCenter) + "/articles/" + url.PathEscape(a.Slug)}
 	if a.CategoryID != nil {
 		cat, err := h.Store.Category(ctx, hcID, *a.CategoryID)

@@ -35,7 +35,7 @@ func TestSeedContent(t *testing.T) {
 			t.Errorf("no %s article", kind)
 		}
 	}
-	guide, err := app.Store.PublishedArticleBySlug(ctx, hc.ID, models.RoleViewer, "sso-troubleshooting-what-each-sign-in-error-means")
+	guide, err := app.Store.PublishedArticleBySlug(ctx, hc.ID, models.Viewer{Role: models.RoleViewer}, "sso-troubleshooting-what-each-sign-in-error-means")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestSeedContent(t *testing.T) {
 			t.Errorf("the SSO guide does not explain %s", code)
 		}
 	}
-	if res, _ := app.Store.SearchArticles(ctx, hc.ID, models.RoleViewer, "jwt_expired", 5); len(res) != 1 {
+	if res, _ := app.Store.SearchArticles(ctx, hc.ID, models.Viewer{Role: models.RoleViewer}, "jwt_expired", 5); len(res) != 1 {
 		t.Errorf("searching a reason code finds %d articles", len(res))
 	}
 }

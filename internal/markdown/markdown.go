@@ -55,9 +55,10 @@ func HTML(src string) template.HTML {
 	return template.HTML(policy.Sanitize(render(src)))
 }
 
-// Text is src as plain text with collapsed white space.
+// Text is src as plain text with collapsed white space, as an anonymous
+// reader has it (personalised values empty, group-only text left out).
 func Text(src string) string {
-	return strings.Join(strings.Fields(html.UnescapeString(textPolicy.Sanitize(blockEnd.ReplaceAllString(render(src), "$0 ")))), " ")
+	return strings.Join(strings.Fields(html.UnescapeString(textPolicy.Sanitize(blockEnd.ReplaceAllString(render(textFor(src)), "$0 ")))), " ")
 }
 
 func render(src string) string {

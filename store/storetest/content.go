@@ -127,7 +127,7 @@ func testContentTenantScoping(t *testing.T, be Backend) {
 
 	checks := map[string]error{}
 	_, checks["Article"] = st.Article(ctx, a, art.ID)
-	_, checks["PublishedArticleBySlug"] = st.PublishedArticleBySlug(ctx, a, models.RoleAdmin, art.Slug)
+	_, checks["PublishedArticleBySlug"] = st.PublishedArticleBySlug(ctx, a, models.Viewer{Role: models.RoleAdmin}, art.Slug)
 	checks["UpdateArticle"] = st.UpdateArticle(ctx, a, &models.Article{ID: art.ID, Title: "Hijacked", Status: models.StatusDraft, MinRole: models.RoleViewer})
 	checks["SetArticleStatus"] = st.SetArticleStatus(ctx, a, art.ID, models.StatusDraft)
 	checks["DeleteArticle"] = st.DeleteArticle(ctx, a, art.ID)
@@ -144,10 +144,10 @@ func testContentTenantScoping(t *testing.T, be Backend) {
 	if list, _ := st.Articles(ctx, a); len(list) != 0 {
 		t.Errorf("A lists B's articles: %v", list)
 	}
-	if list, _ := st.PublishedArticles(ctx, a, models.RoleAdmin, nil); len(list) != 0 {
+	if list, _ := st.PublishedArticles(ctx, a, models.Viewer{Role: models.RoleAdmin}, nil); len(list) != 0 {
 		t.Errorf("A's help center shows B's articles: %v", list)
 	}
-	if list, _ := st.PublishedArticles(ctx, a, models.RoleAdmin, &cat.ID); len(list) != 0 {
+	if list, _ := st.PublishedArticles(ctx, a, models.Viewer{Role: models.RoleAdmin}, &cat.ID); len(list) != 0 {
 		t.Errorf("A's help center shows B's category: %v", list)
 	}
 	if list, _ := st.Categories(ctx, a); len(list) != 0 {
@@ -156,7 +156,7 @@ func testContentTenantScoping(t *testing.T, be Backend) {
 	if counts, _ := st.CategoryArticleCounts(ctx, a); len(counts) != 0 {
 		t.Errorf("A counts B's articles: %v", counts)
 	}
-	if res, _ := st.SearchArticles(ctx, a, models.RoleAdmin, "classified", 10); len(res) != 0 {
+	if res, _ := st.SearchArticles(ctx, a, models.Viewer{Role: models.RoleAdmin}, "classified", 10); len(res) != 0 {
 		t.Errorf("A finds B's article: %v", res)
 	}
 	got, err := st.Article(ctx, b, art.ID)
@@ -182,7 +182,7 @@ func testRoleFiltering(t *testing.T, be Backend) {
 		models.RoleEditor: "For editors,For everyone",
 		models.RoleAdmin:  "For admins,For editors,For everyone",
 	} {
-		list, err := st.PublishedArticles(ctx, hc, role, nil)
+		list, err := st.PublishedArticles(ctx, hc, models.Viewer{Role: role}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -203,7 +203,7 @@ func testRoleFiltering(t *testing.T, be Backend) {
 		{"for-admins", models.RoleEditor, false}, {"for-admins", models.RoleAdmin, true},
 		{"unfinished", models.RoleAdmin, false},
 	} {
-		_, err := st.PublishedArticleBySlug(ctx, hc, tt.role, tt.slug)
+		_, err := st.PublishedArticleBySlug(ctx, hc, models.Viewer{Role: tt.role}, tt.slug)
 		if (err == nil) != tt.ok || err != nil && !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("%s as %s: %v", tt.slug, tt.role, err)
 		}
@@ -225,7 +225,7 @@ func testSearch(t *testing.T, be Backend) {
 	article(t, st, hc, models.Article{Title: "Draft about passwords", Body: "password password password", Status: models.StatusDraft})
 	article(t, st, hc, models.Article{Title: "Café opening hours", Body: "The café opens at nine."})
 
-	res, err := st.SearchArticles(ctx, hc, models.RoleViewer, "password", 10)
+	res, err := st.SearchArticles(ctx, hc, models.Viewer{Role: models.RoleViewer}, "password", 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +251,7 @@ func testSearch(t *testing.T, be Backend) {
 	}
 
 	// Editors find their article too; drafts stay hidden from everyone.
-	res, _ = st.SearchArticles(ctx, hc, models.RoleAdmin, "password", 10)
+	res, _ = st.SearchArticles(ctx, hc, models.Viewer{Role: models.RoleAdmin}, "password", 10)
 	if len(res) != 3 {
 		t.Errorf("admin finds %d articles, want 3", len(res))
 	}
@@ -263,19 +263,19 @@ func testSearch(t *testing.T, be Backend) {
 		queries["cafe"] = 1
 	}
 	for q, want := range queries {
-		res, err := st.SearchArticles(ctx, hc, models.RoleViewer, q, 10)
+		res, err := st.SearchArticles(ctx, hc, models.Viewer{Role: models.RoleViewer}, q, 10)
 		if err != nil || len(res) != want {
 			t.Errorf("%q: %d results (%v), want %d", q, len(res), err, want)
 		}
 	}
 	// Punctuation and query-language operators never error.
 	for _, q := range []string{`"`, `AND OR`, `*`, `NOT`, `password"`, `(password`, `title:password`, `NEAR/2`, `-password`, `^`, `'; DROP TABLE articles; --`, "\x01\x02", ""} {
-		if _, err := st.SearchArticles(ctx, hc, models.RoleViewer, q, 10); err != nil {
+		if _, err := st.SearchArticles(ctx, hc, models.Viewer{Role: models.RoleViewer}, q, 10); err != nil {
 			t.Errorf("%q: %v", q, err)
 		}
 	}
 	// "AND" is a plain word here, found in one title.
-	res, _ = st.SearchArticles(ctx, hc, models.RoleViewer, `"password" AND`, 10)
+	res, _ = st.SearchArticles(ctx, hc, models.Viewer{Role: models.RoleViewer}, `"password" AND`, 10)
 	if len(res) != 1 || res[0].Article.Title != "Billing and invoices" {
 		t.Errorf(`"password" AND: %+v`, res)
 	}
@@ -295,13 +295,13 @@ func testSearch(t *testing.T, be Backend) {
 			}
 		}
 	}
-	if res, _ := st.SearchArticles(ctx, hc, models.RoleViewer, "invoice", 10); len(res) != 0 {
+	if res, _ := st.SearchArticles(ctx, hc, models.Viewer{Role: models.RoleViewer}, "invoice", 10); len(res) != 0 {
 		t.Errorf("a deleted article is still found")
 	}
-	if res, _ := st.SearchArticles(ctx, hc, models.RoleViewer, "nine", 10); len(res) != 0 {
+	if res, _ := st.SearchArticles(ctx, hc, models.Viewer{Role: models.RoleViewer}, "nine", 10); len(res) != 0 {
 		t.Errorf("an old body is still found")
 	}
-	if res, _ := st.SearchArticles(ctx, hc, models.RoleViewer, "mondays", 10); len(res) != 1 {
+	if res, _ := st.SearchArticles(ctx, hc, models.Viewer{Role: models.RoleViewer}, "mondays", 10); len(res) != 1 {
 		t.Errorf("a new body is not found")
 	}
 }

@@ -87,14 +87,14 @@ func testContentLists(t *testing.T, be Backend) {
 	if want := map[int64]int{billing.ID: 2, security.ID: 1}; err != nil || !maps.Equal(counts, want) {
 		t.Fatalf("counts %v (%v), want %v", counts, err, want)
 	}
-	pub, err := st.PublishedArticles(ctx, hc, models.RoleViewer, &billing.ID)
+	pub, err := st.PublishedArticles(ctx, hc, models.Viewer{Role: models.RoleViewer}, &billing.ID)
 	if err != nil || len(pub) != 1 || pub[0].ID != invoices.ID || pub[0].Body != "" || pub[0].Slug != "invoices" {
 		t.Fatalf("published in Billing: %+v %v", pub, err)
 	}
-	if pub, _ := st.PublishedArticles(ctx, hc, models.RoleViewer, &account.ID); len(pub) != 0 {
+	if pub, _ := st.PublishedArticles(ctx, hc, models.Viewer{Role: models.RoleViewer}, &account.ID); len(pub) != 0 {
 		t.Fatalf("published in an empty category: %+v", pub)
 	}
-	pub, _ = st.PublishedArticles(ctx, hc, models.RoleViewer, nil)
+	pub, _ = st.PublishedArticles(ctx, hc, models.Viewer{Role: models.RoleViewer}, nil)
 	titles = titles[:0]
 	for _, a := range pub {
 		titles = append(titles, a.Title)
@@ -108,7 +108,7 @@ func testContentLists(t *testing.T, be Backend) {
 	if err := st.SetArticleStatus(ctx, hc, refunds.ID, models.StatusPublished); err != nil {
 		t.Fatal(err)
 	}
-	got, _ := st.PublishedArticleBySlug(ctx, hc, models.RoleViewer, "refunds")
+	got, _ := st.PublishedArticleBySlug(ctx, hc, models.Viewer{Role: models.RoleViewer}, "refunds")
 	if got == nil || got.PublishedAt == nil || !got.PublishedAt.Equal(published) || got.Body != "Ask us." {
 		t.Fatalf("published draft: %+v", got)
 	}
@@ -116,7 +116,7 @@ func testContentLists(t *testing.T, be Backend) {
 	if err := st.SetArticleStatus(ctx, hc, refunds.ID, models.StatusDraft); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.PublishedArticleBySlug(ctx, hc, models.RoleAdmin, "refunds"); !errors.Is(err, models.ErrNotFound) {
+	if _, err := st.PublishedArticleBySlug(ctx, hc, models.Viewer{Role: models.RoleAdmin}, "refunds"); !errors.Is(err, models.ErrNotFound) {
 		t.Fatalf("an unpublished article is still served: %v", err)
 	}
 	if err := st.SetArticleStatus(ctx, hc, refunds.ID, models.StatusPublished); err != nil {
@@ -130,10 +130,10 @@ func testContentLists(t *testing.T, be Backend) {
 	for _, title := range []string{"Sign-in help", "Sign-in errors", "Sign-in on phones"} {
 		article(t, st, hc, models.Article{Title: title, Body: "About signing in."})
 	}
-	if res, err := st.SearchArticles(ctx, hc, models.RoleViewer, "sign", 2); err != nil || len(res) != 2 {
+	if res, err := st.SearchArticles(ctx, hc, models.Viewer{Role: models.RoleViewer}, "sign", 2); err != nil || len(res) != 2 {
 		t.Fatalf("search with limit 2: %d results (%v)", len(res), err)
 	}
-	if res, _ := st.SearchArticles(ctx, hc, models.RoleViewer, "sign", 10); len(res) != 4 {
+	if res, _ := st.SearchArticles(ctx, hc, models.Viewer{Role: models.RoleViewer}, "sign", 10); len(res) != 4 {
 		t.Fatalf("search: %d results, want 4", len(res))
 	}
 
