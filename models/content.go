@@ -52,8 +52,8 @@ type Article struct {
 	// in one of them; "" lets in every group.
 	AudienceGroups string
 	PublishedAt    *time.Time
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 // RolesUpTo lists the roles whose articles a visitor with role may read,
