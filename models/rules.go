@@ -44,6 +44,8 @@ const (
 // checked by the caller, which can look it up.
 type ArticleFields struct {
 	Title, Slug, Body, Audience, Status string
+	// Groups is "Only these groups" as typed (ParseGroups).
+	Groups string
 }
 
 // ParseArticle applies the article rules: it returns the fields to save
@@ -70,6 +72,11 @@ func ParseArticle(in ArticleFields) (Article, FieldErrors) {
 	}
 	if !a.MinRole.Valid() {
 		errs["audience"] = "Choose Everyone, Editors and admins, or Admins only."
+	}
+	if groups, err := ParseGroups(in.Groups); err != nil {
+		errs["groups"] = err.Error()
+	} else {
+		a.AudienceGroups = GroupsJSON(groups)
 	}
 	if !a.Status.Valid() {
 		errs["status"] = "Choose Draft or Published."

@@ -353,7 +353,9 @@ CREATE TABLE category_groups (
 	category_id BIGINT NOT NULL REFERENCES categories(id) ON DELETE CASCADE,
 	name TEXT NOT NULL,
 	PRIMARY KEY (category_id, name)
-)
+);
+-- The groups of the latest sign-ins, which the article form suggests.
+CREATE INDEX users_recent ON users (help_center_id, last_sign_in_at)
 `, nil},
 }
 

@@ -278,3 +278,38 @@ func (s *Store) InsertUsers(ctx context.Context, helpCenterID int64, users iter.
 	})
 	return n, err
 }
+
+// recentGroupsFrom is how many of the latest sign-ins RecentGroups reads.
+const recentGroupsFrom = 500
+
+// RecentGroups lists the groups the latest sign-ins' tokens carried, the
+// most common first, at most limit: what the console offers when an
+// author limits an item to groups.
+func (s *Store) RecentGroups(ctx context.Context, helpCenterID int64, limit int) ([]string, error) {
+	var rows []string
+	err := s.read(ctx).Model(&models.User{}).Where("help_center_id = ? AND last_sign_in_at IS NOT NULL", helpCenterID).
+		Order("last_sign_in_at DESC").Limit(recentGroupsFrom).Pluck("groups", &rows).Error
+	if err != nil {
+		return nil, err
+	}
+	count := map[string]int{}
+	for _, raw := range rows {
+		for _, g := range models.GroupsOf(raw) {
+			count[g]++
+		}
+	}
+	out := make([]string, 0, len(count))
+	for g := range count {
+		out = append(out, g)
+	}
+	slices.SortFunc(out, func(a, b string) int {
+		if c := cmp.Compare(count[b], count[a]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}

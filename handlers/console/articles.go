@@ -15,16 +15,6 @@ import (
 	"helpcenter/views/console"
 )
 
-// audienceLabel names an Audience as the form's options do.
-func audienceLabel(r models.Role) string {
-	for _, o := range console.AudienceOptions {
-		if o.Value == string(r) {
-			return o.Label
-		}
-	}
-	return string(r)
-}
-
 // idParam reads the :id of a console URL. A malformed id is a 404 like an
 // unknown one.
 func idParam(c echo.Context) (int64, error) {
@@ -53,7 +43,7 @@ func (h *Handler) ArticlesList(c echo.Context) error {
 	for _, art := range articles {
 		p.Articles = append(p.Articles, console.ArticleRow{
 			ID: art.ID, Title: art.Title, Category: categoryName(names, art.CategoryID),
-			Audience: audienceLabel(art.MinRole), Published: art.Status == models.StatusPublished,
+			Audience: models.AudienceLabel(art.MinRole, models.GroupsOf(art.AudienceGroups)), Published: art.Status == models.StatusPublished,
 			Updated: art.UpdatedAt.Format(web.DateFormat),
 		})
 	}
@@ -89,6 +79,7 @@ func (h *Handler) articleForm(c echo.Context, art *models.Article) (console.Arti
 		Chrome: h.chrome(c, title, "articles"),
 		ID:     art.ID, Title: art.Title, Slug: art.Slug, Body: art.Body,
 		Audience: string(art.MinRole), Status: string(art.Status),
+		Groups:     strings.Join(models.GroupsOf(art.AudienceGroups), "\n"),
 		Preview:    markdown.HTML(art.Body),
 		Categories: []components.Option{{Value: "", Label: "Uncategorized"}},
 	}
@@ -102,12 +93,20 @@ func (h *Handler) articleForm(c echo.Context, art *models.Article) (console.Arti
 			p.PublicURL = h.Config.SiteURL(a.HelpCenter) + "/articles/" + art.Slug
 		}
 	}
-	cats, err := h.Store.Categories(c.Request().Context(), a.HelpCenter.ID)
+	ctx := c.Request().Context()
+	cats, err := h.Store.Categories(ctx, a.HelpCenter.ID)
+	if err != nil {
+		return p, err
+	}
 	for _, cat := range cats {
 		p.Categories = append(p.Categories, components.Option{Value: strconv.FormatInt(cat.ID, 10), Label: cat.Name})
 	}
+	p.SeenGroups, err = h.Store.RecentGroups(ctx, a.HelpCenter.ID, seenGroups)
 	return p, err
 }
+
+// seenGroups is how many groups of recent sign-ins a form suggests.
+const seenGroups = 20
 
 func (h *Handler) ArticleNew(c echo.Context) error {
 	p, err := h.articleForm(c, &models.Article{MinRole: models.RoleViewer, Status: models.StatusDraft})
@@ -170,9 +169,10 @@ func (h *Handler) articleSave(c echo.Context, art *models.Article) error {
 	p.CategoryID = c.FormValue("category")
 	p.Body = c.FormValue("body")
 	p.Audience = c.FormValue("audience")
+	p.Groups = c.FormValue("groups")
 	p.Status = c.FormValue("status")
 	p.Preview = markdown.HTML(p.Body)
-	fields, errs := models.ParseArticle(models.ArticleFields{Title: p.Title, Slug: p.Slug, Body: p.Body, Audience: p.Audience, Status: p.Status})
+	fields, errs := models.ParseArticle(models.ArticleFields{Title: p.Title, Slug: p.Slug, Body: p.Body, Audience: p.Audience, Groups: p.Groups, Status: p.Status})
 	var categoryID *int64
 	if p.CategoryID != "" {
 		id, err := strconv.ParseInt(p.CategoryID, 10, 64)
@@ -194,6 +194,7 @@ func (h *Handler) articleSave(c echo.Context, art *models.Article) error {
 	}
 
 	art.Title, art.Slug, art.CategoryID, art.Body, art.MinRole, art.Status = fields.Title, fields.Slug, categoryID, fields.Body, fields.MinRole, fields.Status
+	art.AudienceGroups = fields.AudienceGroups
 	if art.ID == 0 {
 		err = h.Store.CreateArticle(ctx, a.HelpCenter.ID, art)
 	} else {

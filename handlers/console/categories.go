@@ -32,6 +32,7 @@ func (h *Handler) categoriesPage(c echo.Context) (console.CategoriesPage, error)
 	for _, cat := range cats {
 		p.Categories = append(p.Categories, console.CategoryRow{
 			ID: cat.ID, Name: cat.Name, Slug: cat.Slug, Description: cat.Description, Articles: counts[cat.ID],
+			Audience: models.AudienceLabel(cat.MinRole, models.GroupsOf(cat.AudienceGroups)),
 		})
 	}
 	return p, nil
@@ -99,10 +100,15 @@ func (h *Handler) CategoryEdit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	seen, err := h.Store.RecentGroups(c.Request().Context(), cat.HelpCenterID, seenGroups)
+	if err != nil {
+		return err
+	}
 	return web.Render(c, http.StatusOK, console.CategoryEdit(console.CategoryEditPage{
 		Chrome: h.chrome(c, cat.Name, "articles"),
 		ID:     cat.ID, Name: cat.Name, Slug: cat.Slug, Description: cat.Description,
-		Position: strconv.Itoa(cat.Position),
+		Position: strconv.Itoa(cat.Position), Audience: string(cat.MinRole),
+		Groups: strings.Join(models.GroupsOf(cat.AudienceGroups), "\n"), SeenGroups: seen,
 	}))
 }
 
@@ -118,13 +124,31 @@ func (h *Handler) CategoryUpdate(c echo.Context) error {
 	if err != nil || position < 0 || position > 10000 {
 		errs["position"] = "Enter a whole number from 0 to 10000."
 	}
+	audience, groupsIn := c.FormValue("audience"), c.FormValue("groups")
+	if audience == "" {
+		audience = string(cat.MinRole) // a form without the field keeps it
+	}
+	minRole := models.Role(audience)
+	if !minRole.Valid() {
+		errs["audience"] = "Choose Everyone, Editors and admins, or Admins only."
+	}
+	groups, gerr := models.ParseGroups(groupsIn)
+	if gerr != nil {
+		errs["groups"] = gerr.Error()
+	}
 	if errs.Any() {
+		seen, err := h.Store.RecentGroups(c.Request().Context(), a.HelpCenter.ID, seenGroups)
+		if err != nil {
+			return err
+		}
 		return web.Render(c, http.StatusUnprocessableEntity, console.CategoryEdit(console.CategoryEditPage{
 			Chrome: h.chrome(c, cat.Name, "articles"),
-			ID:     cat.ID, Name: name, Slug: cat.Slug, Description: description, Position: positionIn, Errors: errs,
+			ID:     cat.ID, Name: name, Slug: cat.Slug, Description: description, Position: positionIn,
+			Audience: audience, Groups: groupsIn, SeenGroups: seen, Errors: errs,
 		}))
 	}
 	cat.Name, cat.Description, cat.Position = name, description, position
+	cat.MinRole, cat.AudienceGroups = minRole, models.GroupsJSON(groups)
 	if err := h.Store.UpdateCategory(c.Request().Context(), a.HelpCenter.ID, cat); err != nil {
 		return err
 	}

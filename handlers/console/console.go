@@ -79,6 +79,7 @@ type Store interface {
 	WidgetOrigins(ctx context.Context, helpCenterID int64) ([]string, error)
 	SetWidgetOrigins(ctx context.Context, workspaceID, helpCenterID int64, origins []string) error
 
+	RecentGroups(ctx context.Context, helpCenterID int64, limit int) ([]string, error)
 	Articles(ctx context.Context, helpCenterID int64) ([]models.Article, error)
 	Article(ctx context.Context, helpCenterID, id int64) (*models.Article, error)
 	CreateArticle(ctx context.Context, helpCenterID int64, a *models.Article) error
