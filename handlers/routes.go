@@ -79,6 +79,7 @@ func (h *Handler) consoleRoutes(e *echo.Echo) {
 	admin.POST("/settings/general/verify-domain", c.SettingsGeneralVerifyDomain)
 	admin.GET("/articles", c.ArticlesList)
 	admin.GET("/articles/new", c.ArticleNew)
+	admin.GET("/articles/preview-as", c.PreviewAs)
 	admin.POST("/articles", c.ArticleCreate)
 	admin.POST("/articles/preview", c.ArticlePreview)
 	admin.GET("/articles/:id", c.ArticleEdit)

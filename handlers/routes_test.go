@@ -36,7 +36,7 @@ func TestRouteTable(t *testing.T) {
 
 	console := []string{
 		"GET /", "GET /api/widget/v1/articles", "GET /api/widget/v1/articles/:slug", "GET /api/widget/v1/origin.js", "GET /api/widget/v1/search",
-		"GET /articles", "GET /articles/:id", "GET /articles/new", "GET /categories", "GET /categories/:id",
+		"GET /articles", "GET /articles/:id", "GET /articles/new", "GET /articles/preview-as", "GET /categories", "GET /categories/:id",
 		"GET /demo/partner/login", "GET /favicon.ico", "GET /healthz", "GET /js/init.js", "GET /login",
 		"GET /robots.txt", "GET /settings/account", "GET /settings/general", "GET /settings/logs",
 		"GET /settings/logs.csv", "GET /settings/security/sso", "GET /settings/security/sso/jwt", "GET /settings/security/sso/jwt/example/:lang",

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"strings"
 
 	"gorm.io/gorm"
@@ -32,17 +33,35 @@ func categoryVisible(alias string, v models.Viewer) (string, []any) {
 }
 
 // articleVisible is the rule's condition on the article row alias, its
-// category's included, for the help center.
+// category's included, for the help center: published, and the audience.
 func articleVisible(alias string, helpCenterID int64, v models.Viewer) (string, []any) {
+	aud, args := articleAudience(alias, v)
+	return alias + ".help_center_id = ? AND " + alias + ".status = ? AND " + aud,
+		append([]any{helpCenterID, models.StatusPublished}, args...)
+}
+
+// articleAudience is the audience half of the rule: the article's role
+// and groups, and its category's.
+func articleAudience(alias string, v models.Viewer) (string, []any) {
 	in, inArgs := groupsIn("ag.name", v)
 	cat, catArgs := categoryVisible("vc", v)
 	var b strings.Builder
-	b.WriteString(alias + ".help_center_id = ? AND " + alias + ".status = ? AND " + alias + ".min_role IN ?")
+	b.WriteString(alias + ".min_role IN ?")
 	b.WriteString(" AND (" + alias + ".audience_groups = '' OR EXISTS (SELECT 1 FROM article_groups ag WHERE ag.article_id = " + alias + ".id AND " + in + "))")
 	b.WriteString(" AND (" + alias + ".category_id IS NULL OR EXISTS (SELECT 1 FROM categories vc WHERE vc.id = " + alias + ".category_id AND " + cat + "))")
-	args := []any{helpCenterID, models.StatusPublished, models.RolesUpTo(v.Role)}
+	args := []any{models.RolesUpTo(v.Role)}
 	args = append(args, inArgs...)
 	return b.String(), append(args, catArgs...)
+}
+
+// InAudience reports whether v is in the audience of the help center's
+// article id, whatever its status: "Preview as…" tells an author who will
+// see a draft once it is published.
+func (s *Store) InAudience(ctx context.Context, helpCenterID, id int64, v models.Viewer) (bool, error) {
+	aud, args := articleAudience("articles", v)
+	var n int64
+	err := s.read(ctx).Model(&models.Article{}).Where("help_center_id = ? AND id = ?", helpCenterID, id).Where(aud, args...).Count(&n).Error
+	return n > 0, err
 }
 
 // visible narrows a query on the articles table to what v may read.

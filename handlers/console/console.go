@@ -80,6 +80,11 @@ type Store interface {
 	SetWidgetOrigins(ctx context.Context, workspaceID, helpCenterID int64, origins []string) error
 
 	RecentGroups(ctx context.Context, helpCenterID int64, limit int) ([]string, error)
+	InAudience(ctx context.Context, helpCenterID, id int64, v models.Viewer) (bool, error)
+	VisibleCategories(ctx context.Context, helpCenterID int64, v models.Viewer) ([]models.Category, error)
+	PublishedArticles(ctx context.Context, helpCenterID int64, v models.Viewer, categoryID *int64) ([]models.Article, error)
+	PublishedArticleBySlug(ctx context.Context, helpCenterID int64, v models.Viewer, slug string) (*models.Article, error)
+	SearchArticles(ctx context.Context, helpCenterID int64, v models.Viewer, query string, limit int) ([]models.SearchResult, error)
 	Articles(ctx context.Context, helpCenterID int64) ([]models.Article, error)
 	Article(ctx context.Context, helpCenterID, id int64) (*models.Article, error)
 	CreateArticle(ctx context.Context, helpCenterID int64, a *models.Article) error

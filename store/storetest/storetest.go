@@ -102,6 +102,7 @@ func RunTests(t *testing.T, be Backend) {
 		{"MailClaimedOnce", testMailClaimedOnce},
 		{"UsersDirectory", testUsersDirectory},
 		{"APIKeys", testAPIKeys},
+		{"Audiences", testAudiences},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
