@@ -59,6 +59,7 @@ func (h *Handler) PreviewAs(c echo.Context) error {
 	}
 
 	if id, err := strconv.ParseInt(c.QueryParam("draft"), 10, 64); err == nil {
+		p.DraftID = c.QueryParam("draft")
 		art, err := h.Store.Article(ctx, hcID, id)
 		if err != nil {
 			return err
