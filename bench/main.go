@@ -197,6 +197,14 @@ func run(database string, logins int, pageTime time.Duration, logRows string) er
 	// databases of millions of rows and is not the server under load.
 	rows = append(rows, row{"peak RSS of the process (server and load generator)", peakRSS(), "", "", "< 100 MB"})
 
+	// 3b. Audiences: the same pages over 10 000 articles, for a visitor
+	// in 100 groups against one in none.
+	audience, err := measureAudiences(ctx, addr, siteURL, st, hc.ID, browser, pageTime)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, audience...)
+
 	fmt.Fprintln(os.Stderr, "measuring signature verification…")
 	verify, err := verifyRows()
 	if err != nil {
