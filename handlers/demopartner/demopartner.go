@@ -34,11 +34,13 @@ type Handler struct {
 	SiteURL func(*models.HelpCenter) string
 }
 
-// demoSamples are the demo partner app's sample users, one per role.
+// demoSamples are the demo partner app's sample users: one per role, and
+// members of the beta group, whose articles only they read.
 var demoSamples = []console.DemoUser{
 	{Name: "Jane Viewer", Email: "jane@acme.test", Role: "viewer"},
+	{Name: "Bea Beta", Email: "bea@acme.test", Role: "viewer", Groups: "beta"},
 	{Name: "Eddie Editor", Email: "eddie@acme.test", Role: "editor"},
-	{Name: "Ada Admin", Email: "ada@acme.test", Role: "admin"},
+	{Name: "Ada Admin", Email: "ada@acme.test", Role: "admin", Groups: "beta, enterprise"},
 }
 
 // Show is the demo partner app's sign-in page. It exists only
@@ -66,8 +68,13 @@ func (h *Handler) Submit(c echo.Context) error {
 	if err != nil {
 		return echo.NewHTTPError(http.StatusNotFound)
 	}
-	user := console.DemoUser{Name: strings.TrimSpace(c.FormValue("name")), Email: strings.TrimSpace(c.FormValue("email")), Role: c.FormValue("role")}
+	user := console.DemoUser{Name: strings.TrimSpace(c.FormValue("name")), Email: strings.TrimSpace(c.FormValue("email")), Role: c.FormValue("role"),
+		Groups: strings.TrimSpace(c.FormValue("groups"))}
 	errs := models.FieldErrors{}
+	groups, err := models.ParseGroups(user.Groups)
+	if err != nil {
+		errs["groups"] = err.Error()
+	}
 	if user.Name == "" {
 		errs["name"] = "Enter a name."
 	}
@@ -99,6 +106,9 @@ func (h *Handler) Submit(c echo.Context) error {
 	claims := map[string]any{
 		"jti": jti, "iss": demo.Issuer, "iat": now, "exp": now + 120,
 		"email": user.Email, "name": user.Name, "role": user.Role, "external_id": "demo-" + user.Email,
+	}
+	if len(groups) > 0 {
+		claims["groups"] = groups
 	}
 	if hc.Issuer != "" {
 		claims["iss"] = hc.Issuer

@@ -16,6 +16,7 @@ type demoCategory struct {
 type demoArticle struct {
 	title, body string
 	audience    models.Role
+	groups      []string
 	status      models.ArticleStatus
 }
 
@@ -38,6 +39,7 @@ func seedContent(ctx context.Context, st *store.Store, helpCenterID int64) error
 			if da.status != "" {
 				a.Status = da.status
 			}
+			a.AudienceGroups = models.GroupsJSON(da.groups)
 			if err := st.CreateArticle(ctx, helpCenterID, a); err != nil {
 				return err
 			}
@@ -83,6 +85,16 @@ Click **Sign out** at the top of any page. You are signed out of the help center
 
 Having trouble? The [SSO troubleshooting](/articles/sso-troubleshooting-what-each-sign-in-error-means) guide explains every sign-in error.
 `},
+			{title: "What's new in the beta", groups: []string{"beta"}, body: `Hi {{user.name}}, thanks for trying the Acme beta. This article is shown to members of the **beta** group only: your app puts ` + "`\"groups\": [\"beta\"]`" + ` in the token.
+
+- **Boards**: drag projects between columns.
+- **Quick notes**: press N anywhere.
+
+{{#if group "enterprise"}}
+Your workspace is on **Enterprise**: the audit export is on for you, {{user.email}}.
+{{else}}
+The audit export comes with Enterprise: ask your admin.
+{{/if}}`},
 			{title: "Invite your teammates", body: `Anyone with the **Admin** or **Editor** role can invite people to your workspace.
 
 1. Go to **Settings → Members**.
