@@ -113,13 +113,16 @@ func (s *Store) searchSQLite(ctx context.Context, helpCenterID int64, v models.V
 	for i, t := range terms {
 		match[i] = `"` + t + `*"`
 	}
+	// CROSS JOIN keeps the full-text match as the outer loop: SQLite would
+	// otherwise walk the help center's articles and run the match once for
+	// each (900 ms over 10 000 articles, against a few ms).
 	var rows []searchRow
 	cond, condArgs := articleVisible("a", helpCenterID, v)
 	err := s.read(ctx).Raw(`SELECT a.*, COALESCE(c.name, '') AS category_name,
 			snippet(article_search, ?, ?, '…', 1, 24) AS snippet,
 			matchinfo(article_search, 'pcnx') AS info
 		FROM article_search
-		JOIN articles a ON a.id = article_search.docid
+		CROSS JOIN articles a ON a.id = article_search.docid
 		LEFT JOIN categories c ON c.id = a.category_id
 		WHERE article_search MATCH ? AND article_search.help_center_id = ? AND `+cond,
 		append([]any{hitStart, hitEnd, strings.Join(match, " "), helpCenterID}, condArgs...)...).Scan(&rows).Error

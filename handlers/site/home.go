@@ -2,6 +2,7 @@ package site
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -24,11 +25,55 @@ func (h *Handler) Home(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	listing, err := h.homeListing(c.Request().Context(), hc.ID, v)
+	sections, err := h.homeSections(c.Request().Context(), hc.ID, v)
 	if err != nil {
 		return err
 	}
-	cats, articles := listing.categories, listing.articles
+	return web.Render(c, http.StatusOK, site.Home(site.HomePage{Chrome: h.siteChrome(c, "Help center"), Sections: sections}))
+}
+
+// homeKey keys the home page's sections, cached for a role and a set of
+// groups for web.PageCacheTTL: the busiest page of a help center then
+// costs no query, and its work does not grow with the number of
+// articles (a category card lists homeArticlesPerCategory of them).
+type homeKey struct {
+	helpCenterID int64
+	role         models.Role
+	groups       string // models.Viewer.GroupsKey
+}
+
+// homeSections are the home page's sections for v. Concurrent misses of
+// one key share one load, so an expiring entry under load costs one
+// query, not one per waiting request.
+func (h *Handler) homeSections(ctx context.Context, helpCenterID int64, v models.Viewer) ([]site.Section, error) {
+	k := homeKey{helpCenterID, v.Role, v.GroupsKey()}
+	if l, ok := h.homes.Get(k); ok {
+		return l, nil
+	}
+	flight := fmt.Sprintf("%d\x00%s\x00%s", k.helpCenterID, k.role, k.groups)
+	l, err, _ := h.homeLoads.Do(flight, func() (any, error) {
+		// Detached: one visitor going away must not fail the others waiting.
+		sections, err := h.loadHomeSections(context.WithoutCancel(ctx), helpCenterID, v)
+		if err == nil {
+			h.homes.Put(k, sections)
+		}
+		return sections, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return l.([]site.Section), nil
+}
+
+func (h *Handler) loadHomeSections(ctx context.Context, helpCenterID int64, v models.Viewer) ([]site.Section, error) {
+	cats, err := h.Store.VisibleCategories(ctx, helpCenterID, v)
+	if err != nil {
+		return nil, err
+	}
+	articles, err := h.Store.PublishedArticles(ctx, helpCenterID, v, nil)
+	if err != nil {
+		return nil, err
+	}
 	byCategory := map[int64][]site.ArticleLink{}
 	var other []site.ArticleLink
 	for _, a := range articles {
@@ -39,48 +84,16 @@ func (h *Handler) Home(c echo.Context) error {
 			byCategory[*a.CategoryID] = append(byCategory[*a.CategoryID], link)
 		}
 	}
-	p := site.HomePage{Chrome: h.siteChrome(c, "Help center")}
+	var sections []site.Section
 	for _, cat := range cats {
 		if links := byCategory[cat.ID]; len(links) > 0 {
-			p.Sections = append(p.Sections, section(cat.Name, cat.Description, "/categories/"+cat.Slug, links))
+			sections = append(sections, section(cat.Name, cat.Description, "/categories/"+cat.Slug, links))
 		}
 	}
 	if len(other) > 0 {
-		p.Sections = append(p.Sections, section("Other articles", "", "", other))
+		sections = append(sections, section("Other articles", "", "", other))
 	}
-	return web.Render(c, http.StatusOK, site.Home(p))
-}
-
-// homeKey and homeListing cache what the home page lists for a role and
-// a set of groups, for web.PageCacheTTL: the busiest page of a help
-// center then costs no query.
-type homeKey struct {
-	helpCenterID int64
-	role         models.Role
-	groups       string // models.Viewer.GroupsKey
-}
-
-type homeListing struct {
-	categories []models.Category
-	articles   []models.Article
-}
-
-func (h *Handler) homeListing(ctx context.Context, helpCenterID int64, v models.Viewer) (homeListing, error) {
-	k := homeKey{helpCenterID, v.Role, v.GroupsKey()}
-	if l, ok := h.homes.Get(k); ok {
-		return l, nil
-	}
-	cats, err := h.Store.VisibleCategories(ctx, helpCenterID, v)
-	if err != nil {
-		return homeListing{}, err
-	}
-	articles, err := h.Store.PublishedArticles(ctx, helpCenterID, v, nil)
-	if err != nil {
-		return homeListing{}, err
-	}
-	l := homeListing{categories: cats, articles: articles}
-	h.homes.Put(k, l)
-	return l, nil
+	return sections, nil
 }
 
 func section(name, description, url string, links []site.ArticleLink) site.Section {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/singleflight"
 
 	"helpcenter/handlers/session"
 	"helpcenter/handlers/web"
@@ -62,7 +63,8 @@ type Handler struct {
 	// internal/ratelimit). They count failures only (SPEC section 3).
 	SSOLimiter, GateLimiter, PasswordLimiter *ratelimit.Limiter
 
-	homes *web.Cache[homeKey, homeListing]
+	homes     *web.Cache[homeKey, []site.Section]
+	homeLoads singleflight.Group
 	// profiles holds signed-in visitors' user rows (groups, email, custom
 	// fields) for PageCacheTTL: the cookie carries only role and name.
 	profiles *web.Cache[int64, *models.User]
@@ -75,7 +77,7 @@ func New(d Deps) *Handler {
 		SSOLimiter:      ratelimit.New(d.Limits.SSO.N, d.Limits.SSO.Per, d.Now),
 		GateLimiter:     ratelimit.New(d.Limits.Gate.N, d.Limits.Gate.Per, d.Now),
 		PasswordLimiter: ratelimit.New(d.Limits.Password.N, d.Limits.Password.Per, d.Now),
-		homes:           web.NewCache[homeKey, homeListing](d.Now),
+		homes:           web.NewCache[homeKey, []site.Section](d.Now),
 		profiles:        web.NewCache[int64, *models.User](d.Now),
 	}
 }
