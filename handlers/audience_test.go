@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -124,5 +125,34 @@ func TestGroupsDecideWhatVisitorsSee(t *testing.T) {
 	}
 	if got := slugs(t, w.get(t, "search?q=invoices", plainTok), "results"); strings.Contains(strings.Join(got, " "), "beta") {
 		t.Errorf("widget search without groups: %v", got)
+	}
+}
+
+// "Preview as…" reads as the chosen visitor would, and signs no one in:
+// no session, no user, no event row.
+func TestPreviewAsSignsNoOneIn(t *testing.T) {
+	t.Parallel()
+	w := newWidgetSite(t, "acme", ssoConfig{Enabled: true})
+	groupArticles(t, w)
+	admin := consoleLogin(t, w.ssoSite)
+	before := []int{countRows(t, w.app, "events"), countRows(t, w.app, "visitor_sessions"), countRows(t, w.app, "users")}
+	res := admin.Get(w.app.BaseURL + "/articles/preview-as?role=viewer&groups=beta&q=invoices")
+	text := textOf(res.Body)
+	if res.StatusCode != http.StatusOK || !strings.Contains(text, "Beta features") || strings.Contains(text, "Enterprise invoices") {
+		t.Fatalf("preview as beta: %d %s", res.StatusCode, text)
+	}
+	art := admin.Get(w.app.BaseURL + "/articles/preview-as?role=viewer&groups=beta&article=beta-features")
+	if !strings.Contains(art.Body, "Hello Preview Visitor,") {
+		t.Errorf("previewed article: %s", textOf(art.Body))
+	}
+	if res := admin.Get(w.app.BaseURL + "/articles/preview-as?role=viewer&article=beta-features"); res.StatusCode != http.StatusNotFound {
+		t.Errorf("outside the group the article is a 404 in the preview too: %d", res.StatusCode)
+	}
+	if res := admin.Get(w.app.BaseURL + "/articles/preview-as?role=owner"); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("a bad role: %d", res.StatusCode)
+	}
+	after := []int{countRows(t, w.app, "events"), countRows(t, w.app, "visitor_sessions"), countRows(t, w.app, "users")}
+	if !slices.Equal(before, after) {
+		t.Errorf("rows of events, sessions, users before %v, after %v", before, after)
 	}
 }

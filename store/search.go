@@ -84,17 +84,12 @@ func (s *Store) SearchArticles(ctx context.Context, helpCenterID int64, v models
 	if !s.d.searchTable {
 		rows, err = s.searchPostgres(ctx, helpCenterID, v, terms, limit)
 	} else {
-		rows, err = s.searchSQLite(ctx, helpCenterID, v, terms)
+		rows, err = s.searchSQLite(ctx, helpCenterID, v, terms, limit)
 	}
 	if err != nil {
 		return nil, err
 	}
-	sort.SliceStable(rows, func(i, j int) bool {
-		if rows[i].Score != rows[j].Score {
-			return rows[i].Score > rows[j].Score
-		}
-		return rows[i].Title < rows[j].Title
-	})
+	sortRows(rows)
 	if len(rows) > limit {
 		rows = rows[:limit]
 	}
@@ -105,7 +100,7 @@ func (s *Store) SearchArticles(ctx context.Context, helpCenterID int64, v models
 	return out, nil
 }
 
-func (s *Store) searchSQLite(ctx context.Context, helpCenterID int64, v models.Viewer, terms []string) ([]searchRow, error) {
+func (s *Store) searchSQLite(ctx context.Context, helpCenterID int64, v models.Viewer, terms []string, limit int) ([]searchRow, error) {
 	// Each term is quoted with a trailing * inside the quotes (a prefix
 	// phrase); terms hold only letters and digits, so nothing needs
 	// escaping, and lower case keeps "and"/"or" from being operators.
@@ -113,23 +108,60 @@ func (s *Store) searchSQLite(ctx context.Context, helpCenterID int64, v models.V
 	for i, t := range terms {
 		match[i] = `"` + t + `*"`
 	}
+	query := strings.Join(match, " ")
+	// First every visible match with its ranking data only, then the
+	// snippets of the best limit: a snippet costs far more than a rank,
+	// and a common word matches a thousand articles for a page of fifty.
 	// CROSS JOIN keeps the full-text match as the outer loop: SQLite would
 	// otherwise walk the help center's articles and run the match once for
 	// each (900 ms over 10 000 articles, against a few ms).
-	var rows []searchRow
 	cond, condArgs := articleVisible("a", helpCenterID, v)
-	err := s.read(ctx).Raw(`SELECT a.*, COALESCE(c.name, '') AS category_name,
-			snippet(article_search, ?, ?, '…', 1, 24) AS snippet,
-			matchinfo(article_search, 'pcnx') AS info
+	var ranked []searchRow
+	err := s.read(ctx).Raw(`SELECT a.id, a.title, matchinfo(article_search, 'pcnx') AS info
+		FROM article_search
+		CROSS JOIN articles a ON a.id = article_search.docid
+		WHERE article_search MATCH ? AND article_search.help_center_id = ? AND `+cond,
+		append([]any{query, helpCenterID}, condArgs...)...).Scan(&ranked).Error
+	if err != nil || len(ranked) == 0 {
+		return nil, err
+	}
+	for i := range ranked {
+		ranked[i].Score = rank(ranked[i].Info)
+	}
+	sortRows(ranked)
+	if len(ranked) > limit {
+		ranked = ranked[:limit]
+	}
+	ids := make([]int64, len(ranked))
+	for i, r := range ranked {
+		ids[i] = r.ID
+	}
+	var rows []searchRow
+	err = s.read(ctx).Raw(`SELECT a.*, COALESCE(c.name, '') AS category_name,
+			snippet(article_search, ?, ?, '…', 1, 24) AS snippet
 		FROM article_search
 		CROSS JOIN articles a ON a.id = article_search.docid
 		LEFT JOIN categories c ON c.id = a.category_id
-		WHERE article_search MATCH ? AND article_search.help_center_id = ? AND `+cond,
-		append([]any{hitStart, hitEnd, strings.Join(match, " "), helpCenterID}, condArgs...)...).Scan(&rows).Error
+		WHERE article_search MATCH ? AND article_search.help_center_id = ? AND a.id IN ?`,
+		hitStart, hitEnd, query, helpCenterID, ids).Scan(&rows).Error
+	score := make(map[int64]float64, len(ranked))
+	for _, r := range ranked {
+		score[r.ID] = r.Score
+	}
 	for i := range rows {
-		rows[i].Score = rank(rows[i].Info)
+		rows[i].Score = score[rows[i].ID]
 	}
 	return rows, err
+}
+
+// sortRows orders matches best first, then by title.
+func sortRows(rows []searchRow) {
+	sort.SliceStable(rows, func(i, j int) bool {
+		if rows[i].Score != rows[j].Score {
+			return rows[i].Score > rows[j].Score
+		}
+		return rows[i].Title < rows[j].Title
+	})
 }
 
 // columnWeights make a word in the title count for more than one in the

@@ -25,7 +25,7 @@ const relatedLimit = 5
 func (h *Handler) Category(c echo.Context) error {
 	hc, _ := web.Tenant.Get(c)
 	ctx := c.Request().Context()
-	v, err := h.viewer(c)
+	v, _, err := h.viewer(c)
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func (h *Handler) Category(c echo.Context) error {
 func (h *Handler) Article(c echo.Context) error {
 	hc, _ := web.Tenant.Get(c)
 	ctx := c.Request().Context()
-	v, err := h.viewer(c)
+	v, _, err := h.viewer(c)
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func (h *Handler) Search(c echo.Context) error {
 	p.Chrome.Query = q
 	if q != "" {
 		p.Chrome.Title = "Search: " + q
-		v, err := h.viewer(c)
+		v, _, err := h.viewer(c)
 		if err != nil {
 			return err
 		}

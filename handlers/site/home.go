@@ -21,11 +21,11 @@ const homeArticlesPerCategory = 6
 // does not show up empty for everyone else.
 func (h *Handler) Home(c echo.Context) error {
 	hc, _ := web.Tenant.Get(c)
-	v, err := h.viewer(c)
+	v, key, err := h.viewer(c)
 	if err != nil {
 		return err
 	}
-	sections, err := h.homeSections(c.Request().Context(), hc.ID, v)
+	sections, err := h.homeSections(c.Request().Context(), hc.ID, v, key)
 	if err != nil {
 		return err
 	}
@@ -45,8 +45,8 @@ type homeKey struct {
 // homeSections are the home page's sections for v. Concurrent misses of
 // one key share one load, so an expiring entry under load costs one
 // query, not one per waiting request.
-func (h *Handler) homeSections(ctx context.Context, helpCenterID int64, v models.Viewer) ([]site.Section, error) {
-	k := homeKey{helpCenterID, v.Role, v.GroupsKey()}
+func (h *Handler) homeSections(ctx context.Context, helpCenterID int64, v models.Viewer, groupsKey string) ([]site.Section, error) {
+	k := homeKey{helpCenterID, v.Role, groupsKey}
 	if l, ok := h.homes.Get(k); ok {
 		return l, nil
 	}

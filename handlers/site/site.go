@@ -67,7 +67,7 @@ type Handler struct {
 	homeLoads singleflight.Group
 	// profiles holds signed-in visitors' user rows (groups, email, custom
 	// fields) for PageCacheTTL: the cookie carries only role and name.
-	profiles *web.Cache[int64, *models.User]
+	profiles *web.Cache[int64, *profile]
 }
 
 // New builds the help-center host.
@@ -78,7 +78,7 @@ func New(d Deps) *Handler {
 		GateLimiter:     ratelimit.New(d.Limits.Gate.N, d.Limits.Gate.Per, d.Now),
 		PasswordLimiter: ratelimit.New(d.Limits.Password.N, d.Limits.Password.Per, d.Now),
 		homes:           web.NewCache[homeKey, []site.Section](d.Now),
-		profiles:        web.NewCache[int64, *models.User](d.Now),
+		profiles:        web.NewCache[int64, *profile](d.Now),
 	}
 }
 

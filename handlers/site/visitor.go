@@ -28,10 +28,18 @@ func visitorRole(c echo.Context) models.Role {
 	return models.RoleViewer
 }
 
-// profile is the signed-in visitor's user as the store holds it, read
-// through a cache of web.PageCacheTTL (a new sign-in on this process
-// forgets it); nil when signed out, or when the user was deleted.
-func (h *Handler) profile(c echo.Context) (*models.User, error) {
+// profile is a signed-in visitor's user row with its groups parsed and
+// keyed once, as the profiles cache keeps it.
+type profile struct {
+	user   *models.User
+	groups []string
+	key    string // models.Viewer.GroupsKey of groups
+}
+
+// profile is the signed-in visitor's profile, read through a cache of
+// web.PageCacheTTL (a new sign-in on this process forgets it); nil when
+// signed out, or when the user was deleted.
+func (h *Handler) profile(c echo.Context) (*profile, error) {
 	u, ok := theVisitor.Get(c)
 	if !ok {
 		return nil, nil
@@ -39,25 +47,29 @@ func (h *Handler) profile(c echo.Context) (*models.User, error) {
 	if p, ok := h.profiles.Get(u.ID); ok {
 		return p, nil
 	}
-	p, err := h.Store.User(c.Request().Context(), u.HelpCenterID, u.ID)
+	row, err := h.Store.User(c.Request().Context(), u.HelpCenterID, u.ID)
 	if errors.Is(err, models.ErrNotFound) {
-		p, err = nil, nil
+		h.profiles.Put(u.ID, nil)
+		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
+	groups := models.GroupsOf(row.Groups)
+	p := &profile{user: row, groups: groups, key: models.Viewer{Groups: groups}.GroupsKey()}
 	h.profiles.Put(u.ID, p)
 	return p, nil
 }
 
-// viewer is who this visitor is to audiences: their role and the groups
-// their latest token asserted, or models.Anonymous.
-func (h *Handler) viewer(c echo.Context) (models.Viewer, error) {
+// viewer is who this visitor is to audiences — their role and the groups
+// their latest token asserted, or models.Anonymous — and the key of those
+// groups for caches.
+func (h *Handler) viewer(c echo.Context) (models.Viewer, string, error) {
 	p, err := h.profile(c)
 	if err != nil || p == nil {
-		return models.Anonymous, err
+		return models.Anonymous, "", err
 	}
-	return models.Viewer{Role: visitorRole(c), Groups: models.GroupsOf(p.Groups)}, nil
+	return models.Viewer{Role: visitorRole(c), Groups: p.groups}, p.key, nil
 }
 
 // reader is who personalised text is for: the visitor's profile, or the
@@ -67,7 +79,7 @@ func (h *Handler) reader(c echo.Context) (markdown.Reader, error) {
 	if err != nil || p == nil {
 		return markdown.Reader{}, err
 	}
-	return markdown.Reader{Name: p.Name, Email: p.Email, Custom: json.RawMessage(p.CustomFields), Groups: models.GroupsOf(p.Groups)}, nil
+	return markdown.Reader{Name: p.user.Name, Email: p.user.Email, Custom: json.RawMessage(p.user.CustomFields), Groups: p.groups}, nil
 }
 
 // LoadVisitor attaches the signed-in visitor, if any, to the context. It
