@@ -40,7 +40,8 @@ var demoSamples = []console.DemoUser{
 	{Name: "Jane Viewer", Email: "jane@acme.test", Role: "viewer"},
 	{Name: "Bea Beta", Email: "bea@acme.test", Role: "viewer", Groups: "beta"},
 	{Name: "Eddie Editor", Email: "eddie@acme.test", Role: "editor"},
-	{Name: "Ada Admin", Email: "ada@acme.test", Role: "admin", Groups: "beta, enterprise"},
+	{Name: "Ada Admin", Email: "ada@acme.test", Role: "admin"},
+	{Name: "Erin Enterprise", Email: "erin@acme.test", Role: "viewer", Groups: "beta, enterprise"},
 }
 
 // Show is the demo partner app's sign-in page. It exists only
