@@ -16,6 +16,9 @@ func (h *Handler) consoleRoutes(e *echo.Echo) {
 	staticRoutes(e)
 	e.GET("/robots.txt", site.Robots)
 	e.GET("/healthz", h.healthz)
+	if h.metrics != nil {
+		e.GET("/metrics", echo.WrapHandler(h.metrics))
+	}
 
 	// The embedded widget and its API are called from partners' pages on
 	// other origins and authenticated by the partner's JWT, never by a

@@ -48,6 +48,11 @@ type Deps struct {
 	CheckJWKS console.JWKSChecker
 	Log       *slog.Logger
 	Now       func() time.Time
+	// Metrics serves GET /metrics on the console host; ObserveRequest
+	// hears of every request by host kind ("console" or "site") and route
+	// template. Both nil without metrics.
+	Metrics        http.Handler
+	ObserveRequest func(host, route, method string, status int, d time.Duration)
 }
 
 // Handler serves the console on the base host and each help center on its
@@ -70,6 +75,7 @@ type Handler struct {
 	demo    *demopartner.Handler
 
 	consoleHost, siteHost *echo.Echo
+	metrics               http.Handler
 }
 
 // New builds the handler tree.
@@ -93,7 +99,17 @@ func New(d Deps) *Handler {
 	h.demo = &demopartner.Handler{Store: d.Store, Now: d.Now, SiteURL: d.Config.SiteURL}
 
 	router := web.Router{Log: d.Log, Now: d.Now, TrustedProxies: d.Config.TrustedProxies}
+	observe := func(host string) func(route, method string, status int, d time.Duration) {
+		if d.ObserveRequest == nil {
+			return nil
+		}
+		return func(route, method string, status int, dur time.Duration) {
+			d.ObserveRequest(host, route, method, status, dur)
+		}
+	}
+	h.metrics = d.Metrics
 	consoleRouter := router
+	consoleRouter.Observe = observe("console")
 	consoleRouter.Page = func(c echo.Context, status int, title, message string) error {
 		return web.Render(c, status, layout.ErrorDocument(status, title, message))
 	}
@@ -101,6 +117,7 @@ func New(d Deps) *Handler {
 		return widgetapi.Error(c, status, message) || partnerapi.Error(c, status, message)
 	}
 	siteRouter := router
+	siteRouter.Observe = observe("site")
 	siteRouter.Page = h.site.ErrorPage
 	h.consoleHost, h.siteHost = consoleRouter.New(), siteRouter.New()
 	h.siteHost.Use(h.resolveTenant)

@@ -110,3 +110,10 @@ func (s *Store) MailQueue(ctx context.Context, limit int) ([]QueuedMail, error) 
 	err := s.read(ctx).Order("id DESC").Limit(limit).Find(&ms).Error
 	return ms, err
 }
+
+// MailQueueDepth counts the mail waiting to be sent (queued, due or not).
+func (s *Store) MailQueueDepth(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.read(ctx).Model(&QueuedMail{}).Where("status = ?", MailQueued).Count(&n).Error
+	return n, err
+}

@@ -287,19 +287,35 @@ func (q queries) endSession(helpCenterID int64, idHash []byte) error {
 const RejectedCeiling = 600
 
 // LogEvent writes the event row of this outcome (see Store.LogEvent).
-func (t *SignIn) LogEvent(ctx context.Context, e *models.Event) error { return t.q.logEvent(e) }
+// The count is taken when the row is written, before the transaction
+// commits: a sign-in that then fails with a server error still counts.
+func (t *SignIn) LogEvent(ctx context.Context, e *models.Event) error {
+	err := t.q.logEvent(e)
+	t.q.s.heard(e, err)
+	return err
+}
 
 // LogEvent writes one event row outside a sign-in transaction (a rejection
 // decided before any state was touched).
 func (s *Store) LogEvent(ctx context.Context, e *models.Event) error {
-	return s.update(ctx, func(q queries) error { return q.logEvent(e) })
+	err := s.update(ctx, func(q queries) error { return q.logEvent(e) })
+	s.heard(e, err)
+	return err
+}
+
+// heard tells OnEvent of an event row written.
+func (s *Store) heard(e *models.Event, err error) {
+	if on := s.onEvent; on != nil && err == nil {
+		on(e.Event, e.Reason)
+	}
 }
 
 // LogFolded writes the row of a refusal that can repeat many times a
 // minute — rate_limited (SPEC section 3), origin_not_allowed — as one row
 // per help center, event, reason, address and minute, which further
 // refusals in that minute add to.
-func (s *Store) LogFolded(ctx context.Context, e *models.Event) error {
+func (s *Store) LogFolded(ctx context.Context, e *models.Event) (err error) {
+	defer func() { s.heard(e, err) }()
 	return s.update(ctx, func(q queries) error {
 		minute := e.CreatedAt.UTC().Truncate(time.Minute)
 		res, err := q.exec(`UPDATE events SET count = count + 1, detail = ?

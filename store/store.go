@@ -51,6 +51,13 @@ type Options struct {
 	// own, as on PostgreSQL. The benchmark uses it to measure the
 	// one-commit-per-sign-in ceiling; the server never sets it.
 	NoGroupCommit bool
+	// OnBatch, when set, hears of each group commit on SQLite: how many
+	// transactions it held and how long each waited in the queue (the
+	// metrics of /metrics).
+	OnBatch func(size int, waits []time.Duration)
+	// OnEvent, when set, hears of each event row written (sign-ins by
+	// outcome and reason, for /metrics).
+	OnEvent func(event, reason string)
 }
 
 // Store wraps the database. On SQLite, writes go through one connection
@@ -67,6 +74,8 @@ type Store struct {
 	now       func() time.Time
 	log       *slog.Logger
 	writer    *writer // SQLite's group commit; nil on PostgreSQL
+	onBatch   func(size int, waits []time.Duration)
+	onEvent   func(event, reason string)
 	usage     keyUsage
 	// closing guards closed; a write transaction on PostgreSQL holds it
 	// shared while it starts, and inflight counts those running, so Close
@@ -102,7 +111,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			TranslateError:         true,
 		}
 	}
-	s := &Store{sealer: opts.Sealer, plainText: opts.PlainText, now: opts.Now, log: opts.Logger}
+	s := &Store{sealer: opts.Sealer, plainText: opts.PlainText, now: opts.Now, log: opts.Logger, onBatch: opts.OnBatch, onEvent: opts.OnEvent}
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		s.d = sqliteDialect

@@ -94,9 +94,10 @@ func runOne(fn func(q queries) error, q queries) (err error) {
 
 // commitReq is one transaction waiting for the writer.
 type commitReq struct {
-	ctx  context.Context
-	fn   func(q queries) error
-	done chan error
+	ctx    context.Context
+	fn     func(q queries) error
+	done   chan error
+	queued time.Time
 }
 
 // writer is SQLite's group commit.
@@ -118,7 +119,7 @@ func newWriter(s *Store) *writer {
 }
 
 func (w *writer) submit(ctx context.Context, fn func(q queries) error) error {
-	r := commitReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	r := commitReq{ctx: ctx, fn: fn, done: make(chan error, 1), queued: time.Now()}
 	w.mu.RLock()
 	if w.closed {
 		w.mu.RUnlock()
@@ -196,6 +197,15 @@ func (w *writer) failQueued() {
 }
 
 func (w *writer) run(batch []commitReq) {
+	if on := w.s.onBatch; on != nil {
+		// Real time, not the store's clock: this is the process's own wait.
+		now := time.Now()
+		waits := make([]time.Duration, len(batch))
+		for i, r := range batch {
+			waits[i] = now.Sub(r.queued)
+		}
+		on(len(batch), waits)
+	}
 	ctx := context.Background()
 	errs := make([]error, len(batch))
 	finish := func(all error) {

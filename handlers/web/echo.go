@@ -26,6 +26,9 @@ type Router struct {
 	// API, when set, answers errors of requests that want JSON (the widget
 	// API) and reports whether c was one; Page is not called for those.
 	API func(c echo.Context, status int, message string) bool
+	// Observe, when set, hears of every finished request with its route
+	// template (the metrics of /metrics).
+	Observe func(route, method string, status int, d time.Duration)
 }
 
 // New builds a router with the middleware every host shares.
@@ -89,6 +92,9 @@ func (r Router) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 			attrs = append(attrs, slog.Int64("help_center", hc.ID))
 		}
 		r.Log.LogAttrs(req.Context(), level, "request", attrs...)
+		if r.Observe != nil {
+			r.Observe(c.Path(), req.Method, res.Status, r.Now().Sub(start))
+		}
 		return nil
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"helpcenter/internal/jwks"
 	"helpcenter/internal/mail"
 	"helpcenter/internal/markdown"
+	"helpcenter/internal/metrics"
 	"helpcenter/internal/safehttp"
 	"helpcenter/internal/secrets"
 	"helpcenter/models"
@@ -100,8 +101,10 @@ func Open(ctx context.Context, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	m := metrics.New()
 	st, err := store.Open(ctx, o.Config.Database, store.Options{
 		Sealer: box, PlainText: markdown.Text, Now: o.Now, Logger: o.Log, NoGroupCommit: o.NoGroupCommit,
+		OnBatch: m.Batch, OnEvent: m.SignIn,
 	})
 	if err != nil {
 		return nil, err
@@ -127,7 +130,8 @@ func Open(ctx context.Context, o Options) (*App, error) {
 	}
 	h := handlers.New(handlers.Deps{Config: o.Config, Store: st, SignIns: signIns{st}, Accounts: acc,
 		Resolver: domains.NewResolver(o.Config.DNSServer), JWKS: keysets, CheckJWKS: checkJWKS,
-		Keys: o.Keys, Log: o.Log, Now: o.Now})
+		Keys: o.Keys, Log: o.Log, Now: o.Now, Metrics: m.Handler(o.Config.MetricsToken), ObserveRequest: m.Request})
+	m.QueueDepth("mail", st.MailQueueDepth)
 	var sender mail.Sender = mail.Log{Log: o.Log}
 	if o.Config.SMTP != nil {
 		sender = mail.SMTP{URL: o.Config.SMTP, Roots: o.SMTPRoots}

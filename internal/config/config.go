@@ -36,6 +36,8 @@ type Config struct {
 	SMTP *url.URL
 	// MailFrom is the From of every mail.
 	MailFrom string
+	// MetricsToken, when set, is the Bearer token GET /metrics requires.
+	MetricsToken string
 }
 
 // Limit is N events per Per; N = 0 turns it off.
@@ -244,6 +246,11 @@ func Load(getenv func(string) string) (*Config, error) {
 	c.MailFrom = get("HELPCENTER_MAIL_FROM", "helpcenter <no-reply@"+host+">")
 	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
 		fail("HELPCENTER_MAIL_FROM %q is not an address like helpcenter <no-reply@example.com>", c.MailFrom)
+	}
+
+	c.MetricsToken = get("HELPCENTER_METRICS_TOKEN", "")
+	if t := c.MetricsToken; t != "" && len(t) < 16 {
+		fail("HELPCENTER_METRICS_TOKEN is %d characters; use at least 16 (e.g. openssl rand -hex 16)", len(t))
 	}
 
 	c.Limits = DefaultLimits
