@@ -86,6 +86,9 @@ type Event struct {
 	// 0 when none did; the Logs view filters by it, and the key's usage
 	// counts it.
 	KeyID int64
+	// Skew is the verified token's iat − now in seconds (the signer's
+	// clock ahead of ours, less transit), nil when no claims were read.
+	Skew *float64 `gorm:"column:iat_skew"`
 	// Count is 1, or the number of rejections a summary row stands for
 	// when a flood went past the per-help-center ceiling.
 	Count int

@@ -93,6 +93,11 @@ type Claims struct {
 	Key *Key
 }
 
+// Skew is iat − now in seconds: how far ahead of this server's clock the
+// signer's was when it issued the token, less the time the token took
+// to arrive (so slightly negative for a healthy partner).
+func (c *Claims) Skew(now time.Time) float64 { return -instantOf(now).since(c.IssuedAt) }
+
 // requiredClaims are the claims every token must carry, in the order check 3
 // reports them.
 var requiredClaims = [...]string{"jti", "iss", "iat", "exp", "email", "name"}

@@ -121,6 +121,8 @@ func Inspect(token string, s Settings, now time.Time) Report {
 		r := check.run(c, s, at)
 		if r != nil && rep.Verified {
 			r.JTI, r.Email, r.Key = c.JTI, c.Email, rep.Key
+			skew := c.Skew(now)
+			r.Skew = &skew
 		}
 		rep.add(check.number, r, note.passed(c, s, at))
 	}

@@ -94,6 +94,9 @@ type Outcome struct {
 	// Claims are the verified token's claims (WidgetCall: the widget reads
 	// the visitor's groups and profile from them); nil otherwise.
 	Claims *Claims
+	// Skew is the verified token's iat − now in seconds, nil when its
+	// claims were never read (the event row keeps it for clock drift).
+	Skew *float64
 	// Key is the key that verified the token's signature, nil when none
 	// did.
 	Key *Key
@@ -208,7 +211,8 @@ func SignIn(ctx context.Context, st Store, hc HelpCenter, b Browser, token, retu
 	var out Outcome
 	err := st.InSignIn(ctx, func(ctx context.Context, tx SignInTx) error {
 		// Set afresh on every run: a transaction may be retried.
-		out = Outcome{Email: claims.Email, JTI: claims.JTI, Role: claims.Role, Key: claims.Key, ReportOnly: hc.ReportOnly}
+		skew := claims.Skew(now)
+		out = Outcome{Email: claims.Email, JTI: claims.JTI, Role: claims.Role, Key: claims.Key, ReportOnly: hc.ReportOnly, Skew: &skew}
 		// Step 11 commits even when a later step rejects: a jti is taken
 		// once, whatever happens after.
 		repeat, rej, err := CheckReplay(ctx, tx, hc.ID, claims, origin, now)
@@ -294,7 +298,8 @@ func WidgetCall(ctx context.Context, st Store, hc HelpCenter, b Browser, token, 
 		noteUse(st, out, now)
 		return out, st.LogEvent(ctx, widgetAPI.event(hc.ID, b, now, out, ""))
 	}
-	out := Outcome{Email: claims.Email, JTI: claims.JTI, Role: claims.Role, Key: claims.Key, Claims: claims}
+	skew := claims.Skew(now)
+	out := Outcome{Email: claims.Email, JTI: claims.JTI, Role: claims.Role, Key: claims.Key, Claims: claims, Skew: &skew}
 	err := st.InSignIn(ctx, func(ctx context.Context, tx SignInTx) error {
 		// The binding commits even when step 14 then rejects: a jti is
 		// taken once, whatever happens after.
@@ -381,8 +386,12 @@ func (s surface) event(helpCenterID int64, b Browser, now time.Time, out Outcome
 	if out.Key != nil {
 		e.KeyID, e.Key = out.Key.ID, out.Key.Name
 	}
+	e.Skew = out.Skew
 	if out.Rejection != nil {
 		e.Event, e.Reason, e.Detail = s.rejected, string(out.Rejection.Reason), out.Rejection.Detail
+		if e.Skew == nil {
+			e.Skew = out.Rejection.Skew
+		}
 		if out.LetIn() {
 			e.Detail = ReportOnlyMark + e.Detail
 		}

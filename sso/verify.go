@@ -59,6 +59,10 @@ type Rejection struct {
 	// name them (SPEC section 6) without ever repeating an unsigned value.
 	JTI   string
 	Email string
+	// Skew is the verified token's iat − now in seconds (positive: issued
+	// "in the future"), for the clock-drift figures; nil before the
+	// claims were read.
+	Skew *float64
 	// Key is the key that verified the signature; nil for a rejection
 	// at checks 0–2.
 	Key *Key
@@ -101,6 +105,8 @@ func Verify(token string, s Settings, now time.Time) (*Claims, *Rejection) {
 		}
 		if r := check.run(c, s, at); r != nil {
 			r.JTI, r.Email, r.Key = c.JTI, c.Email, key
+			skew := c.Skew(now)
+			r.Skew = &skew
 			return nil, r
 		}
 	}

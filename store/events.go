@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -236,4 +238,34 @@ func (s *Store) InsertEvents(ctx context.Context, helpCenterID int64, events ite
 		return 0, err
 	}
 	return n, nil
+}
+
+// driftSample bounds how many of the last hour's tokens ClockDrift reads:
+// the newest ones, enough for a median and a worst case.
+const driftSample = 5000
+
+// ClockDrift is the skew (iat − now, seconds) of the help center's
+// verified tokens since since: how many, the median, and the one furthest
+// from zero (the worst).
+type ClockDrift struct {
+	Tokens        int
+	Median, Worst float64
+}
+
+// ClockDriftSince reads the skews of up to driftSample of the newest
+// verified tokens since since.
+func (s *Store) ClockDriftSince(ctx context.Context, helpCenterID int64, since time.Time) (ClockDrift, error) {
+	var skews []float64
+	err := s.read(ctx).Raw(`SELECT iat_skew FROM events `+s.d.indexedBy("events_time")+`
+		WHERE help_center_id = ? AND created_at >= ? AND iat_skew IS NOT NULL ORDER BY created_at DESC LIMIT ?`,
+		helpCenterID, since.UTC(), driftSample).Scan(&skews).Error
+	if err != nil || len(skews) == 0 {
+		return ClockDrift{}, err
+	}
+	slices.Sort(skews)
+	d := ClockDrift{Tokens: len(skews), Median: skews[len(skews)/2], Worst: skews[0]}
+	if math.Abs(skews[len(skews)-1]) > math.Abs(d.Worst) {
+		d.Worst = skews[len(skews)-1]
+	}
+	return d, nil
 }

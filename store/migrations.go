@@ -357,6 +357,9 @@ CREATE TABLE category_groups (
 -- The groups of the latest sign-ins, which the article form suggests.
 CREATE INDEX users_recent ON users (help_center_id, last_sign_in_at)
 `, nil},
+	{18, "clock drift: each verified token's iat - now", `
+ALTER TABLE events ADD COLUMN iat_skew DOUBLE PRECISION
+`, nil},
 }
 
 // Migrate applies every migration not yet recorded, in order, in one

@@ -70,6 +70,7 @@ type Store interface {
 	RecordProviderWish(ctx context.Context, adminID, helpCenterID int64, provider string) error
 	Events(ctx context.Context, helpCenterID int64, f store.EventFilter, after *store.EventCursor, limit int) ([]models.Event, error)
 	HasSignIn(ctx context.Context, helpCenterID int64) (bool, error)
+	ClockDriftSince(ctx context.Context, helpCenterID int64, since time.Time) (store.ClockDrift, error)
 	TokenUser(ctx context.Context, helpCenterID int64, externalID, email string) (*models.User, error)
 	StartTesterRun(ctx context.Context, helpCenterID int64, key string) error
 	TesterReport(ctx context.Context, helpCenterID int64, key string) (report string, found bool, err error)

@@ -1,12 +1,15 @@
 package console
 
 import (
+	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"helpcenter/handlers/web"
 	"helpcenter/models"
+	"helpcenter/store"
 	"helpcenter/views/console"
 )
 
@@ -46,6 +49,11 @@ func (h *Handler) SSOSettingsShow(c echo.Context) error {
 	if p.Checklist, err = h.checklist(c, hc, hasKey); err != nil {
 		return err
 	}
+	drift, err := h.Store.ClockDriftSince(c.Request().Context(), hc.ID, h.Now().Add(-time.Hour))
+	if err != nil {
+		return err
+	}
+	p.Drift = clockDrift(drift)
 	for _, pr := range upcomingProviders {
 		p.Providers = append(p.Providers, console.ProviderCard{
 			CSRF: web.CSRFToken(c), Key: pr.key, Name: pr.name, Description: pr.description, Wished: wishes[pr.key],
@@ -135,3 +143,30 @@ func (h *Handler) SSONotifyMe(c echo.Context) error {
 
 // isHTMX reports whether htmx sent the request and swaps in a fragment.
 func isHTMX(c echo.Context) bool { return c.Request().Header.Get("HX-Request") == "true" }
+
+// driftWarnAt is the drift (either way) at which the overview warns: a
+// third of the way before the 30 s skew starts refusing tokens.
+const driftWarnAt = 10.0
+
+// clockDrift puts the figures in words, with the likely cause: a token
+// issued "in the future" means the signer's clock is fast; one that
+// arrives old means a slow clock — or a token minted long before the
+// visitor is sent with it.
+func clockDrift(d store.ClockDrift) console.ClockDrift {
+	out := console.ClockDrift{Tokens: d.Tokens, Median: signedSeconds(d.Median), Worst: signedSeconds(d.Worst)}
+	switch {
+	case d.Tokens == 0:
+	case d.Worst >= driftWarnAt:
+		out.Warning = fmt.Sprintf("Your app's server clock is about %.0f s fast: its tokens arrive issued in the future, and past 30 s they are refused with jwt_iat_in_future. Sync that server's clock (NTP, e.g. chrony or systemd-timesyncd).", d.Worst)
+	case d.Worst <= -driftWarnAt:
+		out.Warning = fmt.Sprintf("Tokens arrive up to %.0f s after they were issued: your app's server clock is slow, or it mints tokens long before sending the visitor. Past the token TTL they are refused with jwt_too_old or jwt_expired. Sync the clock (NTP) and mint each token right before the redirect.", -d.Worst)
+	}
+	return out
+}
+
+func signedSeconds(s float64) string {
+	if s >= 0 {
+		return fmt.Sprintf("+%.1f s", s)
+	}
+	return fmt.Sprintf("−%.1f s", -s)
+}
