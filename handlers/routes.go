@@ -113,6 +113,8 @@ func (h *Handler) consoleRoutes(e *echo.Echo) {
 	admin.POST("/settings/security/sso/tester", c.SSOTesterRun)
 	admin.POST("/settings/security/sso/jwt/test-sign-in", c.SSOTestSignIn)
 	admin.GET("/settings/logs", c.LogsShow)
+	admin.GET("/settings/alerts", c.AlertsShow)
+	admin.POST("/settings/alerts", c.AlertsSave)
 	admin.GET("/settings/logs.csv", c.LogsCSV)
 	admin.GET("/settings/widget", c.SettingsWidgetShow)
 	admin.POST("/settings/widget", c.SettingsWidgetSave)

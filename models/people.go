@@ -138,3 +138,32 @@ type QueuedMail struct {
 	Attempts  int // counting the attempt about to be made
 	CreatedAt time.Time
 }
+
+// AlertRules are a help center's alerts (SPEC section 12), each mailed to
+// its owners and admins at most once an hour.
+type AlertRules struct {
+	HelpCenterID int64 `gorm:"primaryKey"`
+	// RejectionsThreshold alerts when more rejected sign-ins than this
+	// arrive in AlertWindow; 0 is off.
+	RejectionsThreshold int
+	// ReasonJump alerts when one reason jumps after a settings change.
+	ReasonJump       bool
+	LastRejectionsAt *time.Time
+	LastJumpAt       *time.Time
+}
+
+// AlertWindow is the span the rejections rule counts over; AlertEvery is
+// the least time between two alerts of one rule.
+const (
+	AlertWindow = 10 * time.Minute
+	AlertEvery  = time.Hour
+)
+
+// The alert rules, as the store marks when each last fired.
+const (
+	AlertRejections = "rejections"
+	AlertReasonJump = "reason_jump"
+)
+
+// TableName is alert_rules.
+func (AlertRules) TableName() string { return "alert_rules" }

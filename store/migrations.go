@@ -360,6 +360,15 @@ CREATE INDEX users_recent ON users (help_center_id, last_sign_in_at)
 	{18, "clock drift: each verified token's iat - now", `
 ALTER TABLE events ADD COLUMN iat_skew DOUBLE PRECISION
 `, nil},
+	{19, "alert rules: rejected sign-ins over a threshold, a reason jumping after a settings change", `
+CREATE TABLE alert_rules (
+	help_center_id BIGINT PRIMARY KEY REFERENCES help_centers(id) ON DELETE CASCADE,
+	rejections_threshold INTEGER NOT NULL DEFAULT 0,
+	reason_jump BOOLEAN NOT NULL DEFAULT FALSE,
+	last_rejections_at {{time}},
+	last_jump_at {{time}}
+)
+`, nil},
 }
 
 // Migrate applies every migration not yet recorded, in order, in one

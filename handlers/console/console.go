@@ -71,6 +71,9 @@ type Store interface {
 	Events(ctx context.Context, helpCenterID int64, f store.EventFilter, after *store.EventCursor, limit int) ([]models.Event, error)
 	HasSignIn(ctx context.Context, helpCenterID int64) (bool, error)
 	ClockDriftSince(ctx context.Context, helpCenterID int64, since time.Time) (store.ClockDrift, error)
+	AlertRules(ctx context.Context, helpCenterID int64) (models.AlertRules, error)
+	SaveAlertRules(ctx context.Context, helpCenterID int64, threshold int, jump bool, actor string) error
+	AlertRecipients(ctx context.Context, workspaceID int64) ([]string, error)
 	TokenUser(ctx context.Context, helpCenterID int64, externalID, email string) (*models.User, error)
 	StartTesterRun(ctx context.Context, helpCenterID int64, key string) error
 	TesterReport(ctx context.Context, helpCenterID int64, key string) (report string, found bool, err error)

@@ -15,6 +15,7 @@ import (
 
 	"helpcenter/handlers"
 	"helpcenter/internal/accounts"
+	"helpcenter/internal/alerts"
 	"helpcenter/internal/config"
 	"helpcenter/internal/domains"
 	"helpcenter/internal/jwks"
@@ -44,13 +45,15 @@ type Intervals struct {
 	KeyUsage time.Duration
 	// Mail sends what the mail queue holds that is due.
 	Mail time.Duration
+	// Alerts evaluates the help centers' alert rules.
+	Alerts time.Duration
 }
 
 // DefaultIntervals are the server's.
 // RevocationSync runs twice within session.SyncEvery (one second, the
 // documented window), so a request rarely finds the set stale and queries
 // itself.
-var DefaultIntervals = Intervals{Purge: 5 * time.Minute, Checkpoint: time.Second, RevocationSync: 500 * time.Millisecond, KeyUsage: 10 * time.Second, Mail: 2 * time.Second}
+var DefaultIntervals = Intervals{Purge: 5 * time.Minute, Checkpoint: time.Second, RevocationSync: 500 * time.Millisecond, KeyUsage: 10 * time.Second, Mail: 2 * time.Second, Alerts: time.Minute}
 
 // Options configure Open.
 type Options struct {
@@ -81,6 +84,7 @@ type App struct {
 	now       func() time.Time
 	intervals Intervals
 	mail      *mail.Queue
+	alerts    *alerts.Runner
 
 	mu      sync.Mutex
 	cancel  context.CancelFunc
@@ -137,7 +141,8 @@ func Open(ctx context.Context, o Options) (*App, error) {
 		sender = mail.SMTP{URL: o.Config.SMTP, Roots: o.SMTPRoots}
 	}
 	queue := &mail.Queue{Store: st, Sender: sender, From: o.Config.MailFrom, Now: o.Now, Log: o.Log}
-	return &App{Config: o.Config, Store: st, Accounts: acc, Handler: h, log: o.Log, now: o.Now, intervals: o.Intervals, mail: queue}, nil
+	return &App{Config: o.Config, Store: st, Accounts: acc, Handler: h, log: o.Log, now: o.Now, intervals: o.Intervals, mail: queue,
+		alerts: &alerts.Runner{Store: st, Now: o.Now, ConsoleURL: o.Config.ConsoleURL(), Log: o.Log}}, nil
 }
 
 // Start runs the background jobs until Stop. Calling it twice is an error.
@@ -161,6 +166,7 @@ func (a *App) Start(ctx context.Context) error {
 	a.every(ctx, a.intervals.RevocationSync, "sync revoked sessions", a.Handler.SyncRevocations)
 	a.every(ctx, a.intervals.KeyUsage, "write the keys' usage counts", a.Store.FlushKeyUsage)
 	a.every(ctx, a.intervals.Mail, "send queued mail", a.mail.Drain)
+	a.every(ctx, a.intervals.Alerts, "check alert rules", a.alerts.Check)
 	a.every(ctx, a.intervals.Purge, "tell admins a provider shipped", func(ctx context.Context) error {
 		return a.NotifyShipped(ctx, models.ShippedProviders)
 	})

@@ -90,3 +90,52 @@ Set it up:
 func ProviderShipped(to, provider, link string) models.Mail {
 	return providerShipped.write(to, map[string]string{"Provider": provider, "Link": link})
 }
+
+// ReasonLine is one reason of an alert's breakdown.
+type ReasonLine struct {
+	Code  string
+	Title string
+	Count int64
+}
+
+var rejectionsAlert = newLetter(`[{{.HelpCenter}}] {{.Total}} sign-ins rejected in 10 minutes`,
+	`{{.Total}} sign-ins to {{.HelpCenter}} were rejected in the last 10 minutes (your alert fires above {{.Threshold}}).
+
+By reason:
+{{range .Reasons}}  {{.Count}} × {{.Code}} — {{.Title}}
+{{end}}
+See them in the Logs view:
+{{.Link}}
+
+This alert is mailed at most once an hour. Change it in Settings → Logs → Alerts.
+`,
+	htmlFrame+`<p>{{.Total}} sign-ins to <strong>{{.HelpCenter}}</strong> were rejected in the last 10 minutes (your alert fires above {{.Threshold}}).</p>
+<ul>{{range .Reasons}}<li>{{.Count}} × <code>{{.Code}}</code> — {{.Title}}</li>{{end}}</ul>
+<p><a href="{{.Link}}">See them in the Logs view</a></p>
+<p style="color:#6b7280">This alert is mailed at most once an hour. Change it in Settings → Logs → Alerts.</p></body></html>`)
+
+// RejectionsAlert tells an admin that rejected sign-ins passed the threshold.
+func RejectionsAlert(to, helpCenter string, total int64, threshold int, reasons []ReasonLine, link string) models.Mail {
+	return rejectionsAlert.write(to, map[string]any{"HelpCenter": helpCenter, "Total": total, "Threshold": threshold, "Reasons": reasons, "Link": link})
+}
+
+var reasonJumpAlert = newLetter(`[{{.HelpCenter}}] {{.Reason}} jumped after a settings change`,
+	`Since {{.Change}} ({{.When}}), {{.HelpCenter}} rejected {{.After}} sign-ins with {{.Reason}} — {{.Title}}. In the hour before the change: {{.Before}}.
+
+If the change broke your app's sign-in, revert it, or update your app to match.
+
+See them in the Logs view:
+{{.Link}}
+
+This alert is mailed at most once an hour. Change it in Settings → Logs → Alerts.
+`,
+	htmlFrame+`<p>Since {{.Change}} ({{.When}}), <strong>{{.HelpCenter}}</strong> rejected {{.After}} sign-ins with <code>{{.Reason}}</code> — {{.Title}}. In the hour before the change: {{.Before}}.</p>
+<p>If the change broke your app's sign-in, revert it, or update your app to match.</p>
+<p><a href="{{.Link}}">See them in the Logs view</a></p>
+<p style="color:#6b7280">This alert is mailed at most once an hour. Change it in Settings → Logs → Alerts.</p></body></html>`)
+
+// ReasonJumpAlert tells an admin that one reason jumped after a change.
+func ReasonJumpAlert(to, helpCenter, reason, title string, after, before int64, change, when, link string) models.Mail {
+	return reasonJumpAlert.write(to, map[string]any{"HelpCenter": helpCenter, "Reason": reason, "Title": title, "After": after,
+		"Before": before, "Change": change, "When": when, "Link": link})
+}
