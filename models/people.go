@@ -167,3 +167,42 @@ const (
 
 // TableName is alert_rules.
 func (AlertRules) TableName() string { return "alert_rules" }
+
+// Webhook is an endpoint a help center's events are posted to (SPEC
+// section 12); its signing secret is sealed at rest.
+type Webhook struct {
+	ID           int64
+	HelpCenterID int64
+	URL          string
+	Events       string // space-separated event names
+	SecretSealed []byte
+	CreatedBy    string
+	CreatedAt    time.Time
+	AfterEventID int64
+}
+
+// Wants reports whether the webhook receives event.
+func (w Webhook) Wants(event string) bool { return slices.Contains(strings.Fields(w.Events), event) }
+
+// WebhookDelivery is one event posted (or to be posted) to a webhook.
+type WebhookDelivery struct {
+	ID            int64
+	WebhookID     int64
+	HelpCenterID  int64
+	Event         string
+	Payload       string
+	Status        string // "queued", "delivered" or "failed"
+	Attempts      int
+	NextAttemptAt time.Time
+	LastStatus    int
+	LastError     string
+	CreatedAt     time.Time
+	DeliveredAt   *time.Time
+}
+
+// The states of a delivery.
+const (
+	DeliveryQueued    = "queued"
+	DeliveryDelivered = "delivered"
+	DeliveryFailed    = "failed"
+)

@@ -369,6 +369,36 @@ CREATE TABLE alert_rules (
 	last_jump_at {{time}}
 )
 `, nil},
+	{20, "webhooks and their deliveries", `
+CREATE TABLE webhooks (
+	id {{id}},
+	help_center_id BIGINT NOT NULL REFERENCES help_centers(id) ON DELETE CASCADE,
+	url TEXT NOT NULL,
+	events TEXT NOT NULL,
+	secret_sealed {{blob}} NOT NULL,
+	created_by TEXT NOT NULL,
+	created_at {{time}} NOT NULL,
+	-- after_event_id is the last event row turned into deliveries.
+	after_event_id BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX webhooks_help_center ON webhooks (help_center_id, id);
+CREATE TABLE webhook_deliveries (
+	id {{id}},
+	webhook_id BIGINT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+	help_center_id BIGINT NOT NULL,
+	event TEXT NOT NULL,
+	payload TEXT NOT NULL,
+	status TEXT NOT NULL DEFAULT 'queued',
+	attempts INTEGER NOT NULL DEFAULT 0,
+	next_attempt_at {{time}} NOT NULL,
+	last_status INTEGER NOT NULL DEFAULT 0,
+	last_error TEXT NOT NULL DEFAULT '',
+	created_at {{time}} NOT NULL,
+	delivered_at {{time}}
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id, id)
+`, nil},
 }
 
 // Migrate applies every migration not yet recorded, in order, in one
