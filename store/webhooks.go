@@ -225,7 +225,9 @@ func (s *Store) DeliveryDone(ctx context.Context, id int64, now time.Time, deliv
 	default:
 		set["next_attempt_at"] = next.UTC()
 	}
-	_, err := s.write(ctx, func(db *gorm.DB) *gorm.DB { return db.Model(&models.WebhookDelivery{}).Where("id = ?", id).Updates(set) })
+	_, err := s.write(ctx, func(db *gorm.DB) *gorm.DB {
+		return db.Model(&models.WebhookDelivery{}).Where("id = ?", id).Updates(set)
+	})
 	return err
 }
 
