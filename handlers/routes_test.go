@@ -59,6 +59,7 @@ func TestRouteTable(t *testing.T) {
 		"GET /settings/users", "POST /settings/users", "GET /settings/users/:id", "POST /settings/users/:id/sign-out",
 		"POST /settings/users/:id/ban", "POST /settings/users/:id/unban",
 		"GET /settings/alerts", "POST /settings/alerts",
+		"GET /settings/webhooks", "POST /settings/webhooks", "POST /settings/webhooks/:id/delete", "POST /settings/webhooks/deliveries/:id/resend",
 		"GET /settings/api-keys", "POST /settings/api-keys", "POST /settings/api-keys/:id/revoke",
 		"GET /api/v1/openapi.json", "GET /api/v1/users/:external_id", "PUT /api/v1/users/:external_id",
 		"DELETE /api/v1/users/:external_id", "POST /api/v1/users/revoke-sessions", "GET /api/v1/events",

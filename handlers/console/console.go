@@ -74,6 +74,11 @@ type Store interface {
 	AlertRules(ctx context.Context, helpCenterID int64) (models.AlertRules, error)
 	SaveAlertRules(ctx context.Context, helpCenterID int64, threshold int, jump bool, actor string) error
 	AlertRecipients(ctx context.Context, workspaceID int64) ([]string, error)
+	AddWebhook(ctx context.Context, helpCenterID int64, url string, events []string, secret, actor string) (*models.Webhook, error)
+	Webhooks(ctx context.Context, helpCenterID int64) ([]models.Webhook, error)
+	DeleteWebhook(ctx context.Context, helpCenterID, id int64, actor string) error
+	Deliveries(ctx context.Context, helpCenterID int64, limit int) ([]models.WebhookDelivery, error)
+	ResendDelivery(ctx context.Context, helpCenterID, id int64, actor string) error
 	TokenUser(ctx context.Context, helpCenterID int64, externalID, email string) (*models.User, error)
 	StartTesterRun(ctx context.Context, helpCenterID int64, key string) error
 	TesterReport(ctx context.Context, helpCenterID int64, key string) (report string, found bool, err error)

@@ -24,6 +24,7 @@ import (
 	"helpcenter/internal/metrics"
 	"helpcenter/internal/safehttp"
 	"helpcenter/internal/secrets"
+	"helpcenter/internal/webhooks"
 	"helpcenter/models"
 	"helpcenter/store"
 )
@@ -47,13 +48,15 @@ type Intervals struct {
 	Mail time.Duration
 	// Alerts evaluates the help centers' alert rules.
 	Alerts time.Duration
+	// Webhooks turns new events into deliveries and posts the due ones.
+	Webhooks time.Duration
 }
 
 // DefaultIntervals are the server's.
 // RevocationSync runs twice within session.SyncEvery (one second, the
 // documented window), so a request rarely finds the set stale and queries
 // itself.
-var DefaultIntervals = Intervals{Purge: 5 * time.Minute, Checkpoint: time.Second, RevocationSync: 500 * time.Millisecond, KeyUsage: 10 * time.Second, Mail: 2 * time.Second, Alerts: time.Minute}
+var DefaultIntervals = Intervals{Purge: 5 * time.Minute, Checkpoint: time.Second, RevocationSync: 500 * time.Millisecond, KeyUsage: 10 * time.Second, Mail: 2 * time.Second, Alerts: time.Minute, Webhooks: 2 * time.Second}
 
 // Options configure Open.
 type Options struct {
@@ -85,6 +88,7 @@ type App struct {
 	intervals Intervals
 	mail      *mail.Queue
 	alerts    *alerts.Runner
+	webhooks  *webhooks.Worker
 
 	mu      sync.Mutex
 	cancel  context.CancelFunc
@@ -136,13 +140,16 @@ func Open(ctx context.Context, o Options) (*App, error) {
 		Resolver: domains.NewResolver(o.Config.DNSServer), JWKS: keysets, CheckJWKS: checkJWKS,
 		Keys: o.Keys, Log: o.Log, Now: o.Now, Metrics: m.Handler(o.Config.MetricsToken), ObserveRequest: m.Request})
 	m.QueueDepth("mail", st.MailQueueDepth)
+	m.QueueDepth("webhooks", st.DeliveryQueueDepth)
 	var sender mail.Sender = mail.Log{Log: o.Log}
 	if o.Config.SMTP != nil {
 		sender = mail.SMTP{URL: o.Config.SMTP, Roots: o.SMTPRoots}
 	}
 	queue := &mail.Queue{Store: st, Sender: sender, From: o.Config.MailFrom, Now: o.Now, Log: o.Log}
 	return &App{Config: o.Config, Store: st, Accounts: acc, Handler: h, log: o.Log, now: o.Now, intervals: o.Intervals, mail: queue,
-		alerts: &alerts.Runner{Store: st, Now: o.Now, ConsoleURL: o.Config.ConsoleURL(), Log: o.Log}}, nil
+		alerts:   &alerts.Runner{Store: st, Now: o.Now, ConsoleURL: o.Config.ConsoleURL(), Log: o.Log},
+		webhooks: &webhooks.Worker{Store: st, Poster: safehttp.New(safehttp.Options{AllowLoopback: o.Config.Development(), Timeout: webhooks.Timeout}), Now: o.Now, Log: o.Log},
+	}, nil
 }
 
 // Start runs the background jobs until Stop. Calling it twice is an error.
@@ -167,6 +174,7 @@ func (a *App) Start(ctx context.Context) error {
 	a.every(ctx, a.intervals.KeyUsage, "write the keys' usage counts", a.Store.FlushKeyUsage)
 	a.every(ctx, a.intervals.Mail, "send queued mail", a.mail.Drain)
 	a.every(ctx, a.intervals.Alerts, "check alert rules", a.alerts.Check)
+	a.every(ctx, a.intervals.Webhooks, "deliver webhooks", a.webhooks.Run)
 	a.every(ctx, a.intervals.Purge, "tell admins a provider shipped", func(ctx context.Context) error {
 		return a.NotifyShipped(ctx, models.ShippedProviders)
 	})

@@ -30,7 +30,7 @@ func options(t *testing.T, dsn string) Options {
 		t.Fatal(err)
 	}
 	return Options{Config: cfg, Keys: keys, Now: time.Now,
-		Intervals: Intervals{Purge: 10 * time.Millisecond, Checkpoint: 10 * time.Millisecond, RevocationSync: 10 * time.Millisecond, KeyUsage: 10 * time.Millisecond, Mail: 10 * time.Millisecond, Alerts: 10 * time.Millisecond}}
+		Intervals: Intervals{Purge: 10 * time.Millisecond, Checkpoint: 10 * time.Millisecond, RevocationSync: 10 * time.Millisecond, KeyUsage: 10 * time.Millisecond, Mail: 10 * time.Millisecond, Alerts: 10 * time.Millisecond, Webhooks: 10 * time.Millisecond}}
 }
 
 // Instances started together on one fresh database all come up, and the

@@ -115,7 +115,7 @@ func New(t testing.TB, opts ...Options) *App {
 	logs := &LogBuffer{}
 	a, err := app.Open(context.Background(), app.Options{
 		Config: cfg, Keys: keys, Log: slog.New(slog.NewTextHandler(logs, nil)), Now: clock.Now,
-		Intervals: app.Intervals{Purge: time.Hour, Checkpoint: 100 * time.Millisecond, RevocationSync: 100 * time.Millisecond, KeyUsage: 100 * time.Millisecond, Mail: 100 * time.Millisecond, Alerts: 100 * time.Millisecond},
+		Intervals: app.Intervals{Purge: time.Hour, Checkpoint: 100 * time.Millisecond, RevocationSync: 100 * time.Millisecond, KeyUsage: 100 * time.Millisecond, Mail: 100 * time.Millisecond, Alerts: 100 * time.Millisecond, Webhooks: 100 * time.Millisecond},
 		// Hashing at the product's cost would be most of the suite's time;
 		// what the cost is, is tested in internal/accounts.
 		PasswordCost: accounts.Cost{Time: 1, MemoryKiB: 64},
