@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"helpcenter/internal/testapp"
 	"helpcenter/internal/webhooks"
 )
 
@@ -91,6 +93,12 @@ func TestWebhooksFromTheConsole(t *testing.T) {
 	if !strings.Contains(all, `"type":"sso.redirect_flow.succeeded"`) || !strings.Contains(all, `"reason":"jwt_malformed"`) {
 		t.Errorf("payloads: %s", all)
 	}
+	ds, _ := s.app.Store.Deliveries(context.Background(), s.hc.ID, 10)
+	for _, d := range ds {
+		if d.RequestID == "" {
+			t.Errorf("delivery %d does not carry the id of the request behind its event", d.ID)
+		}
+	}
 	list := admin.Get(page)
 	if strings.Count(list.Body, `data-delivery-status="delivered"`) != 2 {
 		t.Errorf("the deliveries are not listed as delivered: %s", textOf(list.Body))
@@ -111,5 +119,29 @@ func TestWebhooksFromTheConsole(t *testing.T) {
 			t.Fatalf("after Resend: %d deliveries", n)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// The request behind a mail reaches the log line the mail job writes.
+func TestRequestIDReachesTheMailLog(t *testing.T) {
+	t.Parallel()
+	app := testapp.New(t)
+	app.Signup(t, "owner@acme.test", pw, "Acme", "acme")
+	res := app.Client(t).Submit(app.BaseURL+"/password/forgot", app.BaseURL+"/password/forgot", url.Values{"email": {"owner@acme.test"}})
+	id := res.Header.Get("X-Request-Id")
+	if id == "" {
+		t.Fatal("no request id")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(app.Logs.String(), "request_id="+id) || !strings.Contains(app.Logs.String(), "Reset your helpcenter password") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the mail's log line lacks request_id=%s:\n%s", id, app.Logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, line := range strings.Split(app.Logs.String(), "\n") {
+		if strings.Contains(line, "msg=\"mail (HELPCENTER_SMTP_URL") && !strings.Contains(line, "request_id="+id) {
+			t.Errorf("a mail line without the request id: %s", line)
+		}
 	}
 }

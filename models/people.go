@@ -137,6 +137,8 @@ type QueuedMail struct {
 	Mail      Mail
 	Attempts  int // counting the attempt about to be made
 	CreatedAt time.Time
+	// RequestID is the request that queued the mail, for the log.
+	RequestID string
 }
 
 // AlertRules are a help center's alerts (SPEC section 12), each mailed to
@@ -198,6 +200,8 @@ type WebhookDelivery struct {
 	LastError     string
 	CreatedAt     time.Time
 	DeliveredAt   *time.Time
+	// RequestID is the request whose event the delivery carries.
+	RequestID string
 }
 
 // The states of a delivery.

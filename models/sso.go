@@ -86,6 +86,9 @@ type Event struct {
 	// 0 when none did; the Logs view filters by it, and the key's usage
 	// counts it.
 	KeyID int64
+	// RequestID is the request that wrote the row (set by the store from
+	// the request's context).
+	RequestID string
 	// Skew is the verified token's iat − now in seconds (the signer's
 	// clock ahead of ours, less transit), nil when no claims were read.
 	Skew *float64 `gorm:"column:iat_skew"`

@@ -55,14 +55,16 @@ func (s *Store) AlertedHelpCenters(ctx context.Context) ([]AlertedHelpCenter, er
 }
 
 // RejectionsByReason counts the help center's rejected sign-ins (both
-// surfaces, summary rows for what they stand for) by reason in [from, to).
+// surfaces, summary rows for what they stand for) by reason in (from, to]:
+// the end is inclusive, so "now" counts what was written at now, whatever
+// precision the database keeps times in.
 func (s *Store) RejectionsByReason(ctx context.Context, helpCenterID int64, from, to time.Time) (map[string]int64, error) {
 	var rows []struct {
 		Reason string
 		N      int64
 	}
 	err := s.read(ctx).Raw(`SELECT reason, SUM(count) AS n FROM events`+s.d.indexedBy("events_event")+`
-		WHERE help_center_id = ? AND event IN ? AND created_at >= ? AND created_at < ? GROUP BY reason`,
+		WHERE help_center_id = ? AND event IN ? AND created_at > ? AND created_at <= ? GROUP BY reason`,
 		helpCenterID, models.DefaultLogEvents, from.UTC(), to.UTC()).Scan(&rows).Error
 	out := make(map[string]int64, len(rows))
 	for _, r := range rows {

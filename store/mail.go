@@ -25,6 +25,8 @@ type QueuedMail struct {
 	LastError     string
 	CreatedAt     time.Time
 	SentAt        *time.Time
+	// RequestID is the request that queued it ("" from a job or the CLI).
+	RequestID string
 }
 
 func (QueuedMail) TableName() string { return "mail_queue" }
@@ -45,7 +47,7 @@ const (
 func enqueueMail(tx *gorm.DB, m models.Mail, now time.Time) error {
 	now = now.UTC()
 	return tx.Create(&QueuedMail{ToAddr: m.To, Subject: m.Subject, TextBody: m.Text, HTMLBody: m.HTML,
-		Status: MailQueued, NextAttemptAt: now, CreatedAt: now}).Error
+		Status: MailQueued, NextAttemptAt: now, CreatedAt: now, RequestID: models.RequestID(tx.Statement.Context)}).Error
 }
 
 // EnqueueMail queues a mail of its own (not tied to another change).
@@ -74,7 +76,7 @@ func (s *Store) ClaimMail(ctx context.Context, now time.Time, lease time.Duratio
 				return res.Error
 			}
 			if res.RowsAffected == 1 {
-				claimed = append(claimed, models.QueuedMail{ID: m.ID, Mail: m.Mail(), Attempts: m.Attempts + 1, CreatedAt: m.CreatedAt})
+				claimed = append(claimed, models.QueuedMail{ID: m.ID, Mail: m.Mail(), Attempts: m.Attempts + 1, CreatedAt: m.CreatedAt, RequestID: m.RequestID})
 			}
 		}
 		return nil

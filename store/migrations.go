@@ -399,6 +399,11 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
 CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id, id)
 `, nil},
+	{21, "the id of the request behind a queued mail, an event row and its webhook deliveries", `
+ALTER TABLE mail_queue ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE webhook_deliveries ADD COLUMN request_id TEXT NOT NULL DEFAULT ''
+`, nil},
 }
 
 // Migrate applies every migration not yet recorded, in order, in one

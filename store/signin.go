@@ -341,10 +341,13 @@ func (q queries) logEvent(e *models.Event) error {
 		e.Count = 1
 	}
 	e.Email, e.Detail, e.UserAgent, e.Key = clip(e.Email, 320), clip(e.Detail, 1000), clip(e.UserAgent, 500), clip(e.Key, 200)
+	if e.RequestID == "" {
+		e.RequestID = models.RequestID(q.context())
+	}
 	insert := func(e *models.Event) error {
-		_, err := q.exec(`INSERT INTO events (help_center_id, created_at, event, reason, detail, email, jti, ip, user_agent, key_name, key_id, count, summary, iat_skew)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			e.HelpCenterID, e.CreatedAt, e.Event, e.Reason, e.Detail, e.Email, e.JTI, e.IP, e.UserAgent, e.Key, e.KeyID, e.Count, e.Summary, e.Skew)
+		_, err := q.exec(`INSERT INTO events (help_center_id, created_at, event, reason, detail, email, jti, ip, user_agent, key_name, key_id, count, summary, iat_skew, request_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			e.HelpCenterID, e.CreatedAt, e.Event, e.Reason, e.Detail, e.Email, e.JTI, e.IP, e.UserAgent, e.Key, e.KeyID, e.Count, e.Summary, e.Skew, e.RequestID)
 		return err
 	}
 	if e.Reason == "" {

@@ -120,7 +120,7 @@ func (s *Store) EnqueueWebhookEvents(ctx context.Context) (int, error) {
 	total := 0
 	for _, w := range hooks {
 		var events []models.Event
-		if err := s.read(ctx).Raw(`SELECT `+eventColumns+` FROM events WHERE help_center_id = ? AND id > ? ORDER BY id LIMIT ?`,
+		if err := s.read(ctx).Raw(`SELECT `+eventColumns+`, request_id FROM events WHERE help_center_id = ? AND id > ? ORDER BY id LIMIT ?`,
 			w.HelpCenterID, w.AfterEventID, webhookScanBatch).Scan(&events).Error; err != nil {
 			return total, err
 		}
@@ -143,7 +143,7 @@ func (s *Store) EnqueueWebhookEvents(ctx context.Context) (int, error) {
 					return err
 				}
 				if err := tx.Create(&models.WebhookDelivery{WebhookID: w.ID, HelpCenterID: w.HelpCenterID, Event: e.Event, Payload: payload,
-					Status: models.DeliveryQueued, NextAttemptAt: now, CreatedAt: now}).Error; err != nil {
+					Status: models.DeliveryQueued, NextAttemptAt: now, CreatedAt: now, RequestID: e.RequestID}).Error; err != nil {
 					return err
 				}
 				total++

@@ -39,6 +39,13 @@ func (r Router) New() *echo.Echo {
 	e.IPExtractor = r.ipExtractor()
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true}))
 	e.Use(middleware.RequestID())
+	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			req := c.Request()
+			c.SetRequest(req.WithContext(models.WithRequestID(req.Context(), c.Response().Header().Get(echo.HeaderXRequestID))))
+			return next(c)
+		}
+	})
 	e.Use(r.requestLog)
 	e.Use(middleware.BodyLimit("2M"))
 	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {

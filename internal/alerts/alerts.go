@@ -68,7 +68,7 @@ func (r *Runner) Check(ctx context.Context) error {
 
 func (r *Runner) check(ctx context.Context, hc store.AlertedHelpCenter, now time.Time) error {
 	if hc.RejectionsThreshold > 0 && due(hc.LastRejectionsAt, now) {
-		counts, err := r.Store.RejectionsByReason(ctx, hc.HelpCenterID, now.Add(-models.AlertWindow), now.Add(time.Nanosecond))
+		counts, err := r.Store.RejectionsByReason(ctx, hc.HelpCenterID, now.Add(-models.AlertWindow), now)
 		if err != nil {
 			return err
 		}
@@ -91,7 +91,7 @@ func (r *Runner) check(ctx context.Context, hc store.AlertedHelpCenter, now time
 		if since < JumpSettle || since > models.AlertEvery {
 			return nil
 		}
-		after, err := r.Store.RejectionsByReason(ctx, hc.HelpCenterID, change.CreatedAt, now.Add(time.Nanosecond))
+		after, err := r.Store.RejectionsByReason(ctx, hc.HelpCenterID, change.CreatedAt, now)
 		if err != nil {
 			return err
 		}

@@ -100,9 +100,9 @@ func message(from string, m models.Mail) (*gomail.Msg, error) {
 type Log struct{ Log *slog.Logger }
 
 // Send logs m.
-func (l Log) Send(_ context.Context, from string, m models.Mail) error {
+func (l Log) Send(ctx context.Context, from string, m models.Mail) error {
 	l.Log.Info("mail (HELPCENTER_SMTP_URL is not set, so it is written here)",
-		"from", from, "to", m.To, "subject", m.Subject, "text", m.Text)
+		"from", from, "to", m.To, "subject", m.Subject, "text", m.Text, "request_id", models.RequestID(ctx))
 	return nil
 }
 
@@ -156,7 +156,7 @@ func (q *Queue) Drain(ctx context.Context) error {
 }
 
 func (q *Queue) send(ctx context.Context, r models.QueuedMail) error {
-	err := q.Sender.Send(ctx, q.From, r.Mail)
+	err := q.Sender.Send(models.WithRequestID(ctx, r.RequestID), q.From, r.Mail)
 	now := q.Now()
 	if err == nil {
 		return q.Store.MailDelivered(ctx, r.ID, now)
@@ -167,9 +167,9 @@ func (q *Queue) send(ctx context.Context, r models.QueuedMail) error {
 	next := now.Add(Backoff(r.Attempts))
 	if next.Sub(r.CreatedAt) > GiveUpAfter {
 		next = time.Time{}
-		q.Log.Error("mail given up", "to", r.Mail.To, "subject", r.Mail.Subject, "attempts", r.Attempts, "err", err)
+		q.Log.Error("mail given up", "to", r.Mail.To, "subject", r.Mail.Subject, "attempts", r.Attempts, "err", err, "request_id", r.RequestID)
 	} else {
-		q.Log.Warn("mail not sent; will retry", "to", r.Mail.To, "subject", r.Mail.Subject, "attempts", r.Attempts, "retry_at", next, "err", err)
+		q.Log.Warn("mail not sent; will retry", "to", r.Mail.To, "subject", r.Mail.Subject, "attempts", r.Attempts, "retry_at", next, "err", err, "request_id", r.RequestID)
 	}
 	return q.Store.MailNotDelivered(ctx, r.ID, next, err.Error())
 }

@@ -152,6 +152,7 @@ func (w *Worker) attempt(ctx context.Context, d store.ClaimedDelivery) error {
 	}
 	done := w.Now()
 	if err == nil && status >= 200 && status < 300 {
+		w.Log.Debug("webhook delivered", "webhook", d.WebhookID, "delivery", d.ID, "status", status, "request_id", d.RequestID)
 		return w.Store.DeliveryDone(ctx, d.ID, done, true, status, "", time.Time{})
 	}
 	why := fmt.Sprintf("the endpoint answered %d", status)
@@ -161,7 +162,9 @@ func (w *Worker) attempt(ctx context.Context, d store.ClaimedDelivery) error {
 	next := done.Add(time.Duration(float64(Backoff(d.Attempts)) * w.jitter()))
 	if next.Sub(d.CreatedAt) > GiveUpAfter {
 		next = time.Time{}
-		w.Log.Warn("webhook delivery given up", "webhook", d.WebhookID, "delivery", d.ID, "attempts", d.Attempts, "err", why)
+		w.Log.Warn("webhook delivery given up", "webhook", d.WebhookID, "delivery", d.ID, "attempts", d.Attempts, "err", why, "request_id", d.RequestID)
+	} else {
+		w.Log.Info("webhook delivery failed; will retry", "webhook", d.WebhookID, "delivery", d.ID, "attempts", d.Attempts, "retry_at", next, "err", why, "request_id", d.RequestID)
 	}
 	return w.Store.DeliveryDone(ctx, d.ID, done, false, status, why, next)
 }
