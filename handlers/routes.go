@@ -48,6 +48,8 @@ func (h *Handler) consoleRoutes(e *echo.Echo) {
 	app.GET("/login", c.LoginShow)
 	app.POST("/login", c.LoginCreate)
 	app.POST("/logout", c.Logout)
+	app.GET("/login/two-factor", c.SecondFactorShow)
+	app.POST("/login/two-factor", c.SecondFactorCheck)
 	app.GET("/password/forgot", c.ForgotShow)
 	app.POST("/password/forgot", c.ForgotSend)
 	app.GET("/password/reset/:token", c.ResetShow)
@@ -59,9 +61,13 @@ func (h *Handler) consoleRoutes(e *echo.Echo) {
 		app.POST("/demo/partner/login", h.demo.Submit)
 	}
 
-	admin := app.Group("", console.RequireAdmin, console.RequireRole, c.ForgetAfterWrite)
+	admin := app.Group("", console.RequireAdmin, console.RequireTwoFactor, console.RequireRole, c.ForgetAfterWrite)
 	admin.GET("/settings/account", c.AccountShow)
 	admin.POST("/settings/account/password", c.AccountPassword)
+	admin.GET("/settings/account/two-factor", c.TwoFactorShow)
+	admin.POST("/settings/account/two-factor", c.TwoFactorEnable)
+	admin.POST("/settings/account/two-factor/disable", c.TwoFactorDisable)
+	admin.POST("/settings/team/two-factor", c.TeamRequireTwoFactor)
 	admin.GET("/settings/team", c.TeamShow)
 	admin.POST("/settings/team/invite", c.TeamInvite)
 	admin.POST("/settings/team/invitations/:id/resend", c.TeamResend)

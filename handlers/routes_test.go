@@ -59,6 +59,8 @@ func TestRouteTable(t *testing.T) {
 		"GET /settings/users", "POST /settings/users", "GET /settings/users/:id", "POST /settings/users/:id/sign-out",
 		"POST /settings/users/:id/ban", "POST /settings/users/:id/unban",
 		"GET /settings/alerts", "POST /settings/alerts",
+		"GET /login/two-factor", "POST /login/two-factor", "GET /settings/account/two-factor", "POST /settings/account/two-factor",
+		"POST /settings/account/two-factor/disable", "POST /settings/team/two-factor",
 		"GET /settings/webhooks", "POST /settings/webhooks", "POST /settings/webhooks/:id/delete", "POST /settings/webhooks/deliveries/:id/resend",
 		"GET /settings/api-keys", "POST /settings/api-keys", "POST /settings/api-keys/:id/revoke",
 		"GET /api/v1/openapi.json", "GET /api/v1/users/:external_id", "PUT /api/v1/users/:external_id",

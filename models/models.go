@@ -15,9 +15,11 @@ var (
 
 // Workspace is a customer company.
 type Workspace struct {
-	ID        int64
-	Name      string
-	CreatedAt time.Time
+	ID   int64
+	Name string
+	// RequireTwoFactor sends every admin without two-factor to enrol.
+	RequireTwoFactor bool
+	CreatedAt        time.Time
 }
 
 // Admin is a workspace member who uses the console. An admin email belongs
@@ -28,8 +30,17 @@ type Admin struct {
 	Email        string // stored lower-cased
 	PasswordHash string
 	Role         AdminRole
-	CreatedAt    time.Time
+	// TOTPSealed is the confirmed two-factor secret, sealed; TOTPEnabledAt
+	// is nil while two-factor is off. TOTPLastStep is the last time step
+	// a code was accepted for: a code works once.
+	TOTPSealed    []byte     `gorm:"column:totp_sealed"`
+	TOTPEnabledAt *time.Time `gorm:"column:totp_enabled_at"`
+	TOTPLastStep  int64      `gorm:"column:totp_last_step"`
+	CreatedAt     time.Time
 }
+
+// TwoFactor reports whether the admin signs in with a second factor.
+func (a *Admin) TwoFactor() bool { return a.TOTPEnabledAt != nil }
 
 // Visibility says who may read a help center.
 type Visibility string

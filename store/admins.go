@@ -18,6 +18,15 @@ func (s *Store) AdminByEmail(ctx context.Context, email string) (*models.Admin, 
 	return &a, nil
 }
 
+// AdminByID finds an admin by id.
+func (s *Store) AdminByID(ctx context.Context, id int64) (*models.Admin, error) {
+	var a models.Admin
+	if err := s.read(ctx).First(&a, "id = ?", id).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return &a, nil
+}
+
 // CreateAdminSession saves a new admin session.
 func (s *Store) CreateAdminSession(ctx context.Context, sess *models.AdminSession) error {
 	_, err := s.write(ctx, func(db *gorm.DB) *gorm.DB { return db.Create(sess) })

@@ -404,6 +404,18 @@ ALTER TABLE mail_queue ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE events ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE webhook_deliveries ADD COLUMN request_id TEXT NOT NULL DEFAULT ''
 `, nil},
+	{22, "two-factor: admins' TOTP secrets and recovery codes, the workspace's requirement", `
+ALTER TABLE admins ADD COLUMN totp_sealed {{blob}};
+ALTER TABLE admins ADD COLUMN totp_enabled_at {{time}};
+ALTER TABLE admins ADD COLUMN totp_last_step BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE workspaces ADD COLUMN require_two_factor BOOLEAN NOT NULL DEFAULT FALSE;
+CREATE TABLE admin_recovery_codes (
+	admin_id BIGINT NOT NULL REFERENCES admins(id) ON DELETE CASCADE,
+	code_hash {{blob}} NOT NULL,
+	used_at {{time}},
+	PRIMARY KEY (admin_id, code_hash)
+)
+`, nil},
 }
 
 // Migrate applies every migration not yet recorded, in order, in one

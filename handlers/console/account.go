@@ -15,7 +15,7 @@ import (
 func (h *Handler) AccountShow(c echo.Context) error {
 	a, _ := theAdmin.Get(c)
 	return web.Render(c, http.StatusOK, console.Account(console.AccountPage{
-		Chrome: h.chrome(c, "Account", "account"), Changed: c.QueryParam("changed") == "1", Role: a.Admin.Role.Label(),
+		Chrome: h.chrome(c, "Account", "account"), Changed: c.QueryParam("changed") == "1", Role: a.Admin.Role.Label(), TwoFactor: a.Admin.TwoFactor(),
 	}))
 }
 
@@ -37,7 +37,7 @@ func (h *Handler) AccountPassword(c echo.Context) error {
 		errs["new_password"] = err.Error()
 	}
 	if errs.Any() {
-		return web.Render(c, http.StatusUnprocessableEntity, console.Account(console.AccountPage{Chrome: h.chrome(c, "Account", "account"), Errors: errs, Role: a.Admin.Role.Label()}))
+		return web.Render(c, http.StatusUnprocessableEntity, console.Account(console.AccountPage{Chrome: h.chrome(c, "Account", "account"), Errors: errs, Role: a.Admin.Role.Label(), TwoFactor: a.Admin.TwoFactor()}))
 	}
 	hash, err := h.Accounts.HashPassword(newPassword)
 	if err != nil {

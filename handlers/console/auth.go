@@ -72,6 +72,15 @@ func (h *Handler) LoginCreate(c echo.Context) error {
 	case err != nil:
 		return err
 	}
+	if admin.TwoFactor() {
+		// The password was right; the session opens after the code.
+		value, err := h.Codec.PendingSignIn(admin.ID, h.Now().Add(session.SecondFactorTTL))
+		if err != nil {
+			return err
+		}
+		h.Cookies.Set(c, session.SecondFactorCookie, value, int(session.SecondFactorTTL.Seconds()))
+		return web.Redirect(c, "/login/two-factor")
+	}
 	if err := h.startAdminSession(c, admin); err != nil {
 		return err
 	}

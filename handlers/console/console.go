@@ -31,6 +31,12 @@ type Store interface {
 	DeleteAdminSession(ctx context.Context, idHash []byte) error
 	ChangeAdminPassword(ctx context.Context, workspaceID, adminID int64, hash string, next *models.AdminSession) error
 	HelpCenterOfWorkspace(ctx context.Context, workspaceID int64) (*models.HelpCenter, error)
+	Workspace(ctx context.Context, id int64) (*models.Workspace, error)
+	AdminByID(ctx context.Context, id int64) (*models.Admin, error)
+	EnableTwoFactor(ctx context.Context, workspaceID, adminID int64, secret string, step int64, recovery []string) error
+	DisableTwoFactor(ctx context.Context, workspaceID, adminID int64, actor string) error
+	RecoveryCodesLeft(ctx context.Context, adminID int64) (int64, error)
+	SetRequireTwoFactor(ctx context.Context, workspaceID int64, on bool, actor string) error
 
 	Team(ctx context.Context, workspaceID int64) ([]models.Admin, []models.Invitation, error)
 	Admin(ctx context.Context, workspaceID, adminID int64) (*models.Admin, error)

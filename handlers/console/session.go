@@ -16,6 +16,7 @@ type adminContext struct {
 	Admin      *models.Admin
 	Session    *models.AdminSession
 	HelpCenter *models.HelpCenter
+	Workspace  *models.Workspace
 }
 
 // theAdmin is the signed-in admin of a console request, attached by
@@ -72,7 +73,11 @@ func (h *Handler) LoadAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		theAdmin.Set(c, &adminContext{Admin: admin, Session: sess, HelpCenter: hc})
+		ws, err := h.Store.Workspace(ctx, admin.WorkspaceID)
+		if err != nil {
+			return err
+		}
+		theAdmin.Set(c, &adminContext{Admin: admin, Session: sess, HelpCenter: hc, Workspace: ws})
 		return next(c)
 	}
 }

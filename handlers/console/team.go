@@ -70,7 +70,8 @@ func (h *Handler) teamPage(c echo.Context) (console.TeamPage, error) {
 		return console.TeamPage{}, err
 	}
 	now := h.Now()
-	p := console.TeamPage{Chrome: h.chrome(c, "Team", "team"), Roles: rolesFor(a.Admin.Role), Role: string(models.TeamEditor)}
+	p := console.TeamPage{Chrome: h.chrome(c, "Team", "team"), Roles: rolesFor(a.Admin.Role), Role: string(models.TeamEditor),
+		Owner: a.Admin.Role == models.TeamOwner, RequireTwoFactor: a.Workspace.RequireTwoFactor}
 	for _, m := range admins {
 		p.Members = append(p.Members, console.TeamMember{ID: m.ID, Email: m.Email, Role: string(m.Role), Label: m.Role.Label(),
 			Joined: m.CreatedAt.UTC().Format("2 Jan 2006"), You: m.ID == a.Admin.ID, Manageable: a.Admin.Role.CanManage(m.Role)})
@@ -90,6 +91,8 @@ func (h *Handler) teamPage(c echo.Context) (console.TeamPage, error) {
 		p.Notice = "Role changed."
 	case "removed":
 		p.Notice = "Removed from the team and signed out."
+	case "two-factor":
+		p.Notice = "Two-factor setting saved."
 	}
 	return p, nil
 }

@@ -36,6 +36,12 @@ const (
 	// ReportOnlyCookie lets a visitor whose sign-in failed read a help
 	// center in report-only rollout.
 	ReportOnlyCookie = "hc_report_only"
+	// SecondFactorCookie carries an admin who gave the right password to
+	// the page that asks for their second factor.
+	SecondFactorCookie = "hc_2fa"
+	// EnrolCookie carries the TOTP secret being set up, until its first
+	// code confirms it.
+	EnrolCookie = "hc_totp_enrol"
 )
 
 // Lifetimes of the cookies.
@@ -46,6 +52,10 @@ const (
 	SitePassTTL  = 12 * time.Hour
 	// RevealTTL bounds how long a one-time reveal waits for its page view.
 	RevealTTL = time.Minute
+	// SecondFactorTTL bounds the time between password and code.
+	SecondFactorTTL = 5 * time.Minute
+	// EnrolTTL bounds a two-factor set-up.
+	EnrolTTL = 15 * time.Minute
 )
 
 // Codec encodes and decodes the product's cookie values.
@@ -136,6 +146,38 @@ func (k *Codec) Reveal(sessionIDHash []byte, secret string) (string, error) {
 // OpenReveal returns the secret a Reveal value holds for this session.
 func (k *Codec) OpenReveal(sessionIDHash []byte, value string) (string, bool) {
 	b, ok := k.decode(RevealCookie, value)
+	if !ok || len(b) <= len(sessionIDHash) || subtle.ConstantTimeCompare(b[:len(sessionIDHash)], sessionIDHash) != 1 {
+		return "", false
+	}
+	return string(b[len(sessionIDHash):]), true
+}
+
+// PendingSignIn is the value of SecondFactorCookie: the admin who gave
+// their password, until expires.
+func (k *Codec) PendingSignIn(adminID int64, expires time.Time) (string, error) {
+	b := binary.BigEndian.AppendUint64(nil, uint64(adminID))
+	return k.encode(SecondFactorCookie, binary.BigEndian.AppendUint64(b, uint64(expires.Unix())))
+}
+
+// OpenPendingSignIn returns the admin a PendingSignIn value names while
+// it has not expired at now.
+func (k *Codec) OpenPendingSignIn(value string, now time.Time) (int64, bool) {
+	b, ok := k.decode(SecondFactorCookie, value)
+	if !ok || len(b) != 16 || now.Unix() >= int64(binary.BigEndian.Uint64(b[8:])) {
+		return 0, false
+	}
+	return int64(binary.BigEndian.Uint64(b[:8])), true
+}
+
+// Enrolment seals a TOTP secret being set up for the admin session named
+// by sessionIDHash, as Reveal does.
+func (k *Codec) Enrolment(sessionIDHash []byte, secret string) (string, error) {
+	return k.encode(EnrolCookie, append(append([]byte{}, sessionIDHash...), secret...))
+}
+
+// OpenEnrolment returns the secret an Enrolment value holds for this session.
+func (k *Codec) OpenEnrolment(sessionIDHash []byte, value string) (string, bool) {
+	b, ok := k.decode(EnrolCookie, value)
 	if !ok || len(b) <= len(sessionIDHash) || subtle.ConstantTimeCompare(b[:len(sessionIDHash)], sessionIDHash) != 1 {
 		return "", false
 	}

@@ -113,22 +113,8 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (*model
 	now := s.Now()
 	email = models.EmailKey(email)
 	keys := []string{"ip:" + ip, "email:" + email}
-	var retry time.Time
-	for _, key := range keys {
-		times, err := s.Store.LoginFailuresSince(ctx, key, now.Add(-LoginWindow))
-		if err != nil {
-			return nil, err
-		}
-		// With LoginLimit-1 failures in the window this try is the
-		// LoginLimit-th: refuse it until enough of them age out.
-		if n := len(times); n >= LoginLimit-1 {
-			if at := times[n-(LoginLimit-1)].Add(LoginWindow); at.After(retry) {
-				retry = at
-			}
-		}
-	}
-	if !retry.IsZero() {
-		return nil, &ThrottledError{RetryAt: retry}
+	if err := s.throttle(ctx, keys, now); err != nil {
+		return nil, err
 	}
 
 	admin, err := s.Store.AdminByEmail(ctx, email)
@@ -156,6 +142,28 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (*model
 		return nil, err
 	}
 	return admin, nil
+}
+
+// throttle refuses a try, with a *ThrottledError, while any of keys has
+// LoginLimit-1 failures in the last LoginWindow (this try would be the
+// LoginLimit-th), until enough of them age out.
+func (s *Service) throttle(ctx context.Context, keys []string, now time.Time) error {
+	var retry time.Time
+	for _, key := range keys {
+		times, err := s.Store.LoginFailuresSince(ctx, key, now.Add(-LoginWindow))
+		if err != nil {
+			return err
+		}
+		if n := len(times); n >= LoginLimit-1 {
+			if at := times[n-(LoginLimit-1)].Add(LoginWindow); at.After(retry) {
+				retry = at
+			}
+		}
+	}
+	if !retry.IsZero() {
+		return &ThrottledError{RetryAt: retry}
+	}
+	return nil
 }
 
 // HashPassword hashes a password (an admin's, or a help center's shared
