@@ -64,6 +64,7 @@ func (h *Handler) consoleRoutes(e *echo.Echo) {
 	admin := app.Group("", console.RequireAdmin, console.RequireTwoFactor, console.RequireRole, c.ForgetAfterWrite)
 	admin.GET("/settings/account", c.AccountShow)
 	admin.POST("/settings/account/password", c.AccountPassword)
+	admin.POST("/settings/account/sessions/others", c.AccountEndOthers)
 	admin.GET("/settings/account/two-factor", c.TwoFactorShow)
 	admin.POST("/settings/account/two-factor", c.TwoFactorEnable)
 	admin.POST("/settings/account/two-factor/disable", c.TwoFactorDisable)

@@ -60,7 +60,7 @@ func TestRouteTable(t *testing.T) {
 		"POST /settings/users/:id/ban", "POST /settings/users/:id/unban",
 		"GET /settings/alerts", "POST /settings/alerts",
 		"GET /login/two-factor", "POST /login/two-factor", "GET /settings/account/two-factor", "POST /settings/account/two-factor",
-		"POST /settings/account/two-factor/disable", "POST /settings/team/two-factor",
+		"POST /settings/account/two-factor/disable", "POST /settings/team/two-factor", "POST /settings/account/sessions/others",
 		"GET /settings/webhooks", "POST /settings/webhooks", "POST /settings/webhooks/:id/delete", "POST /settings/webhooks/deliveries/:id/resend",
 		"GET /settings/api-keys", "POST /settings/api-keys", "POST /settings/api-keys/:id/revoke",
 		"GET /api/v1/openapi.json", "GET /api/v1/users/:external_id", "PUT /api/v1/users/:external_id",

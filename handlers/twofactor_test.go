@@ -192,3 +192,26 @@ func invitationLinkFromLog(t *testing.T, app *testapp.App, to string) string {
 	t.Fatalf("no invitation for %s in the log", to)
 	return ""
 }
+
+// An admin sees their sessions and signs the others out.
+func TestAdminSessions(t *testing.T) {
+	t.Parallel()
+	app := testapp.New(t)
+	laptop := app.Signup(t, "owner@acme.test", pw, "Acme", "acme")
+	phone := signIn(t, app, "owner@acme.test", pw)
+	page := app.BaseURL + "/settings/account"
+	body := laptop.Get(page).Body
+	if strings.Count(body, "<tr>")-1 != 2 || strings.Count(body, "This browser") != 1 || !strings.Contains(body, "127.0.0.1") {
+		t.Fatalf("sessions: %s", textOf(body))
+	}
+	res := laptop.Submit(page, page+"/sessions/others", nil)
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/settings/account?ended=1" {
+		t.Fatalf("sign out others: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res := phone.Get(page); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("the other session still works: %d", res.StatusCode)
+	}
+	if res := laptop.Get(page); res.StatusCode != http.StatusOK || strings.Count(res.Body, "<tr>")-1 != 1 {
+		t.Errorf("this browser after: %d", res.StatusCode)
+	}
+}

@@ -125,8 +125,11 @@ type AdminSession struct {
 	IDHash      []byte `gorm:"primaryKey"`
 	AdminID     int64
 	WorkspaceID int64
-	CreatedAt   time.Time
-	ExpiresAt   time.Time
+	// IP and UserAgent are the browser's when the session opened.
+	IP        string
+	UserAgent string
+	CreatedAt time.Time
+	ExpiresAt time.Time
 }
 
 // ConflictError says which unique field collided, so a form can put the

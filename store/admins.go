@@ -46,6 +46,27 @@ func (s *Store) AdminSession(ctx context.Context, idHash []byte, now time.Time) 
 	return &sess, &a, nil
 }
 
+// AdminSessions lists an admin's live sessions, newest first.
+func (s *Store) AdminSessions(ctx context.Context, adminID int64, now time.Time) ([]models.AdminSession, error) {
+	var ss []models.AdminSession
+	err := s.read(ctx).Where("admin_id = ? AND expires_at > ?", adminID, now.UTC()).Order("created_at DESC").Find(&ss).Error
+	return ss, err
+}
+
+// EndOtherAdminSessions ends every session of the admin but keep.
+func (s *Store) EndOtherAdminSessions(ctx context.Context, workspaceID, adminID int64, keep []byte, actor string) (int64, error) {
+	var n int64
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Where("admin_id = ? AND workspace_id = ? AND id_hash <> ?", adminID, workspaceID, keep).Delete(&models.AdminSession{})
+		if res.Error != nil {
+			return res.Error
+		}
+		n = res.RowsAffected
+		return auditWorkspace(tx, workspaceID, s.now().UTC(), actor, "Signed out their other sessions")
+	})
+	return n, err
+}
+
 // DeleteAdminSession revokes one session (logout).
 func (s *Store) DeleteAdminSession(ctx context.Context, idHash []byte) error {
 	_, err := s.write(ctx, func(db *gorm.DB) *gorm.DB { return db.Where("id_hash = ?", idHash).Delete(&models.AdminSession{}) })

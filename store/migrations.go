@@ -416,6 +416,10 @@ CREATE TABLE admin_recovery_codes (
 	PRIMARY KEY (admin_id, code_hash)
 )
 `, nil},
+	{23, "where each admin session was opened", `
+ALTER TABLE admin_sessions ADD COLUMN ip TEXT NOT NULL DEFAULT '';
+ALTER TABLE admin_sessions ADD COLUMN user_agent TEXT NOT NULL DEFAULT ''
+`, nil},
 }
 
 // Migrate applies every migration not yet recorded, in order, in one

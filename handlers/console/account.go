@@ -1,7 +1,9 @@
 package console
 
 import (
+	"bytes"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -13,10 +15,37 @@ import (
 )
 
 func (h *Handler) AccountShow(c echo.Context) error {
+	p, err := h.accountPage(c)
+	if err != nil {
+		return err
+	}
+	p.Changed = c.QueryParam("changed") == "1"
+	if n := c.QueryParam("ended"); n != "" {
+		p.Notice = "Signed out " + n + " other session(s)."
+	}
+	return web.Render(c, http.StatusOK, console.Account(p))
+}
+
+func (h *Handler) accountPage(c echo.Context) (console.AccountPage, error) {
 	a, _ := theAdmin.Get(c)
-	return web.Render(c, http.StatusOK, console.Account(console.AccountPage{
-		Chrome: h.chrome(c, "Account", "account"), Changed: c.QueryParam("changed") == "1", Role: a.Admin.Role.Label(), TwoFactor: a.Admin.TwoFactor(),
-	}))
+	p := console.AccountPage{Chrome: h.chrome(c, "Account", "account"), Role: a.Admin.Role.Label(), TwoFactor: a.Admin.TwoFactor()}
+	now := h.Now()
+	sessions, err := h.Store.AdminSessions(c.Request().Context(), a.Admin.ID, now)
+	for _, s := range sessions {
+		p.Sessions = append(p.Sessions, console.AdminSessionRow{Opened: relativeTime(s.CreatedAt, now), IP: s.IP, Browser: s.UserAgent,
+			Current: bytes.Equal(s.IDHash, a.Session.IDHash)})
+	}
+	return p, err
+}
+
+// AccountEndOthers signs the admin out everywhere but this browser.
+func (h *Handler) AccountEndOthers(c echo.Context) error {
+	a, _ := theAdmin.Get(c)
+	n, err := h.Store.EndOtherAdminSessions(c.Request().Context(), a.Admin.WorkspaceID, a.Admin.ID, a.Session.IDHash, a.Admin.Email)
+	if err != nil {
+		return err
+	}
+	return web.Redirect(c, "/settings/account?ended="+strconv.FormatInt(n, 10))
 }
 
 // AccountPassword changes the admin's password and revokes every session
@@ -37,13 +66,18 @@ func (h *Handler) AccountPassword(c echo.Context) error {
 		errs["new_password"] = err.Error()
 	}
 	if errs.Any() {
-		return web.Render(c, http.StatusUnprocessableEntity, console.Account(console.AccountPage{Chrome: h.chrome(c, "Account", "account"), Errors: errs, Role: a.Admin.Role.Label(), TwoFactor: a.Admin.TwoFactor()}))
+		p, err := h.accountPage(c)
+		if err != nil {
+			return err
+		}
+		p.Errors = errs
+		return web.Render(c, http.StatusUnprocessableEntity, console.Account(p))
 	}
 	hash, err := h.Accounts.HashPassword(newPassword)
 	if err != nil {
 		return err
 	}
-	cookie, next, err := h.newAdminSession(a.Admin)
+	cookie, next, err := h.newAdminSession(c, a.Admin)
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,8 @@ type Store interface {
 	HelpCenterOfWorkspace(ctx context.Context, workspaceID int64) (*models.HelpCenter, error)
 	Workspace(ctx context.Context, id int64) (*models.Workspace, error)
 	AdminByID(ctx context.Context, id int64) (*models.Admin, error)
+	AdminSessions(ctx context.Context, adminID int64, now time.Time) ([]models.AdminSession, error)
+	EndOtherAdminSessions(ctx context.Context, workspaceID, adminID int64, keep []byte, actor string) (int64, error)
 	EnableTwoFactor(ctx context.Context, workspaceID, adminID int64, secret string, step int64, recovery []string) error
 	DisableTwoFactor(ctx context.Context, workspaceID, adminID int64, actor string) error
 	RecoveryCodesLeft(ctx context.Context, adminID int64) (int64, error)

@@ -31,7 +31,7 @@ func (h *Handler) startAdminSession(c echo.Context, admin *models.Admin) error {
 			return err
 		}
 	}
-	cookie, sess, err := h.newAdminSession(admin)
+	cookie, sess, err := h.newAdminSession(c, admin)
 	if err != nil {
 		return err
 	}
@@ -42,15 +42,20 @@ func (h *Handler) startAdminSession(c echo.Context, admin *models.Admin) error {
 	return nil
 }
 
-// newAdminSession makes a session for admin and the cookie that names it.
-func (h *Handler) newAdminSession(admin *models.Admin) (string, *models.AdminSession, error) {
+// newAdminSession makes a session for admin, opened by this request's
+// browser, and the cookie that names it.
+func (h *Handler) newAdminSession(c echo.Context, admin *models.Admin) (string, *models.AdminSession, error) {
 	cookie, idHash, err := h.Codec.NewID(session.AdminCookie)
 	if err != nil {
 		return "", nil, err
 	}
 	now := h.Now().UTC()
+	ua := c.Request().UserAgent()
+	if len(ua) > 300 {
+		ua = ua[:300]
+	}
 	return cookie, &models.AdminSession{IDHash: idHash, AdminID: admin.ID, WorkspaceID: admin.WorkspaceID,
-		CreatedAt: now, ExpiresAt: now.Add(session.AdminTTL)}, nil
+		IP: c.RealIP(), UserAgent: ua, CreatedAt: now, ExpiresAt: now.Add(session.AdminTTL)}, nil
 }
 
 // LoadAdmin attaches the signed-in admin, if any, to the context.

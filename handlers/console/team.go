@@ -304,7 +304,7 @@ func (h *Handler) InvitationAccept(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cookie, next, err := h.newAdminSession(&models.Admin{})
+	cookie, next, err := h.newAdminSession(c, &models.Admin{})
 	if err != nil {
 		return err
 	}
@@ -393,7 +393,7 @@ func (h *Handler) ResetSave(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cookie, next, err := h.newAdminSession(&models.Admin{})
+	cookie, next, err := h.newAdminSession(c, &models.Admin{})
 	if err != nil {
 		return err
 	}
