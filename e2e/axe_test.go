@@ -79,7 +79,7 @@ func TestPagesPassAxe(t *testing.T) {
 		for _, path := range []string{
 			"/settings/security/sso", "/settings/security/sso/jwt", "/settings/security/sso/tester", "/settings/logs",
 			"/settings/widget", "/settings/general", "/settings/account", "/articles", "/articles/new", "/categories",
-			"/settings/team", "/settings/users", "/settings/api-keys", "/articles/preview-as", "/settings/alerts", "/settings/webhooks", "/settings/account/two-factor",
+			"/settings/team", "/settings/users", "/settings/api-keys", "/articles/preview-as", "/settings/alerts", "/settings/webhooks", "/settings/account/two-factor", "/settings/audit",
 		} {
 			b.open(app.BaseURL + path)
 			b.checkAxe(axe, path)

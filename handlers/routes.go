@@ -124,6 +124,8 @@ func (h *Handler) consoleRoutes(e *echo.Echo) {
 	admin.POST("/settings/webhooks", c.WebhookAdd)
 	admin.POST("/settings/webhooks/:id/delete", c.WebhookDelete)
 	admin.POST("/settings/webhooks/deliveries/:id/resend", c.DeliveryResend)
+	admin.GET("/settings/audit", c.AuditShow)
+	admin.GET("/settings/audit.csv", c.AuditCSV)
 	admin.GET("/settings/alerts", c.AlertsShow)
 	admin.POST("/settings/alerts", c.AlertsSave)
 	admin.GET("/settings/logs.csv", c.LogsCSV)

@@ -58,7 +58,7 @@ func TestRouteTable(t *testing.T) {
 		"POST /settings/team/invitations/:id/revoke", "POST /settings/team/:id/role", "POST /settings/team/:id/remove",
 		"GET /settings/users", "POST /settings/users", "GET /settings/users/:id", "POST /settings/users/:id/sign-out",
 		"POST /settings/users/:id/ban", "POST /settings/users/:id/unban",
-		"GET /settings/alerts", "POST /settings/alerts",
+		"GET /settings/alerts", "POST /settings/alerts", "GET /settings/audit", "GET /settings/audit.csv",
 		"GET /login/two-factor", "POST /login/two-factor", "GET /settings/account/two-factor", "POST /settings/account/two-factor",
 		"POST /settings/account/two-factor/disable", "POST /settings/team/two-factor", "POST /settings/account/sessions/others",
 		"GET /settings/webhooks", "POST /settings/webhooks", "POST /settings/webhooks/:id/delete", "POST /settings/webhooks/deliveries/:id/resend",

@@ -36,10 +36,14 @@ type AuditEntry struct {
 	ID           int64
 	HelpCenterID int64
 	CreatedAt    time.Time
-	// Actor is the admin's email, or "cli" for the command line.
+	// Actor is the admin's email, "API key hcapi_… (label)", "helpcenter
+	// CLI", or "system" for the product's own jobs.
 	Actor string
-	// Action is a sentence such as "Secret regenerated".
+	// Action is a sentence such as "Secret regenerated", with old → new.
 	Action string
+	// IP and UserAgent are the request's, "" from the CLI or a job.
+	IP        string
+	UserAgent string
 }
 
 // Providers whose "Notify me when this ships" wish an admin can record;

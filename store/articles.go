@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -72,7 +74,10 @@ func (s *Store) CreateArticle(ctx context.Context, helpCenterID int64, a *models
 		if err := writeGroups(tx, "article_groups", "article_id", a.ID, models.GroupsOf(a.AudienceGroups)); err != nil {
 			return err
 		}
-		return s.index(tx, a)
+		if err := s.index(tx, a); err != nil {
+			return err
+		}
+		return audit(tx, helpCenterID, now, "", fmt.Sprintf("Created the article %q (%s, %s)", a.Title, a.Status, models.AudienceLabel(a.MinRole, models.GroupsOf(a.AudienceGroups))))
 	})
 	return slugConflict(err)
 }
@@ -104,9 +109,44 @@ func (s *Store) UpdateArticle(ctx context.Context, helpCenterID int64, a *models
 		if err := writeGroups(tx, "article_groups", "article_id", a.ID, models.GroupsOf(a.AudienceGroups)); err != nil {
 			return err
 		}
-		return s.index(tx, a)
+		if err := s.index(tx, a); err != nil {
+			return err
+		}
+		return audit(tx, helpCenterID, now, "", articleChanges(&old, a))
 	})
 	return slugConflict(err)
+}
+
+// articleChanges says what an update changed, old → new (the body by
+// its length: it is the article, not a setting).
+func articleChanges(old, a *models.Article) string {
+	var ch []string
+	if old.Title != a.Title {
+		ch = append(ch, fmt.Sprintf("title %q → %q", old.Title, a.Title))
+	}
+	if old.Slug != a.Slug {
+		ch = append(ch, fmt.Sprintf("slug %s → %s", old.Slug, a.Slug))
+	}
+	if old.Status != a.Status {
+		ch = append(ch, fmt.Sprintf("status %s → %s", old.Status, a.Status))
+	}
+	if was, is := models.AudienceLabel(old.MinRole, models.GroupsOf(old.AudienceGroups)), models.AudienceLabel(a.MinRole, models.GroupsOf(a.AudienceGroups)); was != is {
+		ch = append(ch, fmt.Sprintf("audience %s → %s", was, is))
+	}
+	if old.Body != a.Body {
+		ch = append(ch, fmt.Sprintf("body %d → %d characters", len(old.Body), len(a.Body)))
+	}
+	if !sameCategory(old.CategoryID, a.CategoryID) {
+		ch = append(ch, "category changed")
+	}
+	if len(ch) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Edited the article %q: %s", a.Title, strings.Join(ch, "; "))
+}
+
+func sameCategory(a, b *int64) bool {
+	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
 }
 
 // SetArticleStatus publishes or unpublishes an article.
@@ -121,21 +161,30 @@ func (s *Store) SetArticleStatus(ctx context.Context, helpCenterID, id int64, st
 		if status == models.StatusPublished && a.PublishedAt == nil {
 			updates["published_at"] = now
 		}
-		return tx.Model(&models.Article{}).Where("help_center_id = ? AND id = ?", helpCenterID, id).Updates(updates).Error
+		if err := tx.Model(&models.Article{}).Where("help_center_id = ? AND id = ?", helpCenterID, id).Updates(updates).Error; err != nil {
+			return err
+		}
+		if a.Status == status {
+			return nil
+		}
+		return audit(tx, helpCenterID, now, "", fmt.Sprintf("The article %q: %s → %s", a.Title, a.Status, status))
 	})
 }
 
 // DeleteArticle deletes an article and its search entry.
 func (s *Store) DeleteArticle(ctx context.Context, helpCenterID, id int64) error {
 	return s.tx(ctx, func(tx *gorm.DB) error {
-		res := tx.Where("help_center_id = ? AND id = ?", helpCenterID, id).Delete(&models.Article{})
-		if res.Error != nil {
-			return res.Error
+		var a models.Article
+		if err := tx.Select("id, title").First(&a, "help_center_id = ? AND id = ?", helpCenterID, id).Error; err != nil {
+			return notFound(err)
 		}
-		if res.RowsAffected == 0 {
-			return models.ErrNotFound
+		if err := tx.Where("help_center_id = ? AND id = ?", helpCenterID, id).Delete(&models.Article{}).Error; err != nil {
+			return err
 		}
-		return s.unindex(tx, id)
+		if err := s.unindex(tx, id); err != nil {
+			return err
+		}
+		return audit(tx, helpCenterID, s.now().UTC(), "", fmt.Sprintf("Deleted the article %q", a.Title))
 	})
 }
 

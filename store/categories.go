@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -98,7 +99,10 @@ func (s *Store) CreateCategory(ctx context.Context, helpCenterID int64, c *model
 		if err := tx.Create(c).Error; err != nil {
 			return err
 		}
-		return writeGroups(tx, "category_groups", "category_id", c.ID, models.GroupsOf(c.AudienceGroups))
+		if err := writeGroups(tx, "category_groups", "category_id", c.ID, models.GroupsOf(c.AudienceGroups)); err != nil {
+			return err
+		}
+		return audit(tx, helpCenterID, now, "", fmt.Sprintf("Created the category %q", c.Name))
 	})
 }
 
@@ -131,6 +135,24 @@ func (s *Store) UpdateCategory(ctx context.Context, helpCenterID int64, c *model
 		if err := writeGroups(tx, "category_groups", "category_id", c.ID, models.GroupsOf(c.AudienceGroups)); err != nil {
 			return err
 		}
+		var ch []string
+		if old.Name != c.Name {
+			ch = append(ch, fmt.Sprintf("name %q → %q", old.Name, c.Name))
+		}
+		if old.Description != c.Description {
+			ch = append(ch, "description changed")
+		}
+		if old.Position != c.Position {
+			ch = append(ch, fmt.Sprintf("position %d → %d", old.Position, c.Position))
+		}
+		if was, is := models.AudienceLabel(old.MinRole, models.GroupsOf(old.AudienceGroups)), models.AudienceLabel(c.MinRole, models.GroupsOf(c.AudienceGroups)); was != is {
+			ch = append(ch, fmt.Sprintf("audience %s → %s", was, is))
+		}
+		if len(ch) > 0 {
+			if err := audit(tx, helpCenterID, now, "", fmt.Sprintf("Edited the category %q: %s", c.Name, strings.Join(ch, "; "))); err != nil {
+				return err
+			}
+		}
 		c.HelpCenterID, c.Slug, c.CreatedAt, c.UpdatedAt = helpCenterID, slug, old.CreatedAt, now
 		return nil
 	})
@@ -144,14 +166,14 @@ func (s *Store) DeleteCategory(ctx context.Context, helpCenterID, id int64) erro
 		if err := tx.Exec(`UPDATE articles SET category_id = NULL WHERE help_center_id = ? AND category_id = ?`, helpCenterID, id).Error; err != nil {
 			return err
 		}
-		res := tx.Where("help_center_id = ? AND id = ?", helpCenterID, id).Delete(&models.Category{})
-		if res.Error != nil {
-			return res.Error
+		var cat models.Category
+		if err := tx.First(&cat, "help_center_id = ? AND id = ?", helpCenterID, id).Error; err != nil {
+			return notFound(err)
 		}
-		if res.RowsAffected == 0 {
-			return models.ErrNotFound
+		if err := tx.Delete(&cat).Error; err != nil {
+			return err
 		}
-		return nil
+		return audit(tx, helpCenterID, s.now().UTC(), "", fmt.Sprintf("Deleted the category %q", cat.Name))
 	})
 }
 

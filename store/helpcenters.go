@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"hash/fnv"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -98,7 +100,23 @@ func (s *Store) UpdateGeneral(ctx context.Context, workspaceID, helpCenterID int
 				updates["domain_token"] = token
 			}
 		}
-		return tx.Model(&models.HelpCenter{}).Where("id = ?", helpCenterID).Updates(updates).Error
+		if err := tx.Model(&models.HelpCenter{}).Where("id = ?", helpCenterID).Updates(updates).Error; err != nil {
+			return err
+		}
+		var changes []string
+		if cur.Name != g.Name {
+			changes = append(changes, fmt.Sprintf("Help center name: %q → %q", cur.Name, g.Name))
+		}
+		if cur.CustomDomain != g.CustomDomain {
+			changes = append(changes, fmt.Sprintf("Custom domain: %q → %q", cur.CustomDomain, g.CustomDomain))
+		}
+		if cur.Visibility != g.Visibility {
+			changes = append(changes, fmt.Sprintf("Visibility: %s → %s", cur.Visibility, g.Visibility))
+		}
+		if g.SitePasswordHash != "" {
+			changes = append(changes, "Site password changed")
+		}
+		return audit(tx, helpCenterID, s.now().UTC(), "", strings.Join(changes, "; "))
 	})
 	if isUniqueViolation(err) {
 		return &models.ConflictError{Field: "custom_domain"}
@@ -164,11 +182,18 @@ func (s *Store) SetVisibility(ctx context.Context, helpCenterID int64, v models.
 	if passwordHash != "" {
 		updates["site_password_hash"] = passwordHash
 	}
-	n, err := s.write(ctx, func(db *gorm.DB) *gorm.DB {
-		return db.Model(&models.HelpCenter{}).Where("id = ?", helpCenterID).Updates(updates)
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		var cur models.HelpCenter
+		if err := tx.First(&cur, "id = ?", helpCenterID).Error; err != nil {
+			return notFound(err)
+		}
+		if err := tx.Model(&models.HelpCenter{}).Where("id = ?", helpCenterID).Updates(updates).Error; err != nil {
+			return err
+		}
+		action := fmt.Sprintf("Visibility: %s → %s", cur.Visibility, v)
+		if passwordHash != "" {
+			action += "; site password changed"
+		}
+		return audit(tx, helpCenterID, s.now().UTC(), "", action)
 	})
-	if err == nil && n == 0 {
-		return models.ErrNotFound
-	}
-	return err
 }

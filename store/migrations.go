@@ -420,6 +420,11 @@ CREATE TABLE admin_recovery_codes (
 ALTER TABLE admin_sessions ADD COLUMN ip TEXT NOT NULL DEFAULT '';
 ALTER TABLE admin_sessions ADD COLUMN user_agent TEXT NOT NULL DEFAULT ''
 `, nil},
+	{24, "the audit trail: from which IP and browser", `
+ALTER TABLE settings_audit ADD COLUMN ip TEXT NOT NULL DEFAULT '';
+ALTER TABLE settings_audit ADD COLUMN user_agent TEXT NOT NULL DEFAULT '';
+CREATE INDEX settings_audit_page ON settings_audit (help_center_id, id)
+`, nil},
 }
 
 // Migrate applies every migration not yet recorded, in order, in one

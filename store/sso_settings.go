@@ -103,15 +103,44 @@ func audit(tx *gorm.DB, helpCenterID int64, at time.Time, actor, action string) 
 	if action == "" {
 		return nil
 	}
-	return tx.Exec(`INSERT INTO settings_audit (help_center_id, created_at, actor, action) VALUES (?, ?, ?, ?)`,
-		helpCenterID, at, actor, action).Error
+	req := models.RequestOf(tx.Statement.Context)
+	if actor == "" {
+		actor = req.Actor
+	}
+	if actor == "" {
+		actor = "system"
+	}
+	return tx.Exec(`INSERT INTO settings_audit (help_center_id, created_at, actor, action, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?)`,
+		helpCenterID, at, actor, action, req.IP, req.UserAgent).Error
 }
 
 // AuditLog returns the help center's latest settings changes, newest first.
 func (s *Store) AuditLog(ctx context.Context, helpCenterID int64, limit int) ([]models.AuditEntry, error) {
 	var out []models.AuditEntry
-	err := s.read(ctx).Raw(`SELECT id, help_center_id, created_at, actor, action FROM settings_audit
+	err := s.read(ctx).Raw(`SELECT id, help_center_id, created_at, actor, action, ip, user_agent FROM settings_audit
 		WHERE help_center_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`, helpCenterID, limit).Scan(&out).Error
+	return out, err
+}
+
+// AuditPage pages the help center's audit trail newest first, by keyset
+// on id (before: the id of the last row of the page before, 0 for the
+// first); actor, when set, keeps the entries of that actor only.
+func (s *Store) AuditPage(ctx context.Context, helpCenterID int64, actor string, before int64, limit int) ([]models.AuditEntry, error) {
+	q := `SELECT id, help_center_id, created_at, actor, action, ip, user_agent FROM settings_audit WHERE help_center_id = ?`
+	args := []any{helpCenterID}
+	if before > 0 {
+		q += ` AND id < ?`
+		args = append(args, before)
+	}
+	if actor != "" {
+		q += ` AND actor = ?`
+		args = append(args, actor)
+	}
+	var out []models.AuditEntry
+	err := s.read(ctx).Raw(q+` ORDER BY id DESC LIMIT ?`, append(args, limit)...).Scan(&out).Error
+	for i := range out {
+		out[i].CreatedAt = out[i].CreatedAt.UTC()
+	}
 	return out, err
 }
 

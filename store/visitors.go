@@ -103,13 +103,19 @@ func (s *Store) SetUserBanned(ctx context.Context, helpCenterID int64, email str
 				}
 			}
 		}
+		what := map[bool]string{true: "Banned ", false: "Unbanned "}[banned] + lower
 		if affected > 0 || !banned {
-			return nil
+			if affected == 0 {
+				return nil
+			}
+			return audit(q.orm(), helpCenterID, now, "", what)
 		}
 		created, affected = true, 1
-		_, err = q.exec(`INSERT INTO users (help_center_id, email, email_lower, role, custom_fields, banned, created_at, updated_at)
-			VALUES (?, ?, ?, ?, '{}', ?, ?, ?)`, helpCenterID, email, lower, string(models.RoleViewer), true, now, now)
-		return err
+		if _, err = q.exec(`INSERT INTO users (help_center_id, email, email_lower, role, custom_fields, banned, created_at, updated_at)
+			VALUES (?, ?, ?, ?, '{}', ?, ?, ?)`, helpCenterID, email, lower, string(models.RoleViewer), true, now, now); err != nil {
+			return err
+		}
+		return audit(q.orm(), helpCenterID, now, "", what+" (before a first sign-in)")
 	})
 	return affected, created, err
 }

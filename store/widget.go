@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/hex"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -54,6 +55,10 @@ func (s *Store) SetWidgetOrigins(ctx context.Context, workspaceID, helpCenterID 
 		if n == 0 {
 			return models.ErrNotFound
 		}
+		var old []string
+		if err := tx.Model(&widgetOrigin{}).Where("help_center_id = ?", helpCenterID).Order("position").Pluck("origin", &old).Error; err != nil {
+			return err
+		}
 		if err := tx.Where("help_center_id = ?", helpCenterID).Delete(&widgetOrigin{}).Error; err != nil {
 			return err
 		}
@@ -62,7 +67,10 @@ func (s *Store) SetWidgetOrigins(ctx context.Context, workspaceID, helpCenterID 
 				return err
 			}
 		}
-		return nil
+		if strings.Join(old, " ") == strings.Join(origins, " ") {
+			return nil
+		}
+		return audit(tx, helpCenterID, s.now().UTC(), "", "Allowed widget origins: "+listOrNone(old)+" → "+listOrNone(origins))
 	})
 }
 
@@ -100,4 +108,11 @@ func (t *SignIn) BindWidgetJTI(ctx context.Context, helpCenterID int64, jti, ins
 		Widget:       widget,
 		SameInstance: widget && subtle.ConstantTimeCompare([]byte(instanceSeen), []byte(instanceHash)) == 1,
 	}, nil
+}
+
+func listOrNone(xs []string) string {
+	if len(xs) == 0 {
+		return "none"
+	}
+	return strings.Join(xs, ", ")
 }

@@ -74,6 +74,7 @@ type Store interface {
 	RevokeKey(ctx context.Context, workspaceID, helpCenterID, keyID int64, actor string) error
 	SetSSOEnabled(ctx context.Context, workspaceID, helpCenterID int64, on bool, actor string) error
 	AuditLog(ctx context.Context, helpCenterID int64, limit int) ([]models.AuditEntry, error)
+	AuditPage(ctx context.Context, helpCenterID int64, actor string, before int64, limit int) ([]models.AuditEntry, error)
 	ProviderWishes(ctx context.Context, adminID int64) (map[string]bool, error)
 	RecordProviderWish(ctx context.Context, adminID, helpCenterID int64, provider string) error
 	Events(ctx context.Context, helpCenterID int64, f store.EventFilter, after *store.EventCursor, limit int) ([]models.Event, error)

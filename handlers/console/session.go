@@ -83,6 +83,8 @@ func (h *Handler) LoadAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		theAdmin.Set(c, &adminContext{Admin: admin, Session: sess, HelpCenter: hc, Workspace: ws})
+		// What the admin changes, the audit trail records under their email.
+		c.SetRequest(c.Request().WithContext(models.WithActor(c.Request().Context(), admin.Email)))
 		return next(c)
 	}
 }

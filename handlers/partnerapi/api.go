@@ -114,6 +114,7 @@ func (h *Handler) Auth(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		h.Limiter.Add(id)
 		theKey.Set(c, key)
+		c.SetRequest(c.Request().WithContext(models.WithActor(c.Request().Context(), actor(key))))
 		return next(c)
 	}
 }

@@ -42,7 +42,13 @@ func (r Router) New() *echo.Echo {
 	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
-			c.SetRequest(req.WithContext(models.WithRequestID(req.Context(), c.Response().Header().Get(echo.HeaderXRequestID))))
+			ua := req.UserAgent()
+			if len(ua) > 300 {
+				ua = ua[:300]
+			}
+			c.SetRequest(req.WithContext(models.WithRequest(req.Context(), models.Request{
+				ID: c.Response().Header().Get(echo.HeaderXRequestID), IP: c.RealIP(), UserAgent: ua,
+			})))
 			return next(c)
 		}
 	})

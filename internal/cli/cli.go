@@ -15,6 +15,7 @@ import (
 	"helpcenter/internal/accounts"
 	"helpcenter/internal/config"
 	"helpcenter/internal/domains"
+	"helpcenter/models"
 	"helpcenter/store"
 )
 
@@ -104,7 +105,8 @@ func Run(ctx context.Context, env Env, group string, args []string) int {
 		fmt.Fprintf(env.Stderr, "helpcenter %s: unknown subcommand %q (see helpcenter help)\n", group, args[0])
 		return 2
 	}
-	err := cmd.run(ctx, env, args[1:])
+	// What the CLI changes, the audit trail records as the CLI's doing.
+	err := cmd.run(models.WithActor(ctx, "helpcenter CLI"), env, args[1:])
 	var ue usageError
 	switch {
 	case err == nil:
