@@ -34,7 +34,8 @@ var purgeTargets = []purgeTarget{
 
 // Purge deletes what can no longer matter — expired pending keys, jtis
 // whose tokens can no longer be accepted, expired sessions and their
-// revocations, old failed sign-ins — and events older than eventsBefore,
+// revocations, old failed sign-ins — and events and audit entries older
+// than eventsBefore (HELPCENTER_EVENT_RETENTION),
 // in batches. It returns how many rows went.
 func (s *Store) Purge(ctx context.Context, now, eventsBefore time.Time) (int64, error) {
 	var total int64
@@ -53,8 +54,14 @@ func (s *Store) Purge(ctx context.Context, now, eventsBefore time.Time) (int64, 
 			return total, err
 		}
 	}
-	n, err := s.purgeTable(ctx, purgeTarget{"events", "id", "created_at"}, eventsBefore)
-	return total + n, err
+	for _, t := range []purgeTarget{{"events", "id", "created_at"}, {"settings_audit", "id", "created_at"}} {
+		n, err := s.purgeTable(ctx, t, eventsBefore)
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
 }
 
 // purgeTable deletes rows whose column is before the time, a batch at a

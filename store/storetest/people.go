@@ -264,3 +264,24 @@ func testAPIKeys(t *testing.T, be Backend) {
 		t.Fatalf("list: %+v", keys)
 	}
 }
+
+// The audit trail is kept as long as events (HELPCENTER_EVENT_RETENTION).
+func testAuditRetention(t *testing.T, be Backend) {
+	st, clock := freshClock(t, be)
+	ctx := context.Background()
+	hc := workspace(t, st, "acme")
+	if err := st.SaveAlertRules(ctx, hc.ID, 10, false, "old@acme.test"); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(48 * time.Hour)
+	if err := st.SaveAlertRules(ctx, hc.ID, 20, false, "new@acme.test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Purge(ctx, clock.Now(), clock.Now().Add(-24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := st.AuditLog(ctx, hc.ID, 10)
+	if len(entries) != 1 || entries[0].Actor != "new@acme.test" {
+		t.Fatalf("after the purge: %+v", entries)
+	}
+}

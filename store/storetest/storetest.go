@@ -103,6 +103,7 @@ func RunTests(t *testing.T, be Backend) {
 		{"UsersDirectory", testUsersDirectory},
 		{"APIKeys", testAPIKeys},
 		{"Audiences", testAudiences},
+		{"AuditRetention", testAuditRetention},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
