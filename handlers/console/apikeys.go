@@ -2,7 +2,6 @@ package console
 
 import (
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"helpcenter/handlers/session"
 	"helpcenter/handlers/web"
 	"helpcenter/models"
 	"helpcenter/views/console"
@@ -60,13 +58,9 @@ func (h *Handler) APIKeysShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a, _ := theAdmin.Get(c)
-	if value := h.Cookies.Read(c, session.RevealCookie); value != "" {
-		h.Cookies.Clear(c, session.RevealCookie)
-		var r console.RevealedAPIKey
-		if raw, ok := h.Codec.OpenReveal(a.Session.IDHash, value); ok && json.Unmarshal([]byte(raw), &r) == nil && strings.HasPrefix(r.Value, apiKeyPrefix) {
-			p.Revealed = &r
-		}
+	var r console.RevealedAPIKey
+	if h.takeReveal(c, &r) && strings.HasPrefix(r.Value, apiKeyPrefix) {
+		p.Revealed = &r
 	}
 	if c.QueryParam("revoked") == "1" {
 		p.Notice = "API key revoked: calls with it are refused from now on."
@@ -110,15 +104,9 @@ func (h *Handler) APIKeyCreate(c echo.Context) error {
 		case err != nil:
 			return err
 		default:
-			raw, err := json.Marshal(console.RevealedAPIKey{Label: label, Value: secret})
-			if err != nil {
+			if err := h.revealOnce(c, console.RevealedAPIKey{Label: label, Value: secret}); err != nil {
 				return err
 			}
-			value, err := h.Codec.Reveal(a.Session.IDHash, string(raw))
-			if err != nil {
-				return err
-			}
-			h.Cookies.Set(c, session.RevealCookie, value, int(session.RevealTTL.Seconds()))
 			return web.Redirect(c, apiKeysPath)
 		}
 	}

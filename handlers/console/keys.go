@@ -3,7 +3,6 @@ package console
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"helpcenter/handlers/session"
 	"helpcenter/handlers/web"
 	"helpcenter/models"
 	"helpcenter/sso"
@@ -43,16 +41,12 @@ func (h *Handler) KeysShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a, _ := theAdmin.Get(c)
-	if value := h.Cookies.Read(c, session.RevealCookie); value != "" {
-		h.Cookies.Clear(c, session.RevealCookie)
-		var r revealed
-		if raw, ok := h.Codec.OpenReveal(a.Session.IDHash, value); ok && json.Unmarshal([]byte(raw), &r) == nil {
-			p.Revealed = &console.RevealedKey{Private: r.Private, Label: r.Label, Alg: r.Alg, KID: r.KID, Fingerprint: r.Fingerprint, Value: r.Value}
-			if r.Private {
-				p.Revealed.DownloadHref = "data:application/x-pem-file;base64," + base64.StdEncoding.EncodeToString([]byte(r.Value))
-				p.Revealed.FileName = "helpcenter-" + r.Fingerprint + ".pem"
-			}
+	var r revealed
+	if h.takeReveal(c, &r) {
+		p.Revealed = &console.RevealedKey{Private: r.Private, Label: r.Label, Alg: r.Alg, KID: r.KID, Fingerprint: r.Fingerprint, Value: r.Value}
+		if r.Private {
+			p.Revealed.DownloadHref = "data:application/x-pem-file;base64," + base64.StdEncoding.EncodeToString([]byte(r.Value))
+			p.Revealed.FileName = "helpcenter-" + r.Fingerprint + ".pem"
 		}
 	}
 	if c.QueryParam("revoked") == "1" {
@@ -117,16 +111,9 @@ func (h *Handler) keyAdded(c echo.Context, r *revealed) error {
 	if r == nil {
 		return web.Redirect(c, keysPath+"?added=1")
 	}
-	a, _ := theAdmin.Get(c)
-	raw, err := json.Marshal(r)
-	if err != nil {
+	if err := h.revealOnce(c, r); err != nil {
 		return err
 	}
-	value, err := h.Codec.Reveal(a.Session.IDHash, string(raw))
-	if err != nil {
-		return err
-	}
-	h.Cookies.Set(c, session.RevealCookie, value, int(session.RevealTTL.Seconds()))
 	return web.Redirect(c, keysPath)
 }
 

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"helpcenter/handlers/session"
 	"helpcenter/handlers/web"
 	"helpcenter/internal/safehttp"
 	"helpcenter/internal/webhooks"
@@ -60,13 +58,9 @@ func (h *Handler) WebhooksShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a, _ := theAdmin.Get(c)
-	if value := h.Cookies.Read(c, session.RevealCookie); value != "" {
-		h.Cookies.Clear(c, session.RevealCookie)
-		var r console.RevealedWebhook
-		if raw, ok := h.Codec.OpenReveal(a.Session.IDHash, value); ok && json.Unmarshal([]byte(raw), &r) == nil && strings.HasPrefix(r.Secret, webhooks.SecretPrefix) {
-			p.Revealed = &r
-		}
+	var r console.RevealedWebhook
+	if h.takeReveal(c, &r) && strings.HasPrefix(r.Secret, webhooks.SecretPrefix) {
+		p.Revealed = &r
 	}
 	switch c.QueryParam("done") {
 	case "deleted":
@@ -113,15 +107,9 @@ func (h *Handler) WebhookAdd(c echo.Context) error {
 		case err != nil:
 			return err
 		default:
-			b, err := json.Marshal(console.RevealedWebhook{URL: raw, Secret: secret})
-			if err != nil {
+			if err := h.revealOnce(c, console.RevealedWebhook{URL: raw, Secret: secret}); err != nil {
 				return err
 			}
-			value, err := h.Codec.Reveal(a.Session.IDHash, string(b))
-			if err != nil {
-				return err
-			}
-			h.Cookies.Set(c, session.RevealCookie, value, int(session.RevealTTL.Seconds()))
 			return web.Redirect(c, webhooksPath)
 		}
 	}
