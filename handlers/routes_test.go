@@ -61,6 +61,7 @@ func TestRouteTable(t *testing.T) {
 		"GET /settings/alerts", "POST /settings/alerts", "GET /settings/audit", "GET /settings/audit.csv",
 		"GET /login/two-factor", "POST /login/two-factor", "GET /settings/account/two-factor", "POST /settings/account/two-factor",
 		"POST /settings/account/two-factor/disable", "POST /settings/team/two-factor", "POST /settings/account/sessions/others",
+		"GET /login/sso", "POST /login/sso", "GET /login/sso/callback", "POST /settings/team/identity-provider",
 		"GET /settings/webhooks", "POST /settings/webhooks", "POST /settings/webhooks/:id/delete", "POST /settings/webhooks/deliveries/:id/resend",
 		"GET /settings/api-keys", "POST /settings/api-keys", "POST /settings/api-keys/:id/revoke",
 		"GET /api/v1/openapi.json", "GET /api/v1/users/:external_id", "PUT /api/v1/users/:external_id",

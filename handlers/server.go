@@ -24,6 +24,7 @@ import (
 	"helpcenter/handlers/web"
 	"helpcenter/handlers/widgetapi"
 	"helpcenter/internal/accounts"
+	"helpcenter/internal/adminsso"
 	"helpcenter/internal/config"
 	"helpcenter/internal/domains"
 	"helpcenter/internal/ratelimit"
@@ -53,6 +54,9 @@ type Deps struct {
 	// template. Both nil without metrics.
 	Metrics        http.Handler
 	ObserveRequest func(host, route, method string, status int, d time.Duration)
+	// OutboundHTTP makes the console's calls to admins' identity providers
+	// (the SSRF-checked client); nil uses http.DefaultClient.
+	OutboundHTTP *http.Client
 }
 
 // Handler serves the console on the base host and each help center on its
@@ -92,7 +96,8 @@ func New(d Deps) *Handler {
 		Cookies: cookies, Now: d.Now, Log: d.Log})
 	h.console = &console.Handler{Config: d.Config, Store: d.Store, Keys: keyring, Accounts: d.Accounts, Codec: codec, Resolver: d.Resolver, CheckJWKS: d.CheckJWKS,
 		Cookies: cookies, Now: d.Now, Log: d.Log, Forget: h.forget,
-		ResetLimiter: ratelimit.New(d.Config.Limits.Password.N, d.Config.Limits.Password.Per, d.Now)}
+		ResetLimiter: ratelimit.New(d.Config.Limits.Password.N, d.Config.Limits.Password.Per, d.Now),
+		AdminSSO:     adminsso.Flow{HTTP: d.OutboundHTTP}}
 	h.widget = &widgetapi.Handler{Store: d.Store, SignIns: d.SignIns, Keys: keyring, Now: d.Now,
 		Limiter: ratelimit.New(d.Config.Limits.Widget.N, d.Config.Limits.Widget.Per, d.Now), SiteURL: d.Config.SiteURL}
 	h.partner = partnerapi.New(d.Store, d.Now)

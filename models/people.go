@@ -210,3 +210,20 @@ const (
 	DeliveryDelivered = "delivered"
 	DeliveryFailed    = "failed"
 )
+
+// WorkspaceOIDC is a workspace's OpenID Connect provider for its admins
+// (SPEC section 13): admins whose email is at Domain sign in through it.
+type WorkspaceOIDC struct {
+	WorkspaceID        int64 `gorm:"primaryKey"`
+	Issuer             string
+	ClientID           string
+	ClientSecretSealed []byte
+	Domain             string
+	// CreateAdmins makes an Editor of someone at Domain who is not yet an
+	// admin; Required turns passwords off for admins at Domain.
+	CreateAdmins bool
+	Required     bool `gorm:"column:required"`
+}
+
+// TableName is workspace_oidc.
+func (WorkspaceOIDC) TableName() string { return "workspace_oidc" }

@@ -425,6 +425,17 @@ ALTER TABLE settings_audit ADD COLUMN ip TEXT NOT NULL DEFAULT '';
 ALTER TABLE settings_audit ADD COLUMN user_agent TEXT NOT NULL DEFAULT '';
 CREATE INDEX settings_audit_page ON settings_audit (help_center_id, id)
 `, nil},
+	{25, "admins' sign-in through the workspace's OpenID Connect provider", `
+CREATE TABLE workspace_oidc (
+	workspace_id BIGINT PRIMARY KEY REFERENCES workspaces(id) ON DELETE CASCADE,
+	issuer TEXT NOT NULL,
+	client_id TEXT NOT NULL,
+	client_secret_sealed {{blob}} NOT NULL,
+	domain TEXT NOT NULL UNIQUE,
+	create_admins BOOLEAN NOT NULL DEFAULT FALSE,
+	required BOOLEAN NOT NULL DEFAULT FALSE
+)
+`, nil},
 }
 
 // Migrate applies every migration not yet recorded, in order, in one

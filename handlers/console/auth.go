@@ -57,6 +57,12 @@ func (h *Handler) LoginShow(c echo.Context) error {
 
 func (h *Handler) LoginCreate(c echo.Context) error {
 	email := c.FormValue("email")
+	if required, err := h.idpRequired(c, email); err != nil {
+		return err
+	} else if required {
+		return web.Render(c, http.StatusForbidden, console.Login(console.LoginPage{CSRF: web.CSRFToken(c), Email: email,
+			Error: "Your workspace signs you in through its identity provider, not a password: use \"Sign in with your identity provider\"."}))
+	}
 	admin, err := h.Accounts.Login(c.Request().Context(), email, c.FormValue("password"), c.RealIP())
 	var throttled *accounts.ThrottledError
 	switch {

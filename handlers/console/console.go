@@ -15,6 +15,7 @@ import (
 	"helpcenter/handlers/session"
 	"helpcenter/handlers/web"
 	"helpcenter/internal/accounts"
+	"helpcenter/internal/adminsso"
 	"helpcenter/internal/config"
 	"helpcenter/internal/domains"
 	"helpcenter/internal/ratelimit"
@@ -33,6 +34,12 @@ type Store interface {
 	HelpCenterOfWorkspace(ctx context.Context, workspaceID int64) (*models.HelpCenter, error)
 	Workspace(ctx context.Context, id int64) (*models.Workspace, error)
 	AdminByID(ctx context.Context, id int64) (*models.Admin, error)
+	AdminByEmail(ctx context.Context, email string) (*models.Admin, error)
+	WorkspaceOIDC(ctx context.Context, workspaceID int64) (*models.WorkspaceOIDC, error)
+	WorkspaceOIDCByDomain(ctx context.Context, domain string) (*models.WorkspaceOIDC, error)
+	SaveWorkspaceOIDC(ctx context.Context, o models.WorkspaceOIDC, secret string) error
+	OIDCSecret(o *models.WorkspaceOIDC) (string, error)
+	CreateAdminFromIdP(ctx context.Context, workspaceID int64, email, unusableHash string) (*models.Admin, error)
 	AdminSessions(ctx context.Context, adminID int64, now time.Time) ([]models.AdminSession, error)
 	EndOtherAdminSessions(ctx context.Context, workspaceID, adminID int64, keep []byte, actor string) (int64, error)
 	EnableTwoFactor(ctx context.Context, workspaceID, adminID int64, secret string, step int64, recovery []string) error
@@ -136,6 +143,9 @@ type Handler struct {
 	// CheckJWKS fetches a JWKS URL an admin adds, to refuse one that
 	// serves no usable key; nil when JWKS URLs cannot be fetched.
 	CheckJWKS JWKSChecker
+	// AdminSSO runs admins' sign-in through their workspace's identity
+	// provider.
+	AdminSSO adminsso.Flow
 	// ResetLimiter bounds "Forgot your password?" mails per client IP
 	// (the password limit of HELPCENTER_LIMITS).
 	ResetLimiter *ratelimit.Limiter

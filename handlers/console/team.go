@@ -93,6 +93,15 @@ func (h *Handler) teamPage(c echo.Context) (console.TeamPage, error) {
 		p.Notice = "Removed from the team and signed out."
 	case "two-factor":
 		p.Notice = "Two-factor setting saved."
+	case "idp":
+		p.Notice = "Identity provider saved."
+	}
+	if p.Owner {
+		idp, err := h.idpSettings(c)
+		if err != nil {
+			return p, err
+		}
+		p.IdP = idp
 	}
 	return p, nil
 }

@@ -14,6 +14,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/binary"
+	"encoding/json"
 	"time"
 
 	"github.com/gorilla/securecookie"
@@ -42,6 +43,9 @@ const (
 	// EnrolCookie carries the TOTP secret being set up, until its first
 	// code confirms it.
 	EnrolCookie = "hc_totp_enrol"
+	// OIDCCookie carries an admin's sign-in through their identity
+	// provider (state, nonce, PKCE verifier) to its callback.
+	OIDCCookie = "hc_oidc"
 )
 
 // Lifetimes of the cookies.
@@ -56,6 +60,8 @@ const (
 	SecondFactorTTL = 5 * time.Minute
 	// EnrolTTL bounds a two-factor set-up.
 	EnrolTTL = 15 * time.Minute
+	// OIDCTTL bounds a round trip through the identity provider.
+	OIDCTTL = 10 * time.Minute
 )
 
 // Codec encodes and decodes the product's cookie values.
@@ -182,6 +188,33 @@ func (k *Codec) OpenEnrolment(sessionIDHash []byte, value string) (string, bool)
 		return "", false
 	}
 	return string(b[len(sessionIDHash):]), true
+}
+
+// OIDCFlow is the value of OIDCCookie: the flow's secrets for workspace,
+// until expires.
+type OIDCFlow struct {
+	WorkspaceID            int64
+	State, Nonce, Verifier string
+	Expires                int64
+}
+
+// SealOIDCFlow encodes f.
+func (k *Codec) SealOIDCFlow(f OIDCFlow) (string, error) {
+	b, err := json.Marshal(f)
+	if err != nil {
+		return "", err
+	}
+	return k.encode(OIDCCookie, b)
+}
+
+// OpenOIDCFlow decodes a flow that has not expired at now.
+func (k *Codec) OpenOIDCFlow(value string, now time.Time) (OIDCFlow, bool) {
+	var f OIDCFlow
+	b, ok := k.decode(OIDCCookie, value)
+	if !ok || json.Unmarshal(b, &f) != nil || now.Unix() >= f.Expires {
+		return OIDCFlow{}, false
+	}
+	return f, true
 }
 
 // ReportOnlyPass is the value of the report-only cookie for the help

@@ -138,7 +138,7 @@ func Open(ctx context.Context, o Options) (*App, error) {
 	}
 	h := handlers.New(handlers.Deps{Config: o.Config, Store: st, SignIns: signIns{st}, Accounts: acc,
 		Resolver: domains.NewResolver(o.Config.DNSServer), JWKS: keysets, CheckJWKS: checkJWKS,
-		Keys: o.Keys, Log: o.Log, Now: o.Now, Metrics: m.Handler(o.Config.MetricsToken), ObserveRequest: m.Request})
+		Keys: o.Keys, Log: o.Log, Now: o.Now, Metrics: m.Handler(o.Config.MetricsToken), ObserveRequest: m.Request, OutboundHTTP: fetcher.HTTP()})
 	m.QueueDepth("mail", st.MailQueueDepth)
 	m.QueueDepth("webhooks", st.DeliveryQueueDepth)
 	var sender mail.Sender = mail.Log{Log: o.Log}

@@ -342,3 +342,8 @@ func (c *Client) Post(ctx context.Context, rawURL string, header http.Header, bo
 	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
 	return res.StatusCode, nil
 }
+
+// HTTP is the client's *http.Client, for libraries that take one (the
+// OpenID Connect discovery and token calls): the same address checks on
+// every connection.
+func (c *Client) HTTP() *http.Client { return c.http }

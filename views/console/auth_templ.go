@@ -261,7 +261,7 @@ func Login(p LoginPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<div class=\"actions\"><button type=\"submit\">Sign in</button> <a href=\"/password/forgot\">Forgot your password?</a> <a href=\"/signup\">Create a help center</a></div></form>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<div class=\"actions\"><button type=\"submit\">Sign in</button> <a href=\"/password/forgot\">Forgot your password?</a> <a href=\"/login/sso\">Sign in with your identity provider</a> <a href=\"/signup\">Create a help center</a></div></form>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
