@@ -68,7 +68,7 @@ func TestPagesPassAxe(t *testing.T) {
 	axe := axeScript(t)
 	app := testapp.New(t)
 	b := newBrowser(t)
-	for _, path := range []string{"/signup", "/login", "/password/forgot"} {
+	for _, path := range []string{"/signup", "/login", "/password/forgot", "/login/sso"} {
 		b.open(app.BaseURL + path)
 		b.checkAxe(axe, path)
 	}
