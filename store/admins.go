@@ -89,7 +89,10 @@ func (s *Store) ChangeAdminPassword(ctx context.Context, workspaceID, adminID in
 		if err := tx.Where("admin_id = ?", adminID).Delete(&models.AdminSession{}).Error; err != nil {
 			return err
 		}
-		return tx.Create(next).Error
+		if err := tx.Create(next).Error; err != nil {
+			return err
+		}
+		return auditWorkspace(tx, workspaceID, s.now().UTC(), "", "Changed their password (every other session ended)")
 	})
 }
 

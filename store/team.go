@@ -333,7 +333,10 @@ func (s *Store) ResetPassword(ctx context.Context, token, passwordHash string, n
 			return err
 		}
 		next.AdminID, next.WorkspaceID = a.ID, a.WorkspaceID
-		return tx.Create(next).Error
+		if err := tx.Create(next).Error; err != nil {
+			return err
+		}
+		return auditWorkspace(tx, a.WorkspaceID, now, a.Email, "Reset their password through a mailed link")
 	})
 	if err != nil {
 		return nil, err
