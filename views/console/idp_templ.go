@@ -161,27 +161,15 @@ func IdPForm(csrf string, p IdPSettings) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<div class=\"field check\"><input type=\"checkbox\" id=\"idp-create\" name=\"create_admins\" value=\"1\"")
+		templ_7745c5c3_Err = components.Checkbox(components.Check{ID: "idp-create", Name: "create_admins", Value: "1", Checked: p.CreateAdmins, Label: "Create admins on first sign-in"}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if p.CreateAdmins {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, " checked")
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "> <label for=\"idp-create\">Create admins on first sign-in</label></div><div class=\"field check\"><input type=\"checkbox\" id=\"idp-require\" name=\"required\" value=\"1\"")
+		templ_7745c5c3_Err = components.Checkbox(components.Check{ID: "idp-require", Name: "required", Value: "1", Checked: p.Required, Label: "Require it"}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if p.Required {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, " checked")
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "> <label for=\"idp-require\">Require it</label></div><p class=\"hint\">Required: admins at the domain can no longer sign in with a password.</p><div class=\"actions\"><button type=\"submit\" class=\"btn-secondary\">Save identity provider</button></div></form>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<p class=\"hint\">Required: admins at the domain can no longer sign in with a password.</p><div class=\"actions\"><button type=\"submit\" class=\"btn-secondary\">Save identity provider</button></div></form>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
