@@ -131,6 +131,18 @@ func New(d Deps) *Handler {
 	return h
 }
 
+// ConsoleWriteRoutes lists the console host's routes that may change
+// something ("METHOD /path"): what the audit test walks.
+func (h *Handler) ConsoleWriteRoutes() []string {
+	var out []string
+	for _, r := range h.consoleHost.Routes() {
+		if r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodDelete || r.Method == http.MethodPatch {
+			out = append(out, r.Method+" "+r.Path)
+		}
+	}
+	return out
+}
+
 // SyncRevocations brings this process's set of revoked visitor sessions up
 // to date; the composition root runs it on a ticker.
 func (h *Handler) SyncRevocations(ctx context.Context) error { return h.revocations.Sync(ctx) }

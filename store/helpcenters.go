@@ -159,8 +159,11 @@ func (s *Store) MarkDomainVerified(ctx context.Context, helpCenterID int64, doma
 		if res.RowsAffected == 0 {
 			return models.ErrNotFound
 		}
-		return tx.Model(&models.HelpCenter{}).Where("custom_domain = ? AND id <> ? AND domain_verified_at IS NULL", domain, helpCenterID).
-			Updates(map[string]any{"custom_domain": "", "domain_token": ""}).Error
+		if err := tx.Model(&models.HelpCenter{}).Where("custom_domain = ? AND id <> ? AND domain_verified_at IS NULL", domain, helpCenterID).
+			Updates(map[string]any{"custom_domain": "", "domain_token": ""}).Error; err != nil {
+			return err
+		}
+		return audit(tx, helpCenterID, s.now().UTC(), "", "Verified the custom domain "+domain)
 	})
 	if isUniqueViolation(err) {
 		return &models.ConflictError{Field: "custom_domain"}
