@@ -24,7 +24,7 @@ func TestClockDriftOnTheOverview(t *testing.T) {
 	}
 	now := s.app.Clock.Now().Unix()
 	s.signInVisitor(t, map[string]any{"iat": now - 1})
-	if got := overview(); !strings.Contains(got, "Last hour, 1 tokens: median −1.0 s, worst −1.0 s") || strings.Contains(got, "fast:") {
+	if got := overview(); !strings.Contains(got, "Last hour, 1 token: median −1.0 s, worst −1.0 s") || strings.Contains(got, "fast:") {
 		t.Errorf("a healthy token: %s", got)
 	}
 	// A signer 22 s fast still gets in, and the overview says why to act.

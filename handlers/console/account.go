@@ -20,8 +20,8 @@ func (h *Handler) AccountShow(c echo.Context) error {
 		return err
 	}
 	p.Changed = c.QueryParam("changed") == "1"
-	if n := c.QueryParam("ended"); n != "" {
-		p.Notice = "Signed out " + n + " other session(s)."
+	if n, err := strconv.ParseInt(c.QueryParam("ended"), 10, 64); err == nil {
+		p.Notice = "Signed out " + count(n, "other session") + "."
 	}
 	return web.Render(c, http.StatusOK, console.Account(p))
 }

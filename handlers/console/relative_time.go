@@ -10,12 +10,7 @@ import (
 // and screenshots read the same words every run.
 func relativeTime(t, now time.Time) string {
 	d := now.Sub(t)
-	plural := func(n int64, unit string) string {
-		if n == 1 {
-			return fmt.Sprintf("1 %s ago", unit)
-		}
-		return fmt.Sprintf("%d %ss ago", n, unit)
-	}
+	plural := func(n int64, unit string) string { return count(n, unit) + " ago" }
 	switch {
 	case d < time.Minute:
 		return "just now"
@@ -28,4 +23,12 @@ func relativeTime(t, now time.Time) string {
 	default:
 		return "on " + t.UTC().Format("2 Jan 2006")
 	}
+}
+
+// count is n of a regular noun in words: "1 token", "3 tokens".
+func count(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

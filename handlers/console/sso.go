@@ -153,7 +153,7 @@ const driftWarnAt = 10.0
 // arrives old means a slow clock — or a token minted long before the
 // visitor is sent with it.
 func clockDrift(d store.ClockDrift) console.ClockDrift {
-	out := console.ClockDrift{Tokens: d.Tokens, Median: signedSeconds(d.Median), Worst: signedSeconds(d.Worst)}
+	out := console.ClockDrift{Tokens: d.Tokens, TokensText: count(int64(d.Tokens), "token"), Median: signedSeconds(d.Median), Worst: signedSeconds(d.Worst)}
 	switch {
 	case d.Tokens == 0:
 	case d.Worst >= driftWarnAt:

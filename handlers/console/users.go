@@ -165,7 +165,7 @@ func (h *Handler) UserShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := console.UserPage{Chrome: h.chrome(c, u.Email, "users"), User: userRow(*u, now), Lang: u.Lang, Sessions: sessions,
+	p := console.UserPage{Chrome: h.chrome(c, u.Email, "users"), User: userRow(*u, now), Lang: u.Lang, SessionsText: count(sessions, "session"),
 		LogsURL: "/settings/logs?" + url.Values{"event": {"all"}, "email": {u.Email}}.Encode()}
 	if u.CustomFields != "" && u.CustomFields != "{}" {
 		p.CustomFields = u.CustomFields

@@ -9,8 +9,6 @@ import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
 import (
-	"strconv"
-
 	"helpcenter/views/components"
 	"helpcenter/views/layout"
 )
@@ -35,8 +33,10 @@ type SSOPage struct {
 // ClockDrift is the last hour's iat − now of verified tokens, in words.
 type ClockDrift struct {
 	Tokens int
-	Median string // "+1.2 s"
-	Worst  string
+	// TokensText is Tokens in words ("1 token").
+	TokensText string
+	Median     string // "+1.2 s"
+	Worst      string
 	// Warning, when set, names the likely cause of a drift the 30 s skew
 	// will soon refuse.
 	Warning string
@@ -230,9 +230,9 @@ func SSO(p SSOPage) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var8 string
-				templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs("Last hour, " + strconv.Itoa(p.Drift.Tokens) + " tokens: median " + p.Drift.Median + ", worst " + p.Drift.Worst + " (iat − arrival; we allow 30 s either way).")
+				templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs("Last hour, " + p.Drift.TokensText + ": median " + p.Drift.Median + ", worst " + p.Drift.Worst + " (iat − arrival; we allow 30 s either way).")
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/console/sso.templ`, Line: 92, Col: 170}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/console/sso.templ`, Line: 92, Col: 153}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var8))
 				if templ_7745c5c3_Err != nil {
