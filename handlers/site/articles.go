@@ -58,15 +58,16 @@ func (h *Handler) Article(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body := markdown.HTML(art.Body)
+	// Rendered once: for this reader when the article is personalised
+	// (and then never stored by a shared cache), plainly otherwise.
+	var r markdown.Reader
 	if markdown.Personal(art.Body) {
-		r, err := h.reader(c)
-		if err != nil {
+		if r, err = h.reader(c); err != nil {
 			return err
 		}
-		body = markdown.HTMLFor(art.Body, r)
 		c.Response().Header().Set("Cache-Control", "private, no-store")
 	}
+	body := markdown.HTMLFor(art.Body, r)
 	p := site.ArticlePage{
 		Chrome: h.siteChrome(c, art.Title), Title: art.Title,
 		Updated: art.UpdatedAt.Format(web.DateFormat), Body: body,
