@@ -26,34 +26,15 @@ var logsReasons = []string{"jwt_expired", "jwt_invalid_signature", "jwt_too_old"
 // The table is generated once into the temporary directory (10 M rows
 // take a few minutes) and reused by later runs.
 func measureLogs(ctx context.Context, box *secrets.Box, n int) (first, filtered time.Duration, err error) {
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("helpcenter-bench-logs-%d.db", n))
-	complete := path + ".complete"
-	if _, err := os.Stat(complete); err != nil {
-		for _, suffix := range []string{"", "-wal", "-shm"} {
-			os.Remove(path + suffix)
-		}
-	}
-	st, err := store.Open(ctx, "sqlite:"+path, store.Options{Sealer: box, PlainText: markdown.Text, Now: func() time.Time { return logsNow }})
+	st, hc, err := cachedTable(ctx, box, fmt.Sprintf("logs-%d", n), func(st *store.Store, hcID int64) error {
+		fmt.Fprintf(os.Stderr, "generating %d events…\n", n)
+		_, err := st.InsertEvents(ctx, hcID, logsRows(n))
+		return err
+	})
 	if err != nil {
 		return 0, 0, err
 	}
 	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		return 0, 0, err
-	}
-	hc, err := st.HelpCenterBySubdomain(ctx, "bench")
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "generating %d events into %s…\n", n, path)
-		if _, hc, _, err = st.CreateWorkspace(ctx, store.NewWorkspace{Name: "Bench", Subdomain: "bench", AdminEmail: "bench@bench.test", PasswordHash: "x"}); err != nil {
-			return 0, 0, err
-		}
-		if _, err := st.InsertEvents(ctx, hc.ID, logsRows(n)); err != nil {
-			return 0, 0, err
-		}
-		if err := os.WriteFile(complete, nil, 0o644); err != nil {
-			return 0, 0, err
-		}
-	}
 	rejected := store.EventFilter{Events: []string{models.EventRedirectRejected, models.EventWidgetRejected}}
 	byReason := rejected
 	byReason.Reason = "jwt_too_old"
@@ -62,6 +43,44 @@ func measureLogs(ctx context.Context, box *secrets.Box, n int) (first, filtered 
 	}
 	filtered, err = median(300, func() error { _, err := st.Events(ctx, hc.ID, byReason, nil, 51); return err })
 	return first, filtered, err
+}
+
+// cachedTable opens the benchmark database named name in the temporary
+// directory, made once by fill into a "bench" help center and reused by
+// later runs (a marker file says it was finished); the caller closes it.
+func cachedTable(ctx context.Context, box *secrets.Box, name string, fill func(st *store.Store, hcID int64) error) (*store.Store, *models.HelpCenter, error) {
+	path := filepath.Join(os.TempDir(), "helpcenter-bench-"+name+".db")
+	complete := path + ".complete"
+	if _, err := os.Stat(complete); err != nil {
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			os.Remove(path + suffix)
+		}
+	}
+	st, err := store.Open(ctx, "sqlite:"+path, store.Options{Sealer: box, PlainText: markdown.Text, Now: func() time.Time { return logsNow }})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	hc, err := st.HelpCenterBySubdomain(ctx, "bench")
+	if err == nil {
+		return st, hc, nil
+	}
+	if _, hc, _, err = st.CreateWorkspace(ctx, store.NewWorkspace{Name: "Bench", Subdomain: "bench", AdminEmail: "bench@bench.test", PasswordHash: "x"}); err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	if err := fill(st, hc.ID); err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	if err := os.WriteFile(complete, nil, 0o644); err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, hc, nil
 }
 
 // logsRows yields n events over the 30 days before logsNow, oldest first:

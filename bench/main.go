@@ -176,7 +176,7 @@ func run(database string, logins int, pageTime time.Duration, logRows string) er
 
 	// 3. A signed-in help-center page next to a bare Echo "hello" on the
 	// same server settings.
-	cookie, err := signIn(addr, siteURL, st, ctx, hc.ID, browser)
+	cookie, err := signInWith(addr, siteURL, st, ctx, hc.ID, browser, "user0@bench.test", nil)
 	if err != nil {
 		return err
 	}
@@ -319,48 +319,6 @@ func mintTokens(n int, jti func(int) string) []string {
 		out[i] = tok
 	}
 	return out
-}
-
-// signIn opens one visitor session and returns its cookie header.
-func signIn(addr, siteURL string, st *store.Store, ctx context.Context, hcID int64, browser string) (string, error) {
-	k, _ := sso.NewPendingKey(browser, "/", time.Now())
-	if err := st.SavePendingKey(ctx, hcID, k); err != nil {
-		return "", err
-	}
-	tok := mintTokens(1, func(int) string { return k.Key })[0]
-	var cookie string
-	res := load(addr, 1, 1, time.Minute, func(int) *http.Request {
-		req, _ := http.NewRequest(http.MethodGet, siteURL+"/sso/jwt?jwt="+tok, nil)
-		req.Header.Set("Cookie", "hc_bid="+browser)
-		req.Header.Set("X-Forwarded-For", "192.0.2.1")
-		return req
-	})
-	if res.StatusCounts[http.StatusSeeOther] != 1 {
-		return "", fmt.Errorf("bench sign-in failed: %v", res.StatusCounts)
-	}
-	// Replay the flow once more with a raw client to read the cookie.
-	k2, _ := sso.NewPendingKey(browser, "/", time.Now())
-	st.SavePendingKey(ctx, hcID, k2)
-	req, _ := http.NewRequest(http.MethodGet, siteURL+"/sso/jwt?jwt="+mintTokens(1, func(int) string { return k2.Key })[0], nil)
-	req.Header.Set("Cookie", "hc_bid="+browser)
-	req.Header.Set("X-Forwarded-For", "192.0.2.2")
-	tr := &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-		return (&net.Dialer{}).DialContext(ctx, network, addr)
-	}}
-	resp, err := (&http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
-	if err != nil {
-		return "", err
-	}
-	resp.Body.Close()
-	for _, c := range resp.Cookies() {
-		if c.Name == "hc_session" {
-			cookie = "hc_session=" + c.Value
-		}
-	}
-	if cookie == "" {
-		return "", fmt.Errorf("no session cookie (status %d)", resp.StatusCode)
-	}
-	return cookie, nil
 }
 
 // bareEcho measures Echo answering "hello" on a server like ours.

@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"iter"
 	"os"
-	"path/filepath"
 	"time"
 
-	"helpcenter/internal/markdown"
 	"helpcenter/internal/secrets"
 	"helpcenter/models"
 	"helpcenter/store"
@@ -19,34 +17,15 @@ import (
 // middle user), and a search by the start of an email and of a name. The
 // table is generated once into the temporary directory and reused.
 func measureUsers(ctx context.Context, box *secrets.Box, n int) (first, deep, byEmail, byName time.Duration, err error) {
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("helpcenter-bench-users-%d.db", n))
-	complete := path + ".complete"
-	if _, err := os.Stat(complete); err != nil {
-		for _, suffix := range []string{"", "-wal", "-shm"} {
-			os.Remove(path + suffix)
-		}
-	}
-	st, err := store.Open(ctx, "sqlite:"+path, store.Options{Sealer: box, PlainText: markdown.Text, Now: func() time.Time { return logsNow }})
+	st, hc, err := cachedTable(ctx, box, fmt.Sprintf("users-%d", n), func(st *store.Store, hcID int64) error {
+		fmt.Fprintf(os.Stderr, "generating %d users…\n", n)
+		_, err := st.InsertUsers(ctx, hcID, usersRows(n))
+		return err
+	})
 	if err != nil {
 		return 0, 0, 0, 0, err
 	}
 	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		return 0, 0, 0, 0, err
-	}
-	hc, err := st.HelpCenterBySubdomain(ctx, "bench")
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "generating %d users into %s…\n", n, path)
-		if _, hc, _, err = st.CreateWorkspace(ctx, store.NewWorkspace{Name: "Bench", Subdomain: "bench", AdminEmail: "bench@bench.test", PasswordHash: "x"}); err != nil {
-			return 0, 0, 0, 0, err
-		}
-		if _, err := st.InsertUsers(ctx, hc.ID, usersRows(n)); err != nil {
-			return 0, 0, 0, 0, err
-		}
-		if err := os.WriteFile(complete, nil, 0o644); err != nil {
-			return 0, 0, 0, 0, err
-		}
-	}
 	page := func(f store.UserFilter, before int64) func() error {
 		return func() error { _, err := st.Users(ctx, hc.ID, f, before, 51); return err }
 	}
