@@ -124,9 +124,15 @@ func (h *Handler) CategoryUpdate(c echo.Context) error {
 	if err != nil || position < 0 || position > 10000 {
 		errs["position"] = "Enter a whole number from 0 to 10000."
 	}
+	// A form without the audience fields (an older page, a script) keeps
+	// the category's audience as it is.
+	form, _ := c.FormParams()
 	audience, groupsIn := c.FormValue("audience"), c.FormValue("groups")
-	if audience == "" {
-		audience = string(cat.MinRole) // a form without the field keeps it
+	if _, ok := form["audience"]; !ok {
+		audience = string(cat.MinRole)
+	}
+	if _, ok := form["groups"]; !ok {
+		groupsIn = strings.Join(models.GroupsOf(cat.AudienceGroups), "\n")
 	}
 	minRole := models.Role(audience)
 	if !minRole.Valid() {
