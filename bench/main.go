@@ -36,6 +36,8 @@ func main() {
 	pageTime := flag.Duration("pages", 5*time.Second, "duration of each page measurement")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	logRows := flag.String("logs", "1000000,10000000", "event-table sizes for the Logs view measurement (comma-separated; empty to skip)")
+	walTime := flag.Duration("wal", time.Minute, "duration of each phase of the write-ahead-log measurement (0 to skip; SQLite only)")
+	onlyWAL := flag.Bool("only-wal", false, "run the write-ahead-log measurement alone")
 	flag.Parse()
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -46,7 +48,7 @@ func main() {
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*database, *logins, *pageTime, *logRows); err != nil {
+	if err := run(*database, *logins, *pageTime, *logRows, *walTime, *onlyWAL); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
@@ -58,7 +60,7 @@ const secret = "bench-shared-secret-0123456789abcdefghijklmnopqrstuvwxyz"
 // row is one line of the results table.
 type row struct{ what, result, reference, ratio, target string }
 
-func run(database string, logins int, pageTime time.Duration, logRows string) error {
+func run(database string, logins int, pageTime time.Duration, logRows string, walTime time.Duration, onlyWAL bool) error {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "helpcenter-bench")
 	if err != nil {
@@ -110,6 +112,21 @@ func run(database string, logins int, pageTime time.Duration, logRows string) er
 	siteURL := cfg.HelpCenterURL("bench")
 
 	var rows []row
+	measureWALs := func() error {
+		if walTime == 0 || st.Backend() != "sqlite" {
+			return nil
+		}
+		wal, err := walRows(ctx, cfg, keys, logger, dir, walTime)
+		rows = append(rows, wal...)
+		return err
+	}
+	if onlyWAL {
+		if err := measureWALs(); err != nil {
+			return err
+		}
+		printTable(os.Stdout, st.Backend(), rows)
+		return nil
+	}
 	fmt.Fprintf(os.Stderr, "preparing %d tokens…\n", 2*logins)
 
 	// 1. The ceiling: verify + one transaction inserting the jti and
@@ -204,6 +221,11 @@ func run(database string, logins int, pageTime time.Duration, logRows string) er
 		return err
 	}
 	rows = append(rows, audience...)
+
+	// 3c. The write-ahead log's size under sustained writes.
+	if err := measureWALs(); err != nil {
+		return err
+	}
 
 	fmt.Fprintln(os.Stderr, "measuring signature verification…")
 	verify, err := verifyRows()

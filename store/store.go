@@ -5,6 +5,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -58,6 +59,9 @@ type Options struct {
 	// OnEvent, when set, hears of each event row written (sign-ins by
 	// outcome and reason, for /metrics).
 	OnEvent func(event, reason string)
+	// WALLimit is the size of SQLite's write-ahead log past which the
+	// writer empties it (0: DefaultWALLimit).
+	WALLimit int64
 }
 
 // Store wraps the database. On SQLite, writes go through one connection
@@ -77,6 +81,7 @@ type Store struct {
 	onBatch   func(size int, waits []time.Duration)
 	onEvent   func(event, reason string)
 	usage     keyUsage
+	wal       *walBound // SQLite's write-ahead log limit; nil on PostgreSQL
 	// closing guards closed; a write transaction on PostgreSQL holds it
 	// shared while it starts, and inflight counts those running, so Close
 	// lets them finish before it closes the pool.
@@ -121,7 +126,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 				return nil, fmt.Errorf("create database directory: %w", err)
 			}
 		}
-		params := "_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_synchronous=NORMAL"
+		params := fmt.Sprintf("_journal_mode=WAL&_foreign_keys=on&_busy_timeout=%d&_synchronous=NORMAL", busyTimeout.Milliseconds())
 		w, err := gorm.Open(sqlite.Open("file:"+path+"?"+params+"&_txlock=immediate"), cfg())
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -134,11 +139,16 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		wdb.SetMaxOpenConns(1)
 		wdb.SetMaxIdleConns(1)
 		wdb.SetConnMaxLifetime(0)
-		// Checkpoints move off the commit path: the writer no longer runs
-		// one when the WAL reaches 1000 pages (inside some visitor's
-		// sign-in); Checkpoint runs them beside the writer instead.
-		if err := drain(wdb.QueryContext(ctx, "PRAGMA wal_autocheckpoint = 0")); err != nil {
-			return nil, err
+		// Checkpoints move off the commit path: Checkpoint runs them
+		// beside the writer, and the writer empties the log between
+		// batches when it passes its limit (wal.go). SQLite's own
+		// automatic checkpoint, inside some visitor's sign-in, is only
+		// the floor.
+		s.wal = &walBound{path: path + "-wal", limit: cmp.Or(opts.WALLimit, DefaultWALLimit)}
+		for _, pragma := range s.wal.floorPragmas() {
+			if err := drain(wdb.QueryContext(ctx, pragma)); err != nil {
+				return nil, err
+			}
 		}
 		rdb, _ := r.DB()
 		rdb.SetMaxOpenConns(8)
@@ -190,12 +200,15 @@ func drain(rows *sql.Rows, err error) error {
 
 // Checkpoint copies SQLite's write-ahead log back into the database
 // (PASSIVE: it never waits for, nor blocks, the writer or readers), so the
-// WAL stays small without a commit ever paying for a checkpoint. The
-// composition root runs it on a ticker; on PostgreSQL it does nothing.
+// copying is done beside the writer rather than inside a commit. The
+// composition root runs it on a ticker and the writer starts one when the
+// log passes half its limit (wal.go); one runs at a time. On PostgreSQL it
+// does nothing.
 func (s *Store) Checkpoint(ctx context.Context) error {
-	if !s.d.singleWriter {
+	if s.wal == nil || !s.wal.passive.CompareAndSwap(false, true) {
 		return nil
 	}
+	defer s.wal.passive.Store(false)
 	rdb, err := s.r.DB()
 	if err != nil {
 		return err

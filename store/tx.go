@@ -255,6 +255,7 @@ func (w *writer) run(batch []commitReq) {
 	}
 	w.s.prepareMissed(missed)
 	finish(nil)
+	w.boundWAL()
 }
 
 // queries run statements inside one write transaction (or, with no tx, on

@@ -68,6 +68,8 @@ type Options struct {
 	Intervals Intervals
 	// NoGroupCommit: see store.Options (the benchmark's one-commit ceiling).
 	NoGroupCommit bool
+	// WALLimit: see store.Options (the benchmark's run without it).
+	WALLimit int64
 	// SMTPRoots verifies the SMTP server's certificate instead of the
 	// system's roots: tests trust their in-process server with it.
 	SMTPRoots *x509.CertPool
@@ -111,7 +113,7 @@ func Open(ctx context.Context, o Options) (*App, error) {
 	}
 	m := metrics.New()
 	st, err := store.Open(ctx, o.Config.Database, store.Options{
-		Sealer: box, PlainText: markdown.Text, Now: o.Now, Logger: o.Log, NoGroupCommit: o.NoGroupCommit,
+		Sealer: box, PlainText: markdown.Text, Now: o.Now, Logger: o.Log, NoGroupCommit: o.NoGroupCommit, WALLimit: o.WALLimit,
 		OnBatch: m.Batch, OnEvent: m.SignIn,
 	})
 	if err != nil {

@@ -385,3 +385,61 @@ func testCancelledCallerDoesNotInterruptTheWriter(t *testing.T, be Backend) {
 		return nil
 	})
 }
+
+// SQLite's write-ahead log stays near its limit however much is written,
+// with readers holding snapshots all along (which kept the passive
+// checkpoint from ever restarting it: the file grew without end).
+func testWriteAheadLogStaysBounded(t *testing.T, be Backend) {
+	st := fresh(t, be)
+	if st.Backend() != "sqlite" {
+		return // PostgreSQL bounds its own WAL (max_wal_size)
+	}
+	ctx := context.Background()
+	_, hc, _, _ := st.CreateWorkspace(ctx, store.NewWorkspace{Name: "A", Subdomain: "aaa", AdminEmail: "a@a.test", PasswordHash: "x"})
+	stop := make(chan struct{})
+	var readers sync.WaitGroup
+	for range 4 {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				st.EachEvent(ctx, hc.ID, store.EventFilter{}, 50, func(models.Event) error { return nil })
+			}
+		}()
+	}
+	detail := strings.Repeat("x", 4000)
+	var largest int64
+	const batches = 50 // about 1 MB of log each: three times the limit in all
+	for b := range batches {
+		rows := func(yield func(models.Event) bool) {
+			for i := range 250 {
+				if !yield(models.Event{CreatedAt: t0.Add(time.Duration(b*250+i) * time.Millisecond), Event: models.EventRedirectRejected, Reason: "bad_signature", Detail: detail}) {
+					return
+				}
+			}
+		}
+		if _, err := st.InsertEvents(ctx, hc.ID, rows); err != nil {
+			t.Fatal(err)
+		}
+		size, err := st.WALSize()
+		if err != nil {
+			t.Fatal(err)
+		}
+		largest = max(largest, size)
+	}
+	close(stop)
+	readers.Wait()
+	// One transaction's worth above the limit: the writer restarts the log
+	// after the commit that passes it.
+	if bound := int64(store.DefaultWALLimit + 4<<20); largest > bound {
+		t.Fatalf("the write-ahead log reached %d bytes, past %d, after %d MB of events", largest, bound, batches*250*len(detail)>>20)
+	}
+	if largest < store.DefaultWALLimit/2 {
+		t.Fatalf("the write-ahead log only reached %d bytes: the test wrote too little to reach the limit", largest)
+	}
+}

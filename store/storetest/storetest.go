@@ -74,6 +74,7 @@ func RunTests(t *testing.T, be Backend) {
 		{"NestedWriteFailsFast", testNestedWriteFailsFast},
 		{"CloseWithQueuedWrites", testCloseWithQueuedWrites},
 		{"ReadsSeeWritesAcrossCheckpoints", testReadsSeeWritesAcrossCheckpoints},
+		{"WriteAheadLogStaysBounded", testWriteAheadLogStaysBounded},
 		{"CancelledCallerDoesNotInterruptTheWriter", testCancelledCallerDoesNotInterruptTheWriter},
 		{"ArticleSlugs", testArticleSlugs},
 		{"CategorySlugsAndDelete", testCategorySlugsAndDelete},
