@@ -70,6 +70,7 @@ type Handler struct {
 	cookies web.Cookies
 
 	tenants     *web.Cache[string, *models.HelpCenter]
+	health      *health
 	revocations *session.Revocations
 
 	console *console.Handler
@@ -89,6 +90,7 @@ func New(d Deps) *Handler {
 	h := &Handler{
 		cfg: d.Config, store: d.Store, log: d.Log, keys: d.Keys, cookies: cookies,
 		tenants:     web.NewCache[string, *models.HelpCenter](d.Now),
+		health:      &health{store: d.Store, now: d.Now, log: d.Log},
 		revocations: session.NewRevocations(d.Store, d.Now, d.Log),
 	}
 	keyring := web.Keyring{Store: d.Store, JWKS: d.JWKS}

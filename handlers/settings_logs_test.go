@@ -332,4 +332,12 @@ func TestLogsShowFloodSummary(t *testing.T) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
+	// The export keeps the SPEC's columns, so the count is in the detail.
+	rows, err := csv.NewReader(strings.NewReader(c.Get(app.BaseURL + "/settings/logs.csv?reason=" + store.SummaryReason).Body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || !strings.HasSuffix(rows[1][3], "the latest: jwt_expired (stands for 5 rejections)") {
+		t.Fatalf("summary exported as %q", rows)
+	}
 }

@@ -436,6 +436,12 @@ CREATE TABLE workspace_oidc (
 	required BOOLEAN NOT NULL DEFAULT FALSE
 )
 `, nil},
+	{26, "the row /healthz writes to prove the database takes writes", `
+CREATE TABLE health_probe (
+	id INTEGER PRIMARY KEY,
+	written_at {{time}} NOT NULL
+)
+`, nil},
 }
 
 // Migrate applies every migration not yet recorded, in order, in one

@@ -311,8 +311,14 @@ func (h *Handler) LogsCSV(c echo.Context) error {
 	}
 	n := 0
 	err := h.Store.EachEvent(c.Request().Context(), hc.ID, q.store, csvBatch, func(e models.Event) error {
+		detail := e.Detail
+		if e.Count > 1 {
+			// A flood summary or a folded rate_limited row: the SPEC's
+			// columns have no count, so the detail says it as the page does.
+			detail += " (stands for " + count(int64(e.Count), "rejection") + ")"
+		}
 		if err := w.Write([]string{
-			e.CreatedAt.UTC().Format(time.RFC3339), e.Event, e.Reason, defuseFormula(e.Detail),
+			e.CreatedAt.UTC().Format(time.RFC3339), e.Event, e.Reason, defuseFormula(detail),
 			defuseFormula(e.Email), defuseFormula(e.JTI), e.IP, defuseFormula(e.UserAgent), e.Key,
 		}); err != nil {
 			return err
