@@ -49,8 +49,11 @@ build:
 	$(GO) build -o $(BIN) .
 
 ## bench: performance figures side by side (printed, not asserted); the
-## first run generates event tables of 1 M and 10 M rows (a few minutes)
+## first run generates event tables of 1 M and 10 M rows and builds
+## oauth2-proxy, the outside loader's peer (a few minutes); wrk comes from
+## Debian's packages
 bench:
+	@command -v wrk >/dev/null || { echo "installing wrk (apt-get install -y wrk)"; apt-get install -y wrk >/dev/null || sudo apt-get install -y wrk >/dev/null; }
 	$(GO) test -run '^$$' -bench . -benchmem ./sso/
 	$(GO) run ./bench
 

@@ -38,6 +38,8 @@ func main() {
 	logRows := flag.String("logs", "1000000,10000000", "event-table sizes for the Logs view measurement (comma-separated; empty to skip)")
 	walTime := flag.Duration("wal", time.Minute, "duration of each phase of the write-ahead-log measurement (0 to skip; SQLite only)")
 	onlyWAL := flag.Bool("only-wal", false, "run the write-ahead-log measurement alone")
+	outsideTime := flag.Duration("outside", 30*time.Second, "duration of the outside-loader (wrk) measurement of each server, in three alternated rounds (0 to skip)")
+	onlyOutside := flag.Bool("only-outside", false, "run the outside-loader measurement alone")
 	flag.Parse()
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -48,7 +50,7 @@ func main() {
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*database, *logins, *pageTime, *logRows, *walTime, *onlyWAL); err != nil {
+	if err := run(*database, *logins, *pageTime, *logRows, *walTime, *onlyWAL, *outsideTime, *onlyOutside); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
@@ -60,7 +62,7 @@ const secret = "bench-shared-secret-0123456789abcdefghijklmnopqrstuvwxyz"
 // row is one line of the results table.
 type row struct{ what, result, reference, ratio, target string }
 
-func run(database string, logins int, pageTime time.Duration, logRows string, walTime time.Duration, onlyWAL bool) error {
+func run(database string, logins int, pageTime time.Duration, logRows string, walTime time.Duration, onlyWAL bool, outsideTime time.Duration, onlyOutside bool) error {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "helpcenter-bench")
 	if err != nil {
@@ -120,12 +122,28 @@ func run(database string, logins int, pageTime time.Duration, logRows string, wa
 		rows = append(rows, wal...)
 		return err
 	}
-	if onlyWAL {
-		if err := measureWALs(); err != nil {
+	measureOutside := func() error {
+		if outsideTime == 0 {
+			return nil
+		}
+		outside, err := outsideRows(ctx, dir, outsideTime)
+		rows = append(rows, outside...)
+		return err
+	}
+	if onlyWAL || onlyOutside {
+		measure := measureWALs
+		if onlyOutside {
+			measure = measureOutside
+		}
+		if err := measure(); err != nil {
 			return err
 		}
 		printTable(os.Stdout, st.Backend(), rows)
 		return nil
+	}
+	// 0. The outside loader first, on a quiet machine.
+	if err := measureOutside(); err != nil {
+		return err
 	}
 	fmt.Fprintf(os.Stderr, "preparing %d tokens…\n", 2*logins)
 

@@ -110,8 +110,8 @@ var rules = []rule{
 		},
 	},
 	{
-		name:    "only handlers (and bench's bare-Echo reference) import Echo",
-		applies: func(p string) bool { return !under(module+"/handlers")(p) && p != module+"/bench" },
+		name:    "only handlers (and bench's bare-Echo references) import Echo",
+		applies: func(p string) bool { return !under(module+"/handlers")(p) && !under(module+"/bench")(p) },
 		forbidden: func(_, imp string) bool {
 			return under("github.com/labstack/echo/v4")(imp)
 		},
