@@ -405,6 +405,11 @@ func peakRSS() string {
 	if err != nil {
 		return "unknown"
 	}
+	return vmHWM(b)
+}
+
+// vmHWM reads the high-water resident set out of a /proc status file.
+func vmHWM(b []byte) string {
 	for _, line := range strings.Split(string(b), "\n") {
 		if strings.HasPrefix(line, "VmHWM:") {
 			f := strings.Fields(line)

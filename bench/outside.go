@@ -37,6 +37,7 @@ type peer struct {
 	name   string
 	url    string
 	header []string // extra wrk -H values
+	proc   *proc // the product's process, for its peak RSS
 	rates  []float64
 	p99s   []time.Duration
 }
@@ -105,6 +106,7 @@ func outsideRows(ctx context.Context, dir string, d time.Duration) ([]row, error
 			fmt.Sprintf("bare Echo \"hello\": %.0f/s (rounds %s)", echoRate, rounded(peers[0])), pct(hcRate, echoRate), "≥ 40 %"},
 		{"", "", fmt.Sprintf("oauth2-proxy %s, cookie session: %.0f/s (rounds %s)", strings.SplitN(oauth2ProxyModule, "@", 2)[1], proxyRate, rounded(proxy)),
 			fmt.Sprintf("%.2f×", hcRate/proxyRate), "≥ 2.5×"},
+		{"peak RSS of the binary under wrk", hc.proc.peakRSS(), "", "", "< 100 MB"},
 	}, nil
 }
 
@@ -149,6 +151,7 @@ func startHelpCenter(ctx context.Context, bin, dir string) (*peer, func(), error
 		"HELPCENTER_DATABASE=sqlite:" + filepath.Join(dir, "outside.db"),
 		"HELPCENTER_SECRET_KEY=bench-master-key-0123456789abcdefghijkl", "BENCH_PASSWORD=bench password 1",
 	}
+
 	cli := func(stdin string, args ...string) (string, error) {
 		cmd := exec.CommandContext(ctx, bin, args...)
 		cmd.Env, cmd.Stdin = append(os.Environ(), env...), strings.NewReader(stdin)
@@ -173,10 +176,11 @@ func startHelpCenter(ctx context.Context, bin, dir string) (*peer, func(), error
 	if err != nil {
 		return nil, nil, err
 	}
-	stop, err := startProcess(bin, []string{"serve"}, env, filepath.Join(dir, "helpcenter.log"), "http://"+addr+"/healthz")
+	server, err := startProc(bin, []string{"serve"}, env, filepath.Join(dir, "helpcenter.log"), "http://"+addr+"/healthz")
 	if err != nil {
 		return nil, nil, err
 	}
+	stop := server.stop
 	host := "bench.localhost:" + port
 	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/sso/jwt?jwt="+token, nil)
 	req.Host = host
@@ -186,13 +190,32 @@ func startHelpCenter(ctx context.Context, bin, dir string) (*peer, func(), error
 		return nil, nil, err
 	}
 	res.Body.Close()
+	var cookie string
 	for _, c := range res.Cookies() {
 		if c.Name == "hc_session" {
-			return &peer{name: "helpcenter", url: "http://" + addr + "/", header: []string{"Host: " + host, "Cookie: hc_session=" + c.Value}}, stop, nil
+			cookie = "hc_session=" + c.Value
 		}
 	}
-	stop()
-	return nil, nil, fmt.Errorf("the visitor's sign-in answered %d without a session cookie", res.StatusCode)
+	if cookie == "" {
+		stop()
+		return nil, nil, fmt.Errorf("the visitor's sign-in answered %d without a session cookie", res.StatusCode)
+	}
+	// wrk counts a redirect as success: make sure the cookie opens the page.
+	req, _ = http.NewRequest(http.MethodGet, "http://"+addr+"/", nil)
+	req.Host = host
+	req.Header.Set("Cookie", cookie)
+	res, err = noRedirects().Do(req)
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !bytes.Contains(body, []byte(`role="search"`)) {
+		stop()
+		return nil, nil, fmt.Errorf("the signed-in page answered %d:\n%s", res.StatusCode, body)
+	}
+	return &peer{name: "helpcenter", url: "http://" + addr + "/", header: []string{"Host: " + host, "Cookie: " + cookie}, proc: server}, stop, nil
 }
 
 // startOAuth2Proxy runs oauth2-proxy against mockoidc in front of a static
@@ -263,6 +286,29 @@ func buildOAuth2Proxy() (string, error) {
 // startProcess runs bin with its output in logFile and waits until ready
 // answers.
 func startProcess(bin string, args, env []string, logFile, ready string) (func(), error) {
+	p, err := startProc(bin, args, env, logFile, ready)
+	if err != nil {
+		return nil, err
+	}
+	return p.stop, nil
+}
+
+// proc is a started server process.
+type proc struct {
+	cmd  *exec.Cmd
+	stop func()
+}
+
+// peakRSS is the process's high-water resident set (VmHWM).
+func (p *proc) peakRSS() string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(p.cmd.Process.Pid) + "/status")
+	if err != nil {
+		return "unknown"
+	}
+	return vmHWM(b)
+}
+
+func startProc(bin string, args, env []string, logFile, ready string) (*proc, error) {
 	f, err := os.Create(logFile)
 	if err != nil {
 		return nil, err
@@ -291,7 +337,7 @@ func startProcess(bin string, args, env []string, logFile, ready string) (func()
 		if err == nil {
 			res.Body.Close()
 			if res.StatusCode == http.StatusOK {
-				return stop, nil
+				return &proc{cmd: cmd, stop: stop}, nil
 			}
 		}
 	}
