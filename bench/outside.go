@@ -37,7 +37,7 @@ type peer struct {
 	name   string
 	url    string
 	header []string // extra wrk -H values
-	proc   *proc // the product's process, for its peak RSS
+	proc   *proc    // the product's process, for its peak RSS
 	rates  []float64
 	p99s   []time.Duration
 }
