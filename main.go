@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -100,7 +99,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		fmt.Fprintf(stdout, "database is at schema version %d\n", v)
 		return 0
 	case "serve":
-		tuneGC(getenv)
+		app.TuneGC(getenv)
 		return serve(ctx, a, logger, stdout, stderr)
 	default:
 		return cli.Run(ctx, cli.Env{Store: st, Accounts: acc, Config: cfg, Resolver: domains.NewResolver(cfg.DNSServer), Now: time.Now,
@@ -125,22 +124,6 @@ func masterKeys(cfg *config.Config, logger *slog.Logger) (secrets.Keys, error) {
 		master = key
 	}
 	return secrets.Derive(master)
-}
-
-// servingGCPercent is GOGC for a serving instance. Its live heap is a few
-// MB and every page view leaves some 20 KB of garbage, so at Go's default
-// (100, with a 4 MB floor) the collector ran dozens of times a second under
-// load; with stacks shrunk and regrown each cycle it cost the signed-in
-// page over a third of its throughput under wrk (bench/RESULTS.md). At 400
-// the heap grows to five times its live size between collections.
-const servingGCPercent = 400
-
-// tuneGC sets servingGCPercent unless GOGC or GOMEMLIMIT says otherwise:
-// an operator's setting wins.
-func tuneGC(getenv func(string) string) {
-	if getenv("GOGC") == "" && getenv("GOMEMLIMIT") == "" {
-		debug.SetGCPercent(servingGCPercent)
-	}
 }
 
 func serve(ctx context.Context, a *app.App, logger *slog.Logger, stdout, stderr io.Writer) int {

@@ -35,9 +35,28 @@ const liveKey = `revoked_at IS NULL AND (retires_at IS NULL OR retires_at > ?)`
 // shared secrets opened. It reads the database every time, so a key added
 // or revoked on one instance counts on every other from the next request.
 func (s *Store) LiveKeys(ctx context.Context, helpCenterID int64, now time.Time) ([]models.VerificationKey, error) {
-	var keys []models.VerificationKey
-	err := s.read(ctx).Where("help_center_id = ? AND "+liveKey, helpCenterID, now.UTC()).Order("id").Find(&keys).Error
+	// On every sign-in: a prepared statement, not gorm (see readStmt).
+	st, err := s.readStmt(ctx, `SELECT id, help_center_id, kind, alg, kid, label, fingerprint, secret_sealed,
+		public_der, jwks_url, created_at, last_used_at, retires_at, revoked_at
+		FROM sso_keys WHERE help_center_id = ? AND `+liveKey+` ORDER BY id`)
 	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, helpCenterID, now.UTC())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var keys []models.VerificationKey
+	for rows.Next() {
+		var k models.VerificationKey
+		if err := rows.Scan(&k.ID, &k.HelpCenterID, &k.Kind, &k.Alg, &k.KID, &k.Label, &k.Fingerprint, &k.SecretSealed,
+			&k.PublicDER, &k.JWKSURL, &k.CreatedAt, &k.LastUsedAt, &k.RetiresAt, &k.RevokedAt); err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	return keys, s.openSecrets(keys)

@@ -73,6 +73,7 @@ type Store struct {
 	w, r      *gorm.DB
 	wdb       *sql.DB  // the writer's pool, for the sign-in path's prepared statements
 	stmts     sync.Map // query → *sql.Stmt prepared on wdb
+	rstmts    sync.Map // query → *sql.Stmt prepared on the read pool
 	sealer    Sealer
 	plainText func(string) string
 	now       func() time.Time
@@ -242,6 +243,7 @@ func (s *Store) Close() error {
 	}
 	s.inflight.Wait()
 	s.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
+	s.rstmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
 	var errs []error
 	for _, db := range []*gorm.DB{s.w, s.r} {
 		if db == nil {
@@ -259,6 +261,28 @@ func (s *Store) Close() error {
 
 // read is the pool for queries outside a transaction.
 func (s *Store) read(ctx context.Context) *gorm.DB { return s.r.WithContext(ctx) }
+
+// readStmt is query prepared once on the read pool. The reads every sign-in
+// makes (its help center and keys, fresh each time) go through it: through
+// gorm they cost two to three times as much (bench/RESULTS.md).
+func (s *Store) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.rstmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	rdb, err := s.r.DB()
+	if err != nil {
+		return nil, err
+	}
+	st, err := rdb.PrepareContext(ctx, s.d.placeholders(query))
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.rstmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		st = prev.(*sql.Stmt)
+	}
+	return st, nil
+}
 
 // notFound maps gorm's "no row" to the domain error.
 func notFound(err error) error {

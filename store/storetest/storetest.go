@@ -75,6 +75,7 @@ func RunTests(t *testing.T, be Backend) {
 		{"CloseWithQueuedWrites", testCloseWithQueuedWrites},
 		{"ReadsSeeWritesAcrossCheckpoints", testReadsSeeWritesAcrossCheckpoints},
 		{"WriteAheadLogStaysBounded", testWriteAheadLogStaysBounded},
+		{"SignInReadsMatchGorm", testSignInReadsMatchGorm},
 		{"CancelledCallerDoesNotInterruptTheWriter", testCancelledCallerDoesNotInterruptTheWriter},
 		{"ArticleSlugs", testArticleSlugs},
 		{"CategorySlugsAndDelete", testCategorySlugsAndDelete},
