@@ -93,7 +93,7 @@ func New(d Deps) *Handler {
 		health:      &health{store: d.Store, now: d.Now, log: d.Log},
 		revocations: session.NewRevocations(d.Store, d.Now, d.Log),
 	}
-	keyring := web.Keyring{Store: d.Store, JWKS: d.JWKS}
+	keyring := web.Keyring{Store: d.Store, JWKS: d.JWKS, Cache: web.NewKeyCache()}
 	h.site = site.New(site.Deps{Limits: d.Config.Limits, ConsoleURL: d.Config.ConsoleURL(), Store: d.Store, SignIns: d.SignIns, Keys: keyring, Codec: codec, Revocations: h.revocations,
 		Cookies: cookies, Now: d.Now, Log: d.Log})
 	h.console = &console.Handler{Config: d.Config, Store: d.Store, Keys: keyring, Accounts: d.Accounts, Codec: codec, Resolver: d.Resolver, CheckJWKS: d.CheckJWKS,

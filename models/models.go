@@ -102,8 +102,12 @@ type HelpCenter struct {
 	AllowedDomains string
 	// SessionLength is how long a visitor session lasts, in seconds.
 	SessionLength int
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// KeysVersion changes whenever one of the help center's verification
+	// keys does (the database's triggers bump it): an instance keeps the
+	// keys it loaded for as long as the fresh row shows the same version.
+	KeysVersion int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // CanonicalDomain is the verified custom domain, the help center's

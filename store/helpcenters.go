@@ -51,7 +51,7 @@ func (s *Store) HelpCenterByID(ctx context.Context, id int64) (*models.HelpCente
 		&hc.CustomDomain, &hc.DomainToken, &hc.DomainVerifiedAt, &hc.Visibility, &hc.SitePasswordHash,
 		&hc.SSOEnabled, &hc.LoginURL, &hc.LogoutURL, &hc.Issuer, &hc.Audience, &hc.TokenTTL,
 		&hc.AllowUnsolicited, &hc.ReportOnly, &hc.InviteOnly, &hc.AllowedDomains, &hc.SessionLength,
-		&hc.CreatedAt, &hc.UpdatedAt)
+		&hc.KeysVersion, &hc.CreatedAt, &hc.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, models.ErrNotFound
 	}
@@ -65,7 +65,7 @@ func (s *Store) HelpCenterByID(ctx context.Context, id int64) (*models.HelpCente
 const helpCenterColumns = `id, workspace_id, public_id, name, subdomain, custom_domain, domain_token,
 	domain_verified_at, visibility, site_password_hash, sso_enabled, login_url, logout_url, issuer,
 	audience, token_ttl, allow_unsolicited, report_only, invite_only, allowed_domains, session_length,
-	created_at, updated_at`
+	keys_version, created_at, updated_at`
 
 // HelpCenterOfWorkspace returns the workspace's help center.
 func (s *Store) HelpCenterOfWorkspace(ctx context.Context, workspaceID int64) (*models.HelpCenter, error) {

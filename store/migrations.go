@@ -442,6 +442,44 @@ CREATE TABLE health_probe (
 	written_at {{time}} NOT NULL
 )
 `, nil},
+	{27, "a help center's keys_version, bumped by the database on every change to its keys", `
+ALTER TABLE help_centers ADD COLUMN keys_version BIGINT NOT NULL DEFAULT 0
+`, keysVersionTriggers},
+}
+
+// keysVersionTriggers make the database itself bump help_centers.keys_version
+// whenever one of its keys is added, deleted or changed — every column but
+// last_used_at, which the usage flush writes every few seconds — so the
+// keys an instance keeps in memory (handlers/web.KeyCache) are checked
+// against the fresh help-center row on every sign-in, and no write path
+// can forget to say it changed them. The trigger bodies hold semicolons, so
+// they are not in the migration's SQL, which is split on them.
+func keysVersionTriggers(s *Store, tx *gorm.DB) error {
+	const columns = "help_center_id, kind, alg, kid, label, fingerprint, secret_sealed, public_der, jwks_url, created_at, retires_at, revoked_at"
+	var stmts []string
+	if s.d.singleWriter {
+		for _, ev := range []struct{ name, on, row string }{
+			{"insert", "INSERT", "NEW"}, {"delete", "DELETE", "OLD"}, {"update", "UPDATE OF " + columns, "NEW"},
+		} {
+			stmts = append(stmts, `CREATE TRIGGER sso_keys_version_`+ev.name+` AFTER `+ev.on+` ON sso_keys
+				BEGIN UPDATE help_centers SET keys_version = keys_version + 1 WHERE id = `+ev.row+`.help_center_id; END`)
+		}
+	} else {
+		stmts = append(stmts, `CREATE FUNCTION sso_keys_bump_version() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN
+				UPDATE help_centers SET keys_version = keys_version + 1
+					WHERE id = CASE WHEN TG_OP = 'DELETE' THEN OLD.help_center_id ELSE NEW.help_center_id END;
+				RETURN NULL;
+			END $$`,
+			`CREATE TRIGGER sso_keys_version AFTER INSERT OR DELETE OR UPDATE OF `+columns+` ON sso_keys
+				FOR EACH ROW EXECUTE FUNCTION sso_keys_bump_version()`)
+	}
+	for _, stmt := range stmts {
+		if err := tx.Exec(stmt).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Migrate applies every migration not yet recorded, in order, in one

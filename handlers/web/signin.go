@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -30,12 +31,17 @@ type JWKS interface {
 type Keyring struct {
 	Store KeyStore
 	JWKS  JWKS
+	// Cache, when set, keeps each help center's keys between calls for as
+	// long as the help center's KeysVersion stays the one they were read
+	// at; nil reads them every time.
+	Cache *KeyCache
 }
 
 // Settings is the help center's JWT configuration for sso.Verify at now.
-// The keys are read from the database on every call, so a key added or
-// revoked takes effect at once in every process; only a JWKS's keys come
-// from a cache, as the SPEC allows.
+// A key added or revoked takes effect at once in every process: the keys
+// are read again whenever hc's KeysVersion differs from the one they were
+// read at, and the sign-in endpoints pass a help center read fresh. Only a
+// JWKS's fetched keys come from a cache of their own, as the SPEC allows.
 func (r Keyring) Settings(ctx context.Context, hc *models.HelpCenter, now time.Time) (sso.Settings, error) {
 	return r.settings(ctx, hc, now, true)
 }
@@ -45,13 +51,11 @@ func (r Keyring) Settings(ctx context.Context, hc *models.HelpCenter, now time.T
 // what the gate needs, which verifies no token.
 func (r Keyring) settings(ctx context.Context, hc *models.HelpCenter, now time.Time, fetch bool) (sso.Settings, error) {
 	s := sso.Settings{Enabled: hc.SSOEnabled, Issuer: hc.Issuer, Audience: hc.Audience, TTL: time.Duration(hc.TokenTTL) * time.Second}
-	stored, err := r.Store.LiveKeys(ctx, hc.ID, now)
+	stored, keys, err := r.liveKeys(ctx, hc, now)
 	if err != nil {
 		return s, err
 	}
-	if s.Keys, err = sso.KeysFrom(stored, now); err != nil {
-		return s, err
-	}
+	s.Keys = keys
 	var sources []models.VerificationKey
 	for _, k := range stored {
 		if k.Kind == models.KeyJWKS {
@@ -117,6 +121,77 @@ func (r Keyring) Ready(ctx context.Context, hc *models.HelpCenter, now time.Time
 	if !hc.SSOEnabled || hc.LoginURL == "" {
 		return false, nil
 	}
-	live, err := r.Store.LiveKeys(ctx, hc.ID, now)
+	live, _, err := r.liveKeys(ctx, hc, now)
 	return len(live) > 0, err
+}
+
+// liveKeys are hc's live keys, stored and as sso takes them.
+func (r Keyring) liveKeys(ctx context.Context, hc *models.HelpCenter, now time.Time) ([]models.VerificationKey, []sso.Key, error) {
+	if stored, keys, ok := r.Cache.get(hc, now); ok {
+		return stored, keys, nil
+	}
+	stored, err := r.Store.LiveKeys(ctx, hc.ID, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	keys, err := sso.KeysFrom(stored, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	r.Cache.put(hc, now, stored, keys)
+	return stored, keys, nil
+}
+
+// keyCacheMax bounds how long an entry is used even when the version
+// says nothing changed: a guard, should some change ever reach the keys
+// without their triggers.
+const keyCacheMax = time.Minute
+
+// KeyCache holds each help center's live keys as last read, with the
+// KeysVersion they were read at. Reading them cost a query (with a
+// shared secret to open, a public key to parse) on every sign-in, the
+// largest part of the handler's work for one (bench/RESULTS.md).
+type KeyCache struct {
+	mu      sync.Mutex
+	entries map[int64]keyEntry
+}
+
+type keyEntry struct {
+	version int64
+	until   time.Time // the first key's retirement after the read, or keyCacheMax
+	stored  []models.VerificationKey
+	keys    []sso.Key
+}
+
+// NewKeyCache returns an empty cache.
+func NewKeyCache() *KeyCache { return &KeyCache{entries: map[int64]keyEntry{}} }
+
+func (c *KeyCache) get(hc *models.HelpCenter, now time.Time) ([]models.VerificationKey, []sso.Key, bool) {
+	if c == nil {
+		return nil, nil, false
+	}
+	c.mu.Lock()
+	e, ok := c.entries[hc.ID]
+	c.mu.Unlock()
+	if !ok || e.version != hc.KeysVersion || !now.Before(e.until) {
+		return nil, nil, false
+	}
+	return e.stored, e.keys, true
+}
+
+func (c *KeyCache) put(hc *models.HelpCenter, now time.Time, stored []models.VerificationKey, keys []sso.Key) {
+	if c == nil {
+		return
+	}
+	until := now.Add(keyCacheMax)
+	for _, k := range stored {
+		// A key in its grace window stops verifying at retires_at without
+		// any write: the entry must not outlive it.
+		if k.RetiresAt != nil && k.RetiresAt.After(now) && k.RetiresAt.Before(until) {
+			until = *k.RetiresAt
+		}
+	}
+	c.mu.Lock()
+	c.entries[hc.ID] = keyEntry{version: hc.KeysVersion, until: until, stored: stored, keys: keys}
+	c.mu.Unlock()
 }

@@ -505,3 +505,55 @@ func testSignInReadsMatchGorm(t *testing.T, be Backend) {
 		t.Fatalf("LiveKeys read\n%+v\ngorm reads\n%+v", got, want)
 	}
 }
+
+// The database bumps a help center's keys_version on every change to its
+// keys — added, retired, revoked — and not when their use is counted, so
+// an instance can keep keys in memory while the fresh row shows the
+// version they were read at.
+func testKeysVersionFollowsKeyChanges(t *testing.T, be Backend) {
+	st := fresh(t, be)
+	ctx := context.Background()
+	_, hc, _, _ := st.CreateWorkspace(ctx, store.NewWorkspace{Name: "A", Subdomain: "aaa", AdminEmail: "a@a.test", PasswordHash: "x"})
+	_, other, _, _ := st.CreateWorkspace(ctx, store.NewWorkspace{Name: "B", Subdomain: "bbb", AdminEmail: "b@b.test", PasswordHash: "x"})
+	version := func(id int64) int64 {
+		t.Helper()
+		got, err := st.HelpCenterByID(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.KeysVersion
+	}
+	last := version(hc.ID)
+	changed := func(what string) {
+		t.Helper()
+		if v := version(hc.ID); v == last {
+			t.Fatalf("%s: keys_version stayed %d", what, v)
+		} else {
+			last = v
+		}
+	}
+	first, err := st.AddKey(ctx, hc.WorkspaceID, hc.ID, store.NewKey{Kind: models.KeySecret, Alg: models.AlgHS256, Label: "First", Secret: "the-first-secret-0123456789abcdefghijklmnop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed("a key added")
+	if _, err := st.AddKey(ctx, hc.WorkspaceID, hc.ID, store.NewKey{Kind: models.KeySecret, Alg: models.AlgHS256, Label: "Second",
+		Secret: "the-second-secret-0123456789abcdefghijklmn", Retire: store.RetireSecrets, Grace: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	changed("a key added, the first retiring")
+	st.NoteKeyUse(first.ID, t0)
+	if err := st.FlushKeyUsage(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if v := version(hc.ID); v != last {
+		t.Fatalf("counting a key's use moved keys_version %d → %d", last, v)
+	}
+	if err := st.RevokeKey(ctx, hc.WorkspaceID, hc.ID, first.ID, "a@a.test"); err != nil {
+		t.Fatal(err)
+	}
+	changed("a key revoked")
+	if v := version(other.ID); v != 0 {
+		t.Fatalf("another help center's keys_version moved to %d", v)
+	}
+}

@@ -76,6 +76,7 @@ func RunTests(t *testing.T, be Backend) {
 		{"ReadsSeeWritesAcrossCheckpoints", testReadsSeeWritesAcrossCheckpoints},
 		{"WriteAheadLogStaysBounded", testWriteAheadLogStaysBounded},
 		{"SignInReadsMatchGorm", testSignInReadsMatchGorm},
+		{"KeysVersionFollowsKeyChanges", testKeysVersionFollowsKeyChanges},
 		{"CancelledCallerDoesNotInterruptTheWriter", testCancelledCallerDoesNotInterruptTheWriter},
 		{"ArticleSlugs", testArticleSlugs},
 		{"CategorySlugsAndDelete", testCategorySlugsAndDelete},
