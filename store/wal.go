@@ -34,6 +34,8 @@ const (
 	// walRetryAfter spaces the attempts after one that could not finish
 	// (a long reader, or the passive checkpoint running at that moment).
 	walRetryAfter = 50 * time.Millisecond
+	// walHardWait is the wait past twice the limit.
+	walHardWait = time.Second
 	// busyTimeout is the connections' wait for a lock (the DSN's
 	// _busy_timeout), restored after the checkpoint's shorter one.
 	busyTimeout = 10 * time.Second
@@ -100,13 +102,24 @@ func (w *writer) boundWAL() {
 		}
 		return
 	}
-	if b.passive.Load() || time.Now().Before(b.retryAt) {
+	// Past twice the limit the log is falling behind for good (a slow
+	// disk, a long reader): the writer waits for the passive checkpoint in
+	// flight and for readers as long as it must, holding every write back,
+	// rather than let the file grow.
+	hard := size > 2*b.limit
+	wait := walReaderWait
+	if hard {
+		wait = walHardWait
+		for deadline := time.Now().Add(walHardWait); b.passive.Load() && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+	} else if b.passive.Load() || time.Now().Before(b.retryAt) {
 		return
 	}
 	start := time.Now()
-	busy, err := restartWAL(w.s.wdb)
+	busy, err := restartWAL(w.s.wdb, wait)
 	if err == nil && busy {
-		err = fmt.Errorf("readers still used it after %s", walReaderWait)
+		err = fmt.Errorf("readers still used it after %s", wait)
 	}
 	if err != nil {
 		b.retryAt = time.Now().Add(walRetryAfter)
@@ -119,16 +132,16 @@ func (w *writer) boundWAL() {
 }
 
 // restartWAL checkpoints the whole log and has the next commit start it
-// afresh, waiting at most walReaderWait for readers. busy reports that it
-// could not finish.
-func restartWAL(db *sql.DB) (busy bool, err error) {
+// afresh, waiting at most wait for readers. busy reports that it could not
+// finish.
+func restartWAL(db *sql.DB, wait time.Duration) (busy bool, err error) {
 	ctx := context.Background()
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return false, err
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", walReaderWait.Milliseconds())); err != nil {
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", wait.Milliseconds())); err != nil {
 		return false, err
 	}
 	defer conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", busyTimeout.Milliseconds()))

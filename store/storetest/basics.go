@@ -435,9 +435,11 @@ func testWriteAheadLogStaysBounded(t *testing.T, be Backend) {
 	}
 	close(stop)
 	readers.Wait()
-	// One transaction's worth above the limit: the writer restarts the log
-	// after the commit that passes it.
-	if bound := int64(store.DefaultWALLimit + 4<<20); largest > bound {
+	// Past the limit the writer restarts the log as soon as readers and the
+	// passive checkpoint let it; past twice the limit it waits for them.
+	// On a loaded machine it may take the second path: a transaction's
+	// worth above that is the bound.
+	if bound := int64(2*store.DefaultWALLimit + 4<<20); largest > bound {
 		t.Fatalf("the write-ahead log reached %d bytes, past %d, after %d MB of events", largest, bound, batches*250*len(detail)>>20)
 	}
 	if largest < store.DefaultWALLimit/2 {
