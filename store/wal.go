@@ -21,11 +21,12 @@ import (
 // commit writes from the start of the file again and journal_size_limit cuts
 // it back to the limit. (TRUNCATE, emptying the file, measured slower: every
 // commit after it extends the file anew.) SQLite's own wal_autocheckpoint,
-// at four times the limit, is the floor should the escalation keep failing.
+// at twice the limit, is the floor should the escalation keep failing.
 
 // DefaultWALLimit is the write-ahead log size past which the writer
-// restarts it.
-const DefaultWALLimit = 16 << 20
+// restarts it. At 16 MB the restarts (25–35 ms each, every write waiting)
+// cost sign-ins 7–12 % of their rate; at 32 MB 6 % (bench/RESULTS.md).
+const DefaultWALLimit = 32 << 20
 
 const (
 	// walReaderWait bounds how long the restarting checkpoint waits for
@@ -34,7 +35,7 @@ const (
 	// walRetryAfter spaces the attempts after one that could not finish
 	// (a long reader, or the passive checkpoint running at that moment).
 	walRetryAfter = 50 * time.Millisecond
-	// walHardWait is the wait past twice the limit.
+	// walHardWait is the wait past one and a half times the limit.
 	walHardWait = time.Second
 	// busyTimeout is the connections' wait for a lock (the DSN's
 	// _busy_timeout), restored after the checkpoint's shorter one.
@@ -60,8 +61,8 @@ func (b *walBound) floorPragmas() []string {
 	const pageSize = 4096
 	return []string{
 		// A passive checkpoint inside the commit that takes the log past
-		// four times the limit: only reached if the escalation fails.
-		fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", 4*b.limit/pageSize),
+		// twice the limit: only reached if the escalation fails.
+		fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", 2*b.limit/pageSize),
 		// Whenever the log restarts, the file is cut back to the limit.
 		fmt.Sprintf("PRAGMA journal_size_limit = %d", b.limit),
 	}
@@ -102,11 +103,11 @@ func (w *writer) boundWAL() {
 		}
 		return
 	}
-	// Past twice the limit the log is falling behind for good (a slow
-	// disk, a long reader): the writer waits for the passive checkpoint in
-	// flight and for readers as long as it must, holding every write back,
-	// rather than let the file grow.
-	hard := size > 2*b.limit
+	// Past one and a half times the limit the log is falling behind for
+	// good (a slow disk, a long reader): the writer waits for the passive
+	// checkpoint in flight and for readers as long as it must, holding
+	// every write back, rather than let the file grow.
+	hard := size > b.limit*3/2
 	wait := walReaderWait
 	if hard {
 		wait = walHardWait
