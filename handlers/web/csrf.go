@@ -39,16 +39,19 @@ const PreSessionCookie = "hc_csrf"
 const csrfTTL = 12 * 3600
 
 // Middleware checks the token of unsafe requests and makes this request's
-// token available to its forms (CSRFToken).
+// token available to its forms (CSRFToken). A safe request's token is only
+// made when a page asks for it: most help-center pages have no form, and
+// the HMAC (and, before a session, the pre-session cookie) was a cost of
+// every page view.
 func (k CSRF) Middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		binding := k.binding(c)
-		want := k.token(binding)
-		csrfKey.Set(c, want)
 		switch c.Request().Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+			csrfKey.Set(c, &requestToken{csrf: k})
 			return next(c)
 		}
+		want := k.token(k.binding(c))
+		csrfKey.Set(c, &requestToken{csrf: k, token: want, made: true})
 		if k.Skip != nil && k.Skip(c) {
 			return next(c)
 		}
@@ -88,10 +91,26 @@ func (k CSRF) token(binding string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-var csrfKey = NewKey[string]("csrf")
+// requestToken is a request's token, made on first use. A request is
+// served by one goroutine, so it needs no lock.
+type requestToken struct {
+	csrf  CSRF
+	token string
+	made  bool
+}
 
-// CSRFToken is the token to embed in this request's forms.
+var csrfKey = NewKey[*requestToken]("csrf")
+
+// CSRFToken is the token to embed in this request's forms; "" outside the
+// middleware. It may set the pre-session cookie, so a handler asks for it
+// before it writes the answer (as it builds the page's model).
 func CSRFToken(c echo.Context) string {
-	t, _ := csrfKey.Get(c)
-	return t
+	t, ok := csrfKey.Get(c)
+	if !ok {
+		return ""
+	}
+	if !t.made {
+		t.token, t.made = t.csrf.token(t.csrf.binding(c)), true
+	}
+	return t.token
 }
