@@ -51,6 +51,8 @@ type walBound struct {
 	// spawnedAt is the log's size when the writer last started a passive
 	// checkpoint.
 	spawnedAt int64
+	// warnedAt is when a failed restart was last logged.
+	warnedAt time.Time
 	// passive is set while a passive checkpoint runs: SQLite runs one
 	// checkpoint at a time and answers a second with "busy".
 	passive atomic.Bool
@@ -124,6 +126,12 @@ func (w *writer) boundWAL() {
 	}
 	if err != nil {
 		b.retryAt = time.Now().Add(walRetryAfter)
+		// One line in ten seconds: a reader that holds on would otherwise
+		// write twenty a second.
+		if time.Since(b.warnedAt) < 10*time.Second {
+			return
+		}
+		b.warnedAt = time.Now()
 		w.s.log.Warn("the write-ahead log is past its limit and could not be restarted yet; trying again shortly",
 			"wal_bytes", size, "limit_bytes", b.limit, "error", err.Error())
 		return
