@@ -131,9 +131,5 @@ func humanCount(n int) string {
 	return fmt.Sprintf("%d", n)
 }
 
-func logsTarget(n int) string {
-	if n >= 10_000_000 {
-		return "p50 ≤ 5 ms"
-	}
-	return "p50 ≤ 1 ms"
-}
+// logsTarget is issue 20's: no regression, p50 ≤ 1 ms at every size.
+func logsTarget(int) string { return "p50 ≤ 1 ms" }
