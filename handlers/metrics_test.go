@@ -69,6 +69,9 @@ func TestMetrics(t *testing.T) {
 		if b := families["helpcenter_db_group_commit_batch_size"]; b == nil || b.GetMetric()[0].GetHistogram().GetSampleCount() == 0 {
 			t.Error("no group-commit batches observed")
 		}
+		if w := families["helpcenter_sqlite_wal_bytes"]; w == nil || w.GetMetric()[0].GetGauge().GetValue() <= 0 {
+			t.Errorf("SQLite's write-ahead log size: %v", w)
+		}
 	}
 	for _, name := range []string{"go_goroutines", "process_resident_memory_bytes", "helpcenter_db_write_queue_wait_seconds"} {
 		if families[name] == nil && (name != "helpcenter_db_write_queue_wait_seconds" || !testdb.Postgres()) {

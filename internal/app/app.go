@@ -143,6 +143,9 @@ func Open(ctx context.Context, o Options) (*App, error) {
 		Keys: o.Keys, Log: o.Log, Now: o.Now, Metrics: m.Handler(o.Config.MetricsToken), ObserveRequest: m.Request, OutboundHTTP: fetcher.HTTP()})
 	m.QueueDepth("mail", st.MailQueueDepth)
 	m.QueueDepth("webhooks", st.DeliveryQueueDepth)
+	if st.Backend() == "sqlite" {
+		m.WALSize(st.WALSize)
+	}
 	var sender mail.Sender = mail.Log{Log: o.Log}
 	if o.Config.SMTP != nil {
 		sender = mail.SMTP{URL: o.Config.SMTP, Roots: o.SMTPRoots}

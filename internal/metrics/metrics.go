@@ -98,6 +98,21 @@ func (m *Metrics) QueueDepth(queue string, depth func(context.Context) (int64, e
 	}))
 }
 
+// WALSize reports SQLite's write-ahead log size at each scrape: the
+// store keeps it near its limit (store/wal.go), and a log that grows
+// anyway is the first sign of a disk falling behind.
+func (m *Metrics) WALSize(size func() (int64, error)) {
+	m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "helpcenter_sqlite_wal_bytes", Help: "Size of SQLite's write-ahead log file.",
+	}, func() float64 {
+		n, err := size()
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	}))
+}
+
 // Handler serves the scrape; with token set, only to
 // "Authorization: Bearer <token>", compared in constant time.
 func (m *Metrics) Handler(token string) http.Handler {
