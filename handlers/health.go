@@ -78,8 +78,10 @@ func describe(err error) string {
 		return "it is read-only"
 	case strings.Contains(msg, "disk i/o error"), strings.Contains(msg, "input/output error"):
 		return "the disk refused the write (I/O error)"
-	case strings.Contains(msg, "closed"):
+	case errors.Is(err, store.ErrClosed):
 		return "the server is shutting down"
+	case strings.Contains(msg, "connect"), strings.Contains(msg, "connection"):
+		return "the database server cannot be reached"
 	default:
 		return "see the server log"
 	}
