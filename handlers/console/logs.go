@@ -202,7 +202,8 @@ func logRow(e models.Event, now time.Time) console.LogRow {
 // token check, so it is not in the sso list.
 var summaryReason = sso.Reason{
 	Code: store.SummaryReason, Title: "Flood summary", Extension: true,
-	Explanation: "More than " + strconv.Itoa(store.RejectedCeiling) + " sign-ins were rejected in one minute. Past " +
+	Explanation: "More than " + strconv.Itoa(store.RejectedCeiling) + " sign-ins were rejected in one minute (" +
+		strconv.Itoa(store.SustainedCeiling) + " in a minute that follows such a minute: the flood went on). Past " +
 		"that ceiling the rest of the minute's rejections are counted in this one row instead of logged one by one, " +
 		"so a flood cannot fill the log; the detail names the latest reason. Look at the rows just before it for the cause.",
 }

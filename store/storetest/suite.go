@@ -533,6 +533,41 @@ func testRejectionFloodIsSummarised(t *testing.T, be Backend) {
 	if rows != store.RejectedCeiling+1 || summaries != 1 || counted != 25 {
 		t.Fatalf("%d rows, %d summaries counting %d", rows, summaries, counted)
 	}
+
+	// The flood goes on into the next minute: that minute logs only the
+	// sustained ceiling's worth and says why; after a quiet minute the
+	// first ceiling holds again.
+	reject := func(at time.Time, n int) {
+		for range n {
+			if err := st.LogEvent(ctx, &models.Event{HelpCenterID: hc.ID, CreatedAt: at, Event: models.EventRedirectRejected, Reason: "jwt_expired", Detail: "x"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	perMinute := func(at time.Time) (logged int, summary models.Event) {
+		st.EachEvent(ctx, hc.ID, store.EventFilter{}, 500, func(e models.Event) error {
+			switch {
+			case e.CreatedAt.Before(at) || !e.CreatedAt.Before(at.Add(time.Minute)):
+			case e.Reason == store.SummaryReason:
+				summary = e
+			default:
+				logged++
+			}
+			return nil
+		})
+		return logged, summary
+	}
+	next := t0.Truncate(time.Minute).Add(time.Minute)
+	reject(next, 100)
+	if logged, sum := perMinute(next); logged != store.SustainedCeiling || sum.Count != 100-store.SustainedCeiling ||
+		!strings.Contains(sum.Detail, "ceiling of 60 (the flood went on from the minute before)") || !strings.HasSuffix(sum.Detail, "jwt_expired") {
+		t.Fatalf("the flood's second minute: %d rows logged, summary %+v", logged, sum)
+	}
+	later := next.Add(2 * time.Minute)
+	reject(later, 100)
+	if logged, sum := perMinute(later); logged != 100 || sum.Count != 0 {
+		t.Fatalf("after a quiet minute: %d rows logged, summary %+v", logged, sum)
+	}
 }
 
 func testRateLimitedRowsFold(t *testing.T, be Backend) {
