@@ -285,9 +285,14 @@ func ownedHelpCenter(tx *gorm.DB, workspaceID, helpCenterID int64) error {
 // center wait for the one before it on the key's row (PostgreSQL's row
 // lock), for a figure that is only ever read by the hour.
 type keyUsage struct {
-	mu     sync.Mutex
-	counts map[usageBucket]int64
-	last   map[int64]time.Time
+	// flushing makes flushes take turns, so one returns only once every
+	// count noted before it is written: a flush that found the counts
+	// already taken by the background one returned while they were still
+	// on their way, and a reader right after it saw them missing.
+	flushing sync.Mutex
+	mu       sync.Mutex
+	counts   map[usageBucket]int64
+	last     map[int64]time.Time
 }
 
 type usageBucket struct {
@@ -320,6 +325,8 @@ func (s *Store) NoteKeyUse(keyID int64, at time.Time) {
 // are kept for the next flush.
 func (s *Store) FlushKeyUsage(ctx context.Context) error {
 	u := &s.usage
+	u.flushing.Lock()
+	defer u.flushing.Unlock()
 	u.mu.Lock()
 	counts, last := u.counts, u.last
 	u.counts, u.last = nil, nil
