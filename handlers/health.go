@@ -25,43 +25,64 @@ const probeTimeout = 2 * time.Second
 // health answers /healthz: the database reads, takes a write, and holds
 // this release's schema. The write is at most once a second; its failure
 // stands until a later write succeeds, so probes in between do not see a
-// healthy instance that is not.
+// healthy instance that is not. One probe writes at a time; the others
+// answer from what is known, and a write that has been on its way for
+// longer than probeTimeout (a hung disk holds the writer, and would hold
+// every probe behind it) counts as failed.
 type health struct {
 	store *store.Store
 	now   func() time.Time
 	log   *slog.Logger
 
-	mu      sync.Mutex
-	probed  time.Time // when the last write was tried; zero: never
-	failure string    // why it failed, empty when it succeeded
+	writing sync.Mutex // held by the probe that writes
+
+	mu      sync.Mutex // guards the fields below
+	probed  time.Time  // when the last write was tried; zero: never
+	since   time.Time  // when the write on its way began; zero: none is
+	failure string     // why the last write failed, empty when it succeeded
 }
 
 // check returns why the instance is unhealthy, or "" when it is not.
 func (hl *health) check(ctx context.Context) string {
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
-	if err := hl.store.Ping(ctx); err != nil {
-		hl.log.Error("health check: the database cannot be read", "error", err.Error())
-		return "the database cannot be read: " + describe(err)
-	}
+	// Reading the schema's version is the read (a ping would also wait for
+	// SQLite's one writer connection, which a hung write holds).
 	if err := hl.store.SchemaCurrent(ctx); err != nil {
-		hl.log.Error("health check: schema", "error", err.Error())
+		hl.log.Error("health check: the database cannot be read", "error", err.Error())
 		if errors.Is(err, store.ErrSchemaBehind) {
 			return err.Error()
 		}
 		return "the database cannot be read: " + describe(err)
 	}
+	now := hl.now()
 	hl.mu.Lock()
-	defer hl.mu.Unlock()
-	if now := hl.now(); hl.probed.IsZero() || now.Sub(hl.probed) >= probeEvery {
-		hl.probed = now
-		hl.failure = ""
-		if err := hl.store.ProbeWrite(ctx); err != nil {
-			hl.log.Error("health check: the database cannot be written", "error", err.Error())
-			hl.failure = "the database cannot be written: " + describe(err)
-		}
+	due := hl.probed.IsZero() || now.Sub(hl.probed) >= probeEvery
+	failure, since := hl.failure, hl.since
+	hl.mu.Unlock()
+	if !due {
+		return failure
 	}
-	return hl.failure
+	if !hl.writing.TryLock() {
+		if !since.IsZero() && now.Sub(since) >= probeTimeout {
+			return "the database cannot be written: " + describe(context.DeadlineExceeded)
+		}
+		return failure
+	}
+	defer hl.writing.Unlock()
+	hl.mu.Lock()
+	hl.probed, hl.since = now, now
+	hl.mu.Unlock()
+	err := hl.store.ProbeWrite(ctx)
+	failure = ""
+	if err != nil {
+		hl.log.Error("health check: the database cannot be written", "error", err.Error())
+		failure = "the database cannot be written: " + describe(err)
+	}
+	hl.mu.Lock()
+	hl.since, hl.failure = time.Time{}, failure
+	hl.mu.Unlock()
+	return failure
 }
 
 // describe names a database failure for the probe's body, which any
@@ -78,6 +99,8 @@ func describe(err error) string {
 		return "it is read-only"
 	case strings.Contains(msg, "disk i/o error"), strings.Contains(msg, "input/output error"):
 		return "the disk refused the write (I/O error)"
+	case strings.Contains(msg, "database is locked"), strings.Contains(msg, "lock timeout"):
+		return "another process holds its write lock"
 	case errors.Is(err, store.ErrClosed):
 		return "the server is shutting down"
 	case strings.Contains(msg, "connect"), strings.Contains(msg, "connection"):

@@ -21,6 +21,8 @@ func TestHealthDescribesFailuresWithoutTheirText(t *testing.T) {
 		{errors.New("attempt to write a readonly database"), "it is read-only"},
 		{errors.New("ERROR: cannot execute INSERT in a read-only transaction (SQLSTATE 25006)"), "it is read-only"},
 		{errors.New("disk I/O error"), "the disk refused the write (I/O error)"},
+		{errors.New("database is locked"), "another process holds its write lock"},
+		{errors.New("ERROR: canceling statement due to lock timeout (SQLSTATE 55P03)"), "another process holds its write lock"},
 		{fmt.Errorf("probe: %w", context.DeadlineExceeded), "it did not answer within 2s"},
 		{fmt.Errorf("write: %w", store.ErrClosed), "the server is shutting down"},
 		{errors.New("failed to connect to `host=10.0.0.5 user=hc database=hc`: dial error"), "the database server cannot be reached"},
