@@ -49,10 +49,11 @@ func (hl *health) check(ctx context.Context) string {
 	// Reading the schema's version is the read (a ping would also wait for
 	// SQLite's one writer connection, which a hung write holds).
 	if err := hl.store.SchemaCurrent(ctx); err != nil {
-		hl.log.Error("health check: the database cannot be read", "error", err.Error())
 		if errors.Is(err, store.ErrSchemaBehind) {
+			hl.log.Error("health check: the schema is behind this release", "error", err.Error())
 			return err.Error()
 		}
+		hl.log.Error("health check: the database cannot be read", "error", err.Error())
 		return "the database cannot be read: " + describe(err)
 	}
 	now := hl.now()
