@@ -559,3 +559,26 @@ func testKeysVersionFollowsKeyChanges(t *testing.T, be Backend) {
 		t.Fatalf("another help center's keys_version moved to %d", v)
 	}
 }
+
+// /healthz's schema check: a database this release has not migrated is
+// behind it (ErrSchemaBehind, saying what to run); once migrated it is
+// current, and the probe's write goes through.
+func testSchemaCurrentAndProbeWrite(t *testing.T, be Backend) {
+	ctx := context.Background()
+	dsn := be.NewDSN(t)
+	bare := be.Open(t, dsn, func() time.Time { return t0 })
+	if err := bare.SchemaCurrent(ctx); !errors.Is(err, store.ErrSchemaBehind) || !strings.Contains(err.Error(), "run helpcenter migrate") {
+		t.Fatalf("an empty database: %v", err)
+	}
+	if err := bare.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := bare.SchemaCurrent(ctx); err != nil {
+		t.Fatalf("migrated: %v", err)
+	}
+	for range 2 {
+		if err := bare.ProbeWrite(ctx); err != nil {
+			t.Fatalf("probe write: %v", err)
+		}
+	}
+}

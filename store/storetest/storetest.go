@@ -77,6 +77,7 @@ func RunTests(t *testing.T, be Backend) {
 		{"WriteAheadLogStaysBounded", testWriteAheadLogStaysBounded},
 		{"SignInReadsMatchGorm", testSignInReadsMatchGorm},
 		{"KeysVersionFollowsKeyChanges", testKeysVersionFollowsKeyChanges},
+		{"SchemaCurrentAndProbeWrite", testSchemaCurrentAndProbeWrite},
 		{"CancelledCallerDoesNotInterruptTheWriter", testCancelledCallerDoesNotInterruptTheWriter},
 		{"ArticleSlugs", testArticleSlugs},
 		{"CategorySlugsAndDelete", testCategorySlugsAndDelete},
