@@ -31,6 +31,12 @@ const (
 	// DefaultMaxURLs bounds the cache; the least recently used URL goes
 	// first.
 	DefaultMaxURLs = 1000
+	// DefaultMaxStale is how long keys fetched before stay in use while
+	// every fetch since fails: long enough to ride out an issuer's outage,
+	// short enough that a key the issuer rotated away (perhaps because it
+	// leaked) stops being trusted by a server that can no longer see it
+	// was.
+	DefaultMaxStale = 24 * time.Hour
 )
 
 // flightLimit bounds a shared fetch that the Fetcher's own timeout (5 s
@@ -50,9 +56,10 @@ type Options struct {
 	Fetcher Fetcher
 	// Now is the clock.
 	Now func() time.Time
-	// TTL, RefetchEvery and FailureBackoff default to DefaultTTL,
-	// DefaultRefetchEvery and DefaultFailureBackoff.
-	TTL, RefetchEvery, FailureBackoff time.Duration
+	// TTL, RefetchEvery, FailureBackoff and MaxStale default to
+	// DefaultTTL, DefaultRefetchEvery, DefaultFailureBackoff and
+	// DefaultMaxStale.
+	TTL, RefetchEvery, FailureBackoff, MaxStale time.Duration
 	// MaxURLs defaults to DefaultMaxURLs.
 	MaxURLs int
 	// Log gets a warning for each failed fetch; nil discards.
@@ -94,6 +101,9 @@ func New(o Options) *Cache {
 	if o.MaxURLs <= 0 {
 		o.MaxURLs = DefaultMaxURLs
 	}
+	if o.MaxStale <= 0 {
+		o.MaxStale = DefaultMaxStale
+	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
@@ -102,8 +112,9 @@ func New(o Options) *Cache {
 
 // Keys returns the keys of the JWKS key row k: cached when fetched less
 // than the TTL ago, fetched otherwise. When a fetch fails the keys fetched
-// before are returned without an error (the failure is logged); only with
-// none at all is the failure the answer.
+// before are returned without an error (the failure is logged) for up to
+// MaxStale after they were fetched; with none, or none that recent, the
+// failure is the answer.
 func (c *Cache) Keys(ctx context.Context, k models.VerificationKey) ([]sso.Key, error) {
 	return c.get(ctx, k, c.expired)
 }
@@ -151,9 +162,13 @@ type answer struct {
 	err  error
 }
 
-func (e *entry) answer() answer {
-	if len(e.keys) == 0 && e.err != nil {
+func (e *entry) answer(now time.Time, maxStale time.Duration) answer {
+	switch {
+	case len(e.keys) == 0 && e.err != nil:
 		return answer{err: e.err}
+	case e.err != nil && now.Sub(e.fetchedAt) > maxStale:
+		return answer{err: fmt.Errorf("%w; the keys it last gave, %s ago, are past %s without a successful fetch and no longer used",
+			e.err, now.Sub(e.fetchedAt).Round(time.Minute), maxStale)}
 	}
 	return answer{keys: e.keys}
 }
@@ -169,7 +184,7 @@ func (c *Cache) get(ctx context.Context, k models.VerificationKey, due func(e *e
 	fetch := due(e, now)
 	var a answer
 	if !fetch {
-		a = e.answer()
+		a = e.answer(now, c.o.MaxStale)
 	}
 	c.mu.Unlock()
 	if fetch {
@@ -185,9 +200,9 @@ func (c *Cache) fetch(ctx context.Context, k models.VerificationKey, due func(e 
 		// Someone else's fetch may have ended between the caller's look
 		// and this one: asking again would break the once-a-minute rule.
 		c.mu.Lock()
-		if e := c.sets[k.JWKSURL]; !due(e, c.o.Now()) {
+		if now := c.o.Now(); !due(c.sets[k.JWKSURL], now) {
 			defer c.mu.Unlock()
-			return e.answer(), nil
+			return c.sets[k.JWKSURL].answer(now, c.o.MaxStale), nil
 		}
 		c.mu.Unlock()
 		// The fetch outlives a caller that gives up: its result serves
@@ -204,7 +219,9 @@ func (c *Cache) fetch(ctx context.Context, k models.VerificationKey, due func(e 
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if e := c.sets[k.JWKSURL]; e != nil && len(e.keys) > 0 {
-			return answer{keys: e.keys}
+			if a := e.answer(c.o.Now(), c.o.MaxStale); a.err == nil {
+				return a
+			}
 		}
 		return answer{err: fmt.Errorf("the JWKS was not fetched before the sign-in gave up: %w", ctx.Err())}
 	}
@@ -224,9 +241,12 @@ func (c *Cache) record(k models.VerificationKey, keys []sso.Key, skipped int, er
 	}
 	e.triedAt, e.err = now, err
 	if err != nil {
-		c.o.Log.Warn("a JWKS could not be fetched; the keys fetched before stay in use",
-			"url", logURL(k.JWKSURL), "key_id", k.ID, "help_center_id", k.HelpCenterID,
-			"cached_keys", len(e.keys), "err", err.Error())
+		msg := "a JWKS could not be fetched; the keys fetched before stay in use"
+		if len(e.keys) > 0 && now.Sub(e.fetchedAt) > c.o.MaxStale {
+			msg = "a JWKS could not be fetched; the keys fetched before are too old to use: its sign-ins fail"
+		}
+		c.o.Log.Warn(msg, "url", logURL(k.JWKSURL), "key_id", k.ID, "help_center_id", k.HelpCenterID,
+			"cached_keys", len(e.keys), "fetched_at", e.fetchedAt, "err", err.Error())
 	} else {
 		e.keys, e.fetchedAt = keys, now
 		if skipped > 0 {
@@ -234,7 +254,7 @@ func (c *Cache) record(k models.VerificationKey, keys []sso.Key, skipped int, er
 				"url", logURL(k.JWKSURL), "skipped", skipped)
 		}
 	}
-	return e.answer()
+	return e.answer(now, c.o.MaxStale)
 }
 
 // evict drops the least recently used URL when the cache is full.

@@ -619,3 +619,36 @@ func TestCacheIsBounded(t *testing.T) {
 	cache.Keys(ctx, rowAt(2))
 	wantHits(t, is, 5, "the URL dropped")
 }
+
+// Keys fetched before an outage stay in use for MaxStale after their
+// fetch, no longer: past it, with every fetch since failing, the JWKS
+// answers with its error (a key the issuer rotated away must not be
+// trusted for ever by a server that cannot see it was), and the next
+// successful fetch brings keys back.
+func TestStaleKeysHaveAMaximumAge(t *testing.T) {
+	t.Parallel()
+	is, cache, c, row := setup(t, jwks.Options{})
+	ctx := context.Background()
+	kid := is.add(t, models.AlgRS256)
+	if _, err := cache.Keys(ctx, row); err != nil {
+		t.Fatal(err)
+	}
+	is.set(func(is *issuer) { is.fail = true })
+	c.Advance(jwks.DefaultMaxStale - time.Minute)
+	if keys, err := cache.Keys(ctx, row); err != nil || len(keys) != 1 {
+		t.Fatalf("a minute before the maximum age: %v %v", keys, err)
+	}
+	c.Advance(2 * time.Minute)
+	keys, err := cache.Keys(ctx, row)
+	if err == nil || len(keys) != 0 || !strings.Contains(err.Error(), "no longer used") {
+		t.Fatalf("past the maximum age: %v %v", keys, err)
+	}
+	if _, rej := sso.Verify(is.sign(t, kid, c.Now()), settings(ctx, cache, row), c.Now()); rej == nil {
+		t.Fatal("a token verified with keys past their maximum age")
+	}
+	is.set(func(is *issuer) { is.fail = false })
+	c.Advance(jwks.DefaultFailureBackoff)
+	if keys, err := cache.Keys(ctx, row); err != nil || len(keys) != 1 {
+		t.Fatalf("the issuer back: %v %v", keys, err)
+	}
+}
