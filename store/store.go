@@ -71,9 +71,9 @@ type Options struct {
 type Store struct {
 	d         *dialect
 	w, r      *gorm.DB
-	wdb       *sql.DB  // the writer's pool, for the sign-in path's prepared statements
-	stmts     sync.Map // query → *sql.Stmt prepared on wdb
-	rstmts    sync.Map // query → *sql.Stmt prepared on the read pool
+	wdb       *sql.DB   // the writer's pool, for the sign-in path's prepared statements
+	stmts     stmtCache // prepared on wdb
+	rstmts    stmtCache // prepared on the read pool
 	sealer    Sealer
 	plainText func(string) string
 	now       func() time.Time
@@ -242,8 +242,8 @@ func (s *Store) Close() error {
 		s.writer.close()
 	}
 	s.inflight.Wait()
-	s.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
-	s.rstmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
+	s.stmts.close()
+	s.rstmts.close()
 	var errs []error
 	for _, db := range []*gorm.DB{s.w, s.r} {
 		if db == nil {
@@ -266,22 +266,43 @@ func (s *Store) read(ctx context.Context) *gorm.DB { return s.r.WithContext(ctx)
 // makes (its help center and keys, fresh each time) go through it: through
 // gorm they cost two to three times as much (bench/RESULTS.md).
 func (s *Store) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if st, ok := s.rstmts.Load(query); ok {
-		return st.(*sql.Stmt), nil
+	if st, ok := s.rstmts.load(query); ok {
+		return st, nil
 	}
 	rdb, err := s.r.DB()
 	if err != nil {
 		return nil, err
 	}
-	st, err := rdb.PrepareContext(ctx, s.d.placeholders(query))
+	return s.rstmts.prepare(ctx, rdb, query, s.d.placeholders(query))
+}
+
+// stmtCache holds statements prepared once per process, by query.
+type stmtCache struct{ m sync.Map }
+
+func (c *stmtCache) load(query string) (*sql.Stmt, bool) {
+	st, ok := c.m.Load(query)
+	if !ok {
+		return nil, false
+	}
+	return st.(*sql.Stmt), true
+}
+
+// prepare prepares text (query in the dialect's placeholders) on db and
+// keeps it under query; of two racing callers, one statement is kept.
+func (c *stmtCache) prepare(ctx context.Context, db *sql.DB, query, text string) (*sql.Stmt, error) {
+	st, err := db.PrepareContext(ctx, text)
 	if err != nil {
 		return nil, err
 	}
-	if prev, loaded := s.rstmts.LoadOrStore(query, st); loaded {
+	if prev, loaded := c.m.LoadOrStore(query, st); loaded {
 		st.Close()
 		st = prev.(*sql.Stmt)
 	}
 	return st, nil
+}
+
+func (c *stmtCache) close() {
+	c.m.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
 }
 
 // notFound maps gorm's "no row" to the domain error.

@@ -290,8 +290,8 @@ func (q queries) orm() *gorm.DB {
 
 // stmt returns the prepared statement for query, preparing it on first use.
 func (q queries) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if st, ok := q.s.stmts.Load(query); ok {
-		return q.bind(ctx, st.(*sql.Stmt)), nil
+	if st, ok := q.s.stmts.load(query); ok {
+		return q.bind(ctx, st), nil
 	}
 	if q.tx != nil {
 		// Preparing on the pool would wait for the connection this
@@ -299,13 +299,9 @@ func (q queries) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 		*q.missed = append(*q.missed, query)
 		return q.tx.PrepareContext(ctx, q.s.d.placeholders(query))
 	}
-	st, err := q.s.wdb.PrepareContext(ctx, q.s.d.placeholders(query))
+	st, err := q.s.stmts.prepare(ctx, q.s.wdb, query, q.s.d.placeholders(query))
 	if err != nil {
 		return nil, err
-	}
-	if prev, loaded := q.s.stmts.LoadOrStore(query, st); loaded {
-		st.Close()
-		st = prev.(*sql.Stmt)
 	}
 	return q.bind(ctx, st), nil
 }
