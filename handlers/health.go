@@ -36,10 +36,10 @@ type health struct {
 
 	writing sync.Mutex // held by the probe that writes
 
-	mu      sync.Mutex // guards the fields below
-	probed  time.Time  // when the last write was tried; zero: never
-	since   time.Time  // when the write on its way began; zero: none is
-	failure string     // why the last write failed, empty when it succeeded
+	mu       sync.Mutex // guards the fields below
+	probed   time.Time  // when the last write was tried; zero: never
+	onItsWay bool       // that write has not answered yet
+	failure  string     // why the last write failed, empty when it succeeded
 }
 
 // check returns why the instance is unhealthy, or "" when it is not.
@@ -59,20 +59,20 @@ func (hl *health) check(ctx context.Context) string {
 	now := hl.now()
 	hl.mu.Lock()
 	due := hl.probed.IsZero() || now.Sub(hl.probed) >= probeEvery
-	failure, since := hl.failure, hl.since
+	failure, hung := hl.failure, hl.onItsWay && now.Sub(hl.probed) >= probeTimeout
 	hl.mu.Unlock()
 	if !due {
 		return failure
 	}
 	if !hl.writing.TryLock() {
-		if !since.IsZero() && now.Sub(since) >= probeTimeout {
+		if hung {
 			return "the database cannot be written: " + describe(context.DeadlineExceeded)
 		}
 		return failure
 	}
 	defer hl.writing.Unlock()
 	hl.mu.Lock()
-	hl.probed, hl.since = now, now
+	hl.probed, hl.onItsWay = now, true
 	hl.mu.Unlock()
 	err := hl.store.ProbeWrite(ctx)
 	failure = ""
@@ -81,7 +81,7 @@ func (hl *health) check(ctx context.Context) string {
 		failure = "the database cannot be written: " + describe(err)
 	}
 	hl.mu.Lock()
-	hl.since, hl.failure = time.Time{}, failure
+	hl.onItsWay, hl.failure = false, failure
 	hl.mu.Unlock()
 	return failure
 }

@@ -19,11 +19,7 @@ import (
 func TestHealthzTurnsUnavailableWhileWritesFail(t *testing.T) {
 	app := testapp.New(t)
 	c := app.Client(t)
-	probe := func() (int, string) {
-		t.Helper()
-		res := c.Get(app.BaseURL + "/healthz")
-		return res.StatusCode, strings.TrimSpace(res.Body)
-	}
+	probe := healthz(t, app, c)
 	if code, body := probe(); code != 200 || body != `{"status":"ok"}` {
 		t.Fatalf("healthy: %d %s", code, body)
 	}
@@ -94,11 +90,7 @@ func TestHealthzTurnsUnavailableWhileWritesFail(t *testing.T) {
 func TestHealthzCallsAHungWriteAFailure(t *testing.T) {
 	app := testapp.New(t)
 	c := app.Client(t)
-	probe := func() (int, string) {
-		t.Helper()
-		res := c.Get(app.BaseURL + "/healthz")
-		return res.StatusCode, strings.TrimSpace(res.Body)
-	}
+	probe := healthz(t, app, c)
 	if code, _ := probe(); code != 200 {
 		t.Fatalf("healthy: %d", code)
 	}
@@ -157,5 +149,14 @@ func holdWriteLock(t *testing.T, app *testapp.App) (release func()) {
 			conn.Close()
 			db.Close()
 		})
+	}
+}
+
+// healthz asks /healthz with c and returns its status and body.
+func healthz(t *testing.T, app *testapp.App, c *testapp.Client) func() (int, string) {
+	return func() (int, string) {
+		t.Helper()
+		res := c.Get(app.BaseURL + "/healthz")
+		return res.StatusCode, strings.TrimSpace(res.Body)
 	}
 }
