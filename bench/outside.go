@@ -69,11 +69,11 @@ func outsideRows(ctx context.Context, dir string, d time.Duration) ([]row, error
 	if err != nil {
 		return nil, err
 	}
-	stopEcho, err := startProcess(echoBin, []string{echoAddr}, nil, filepath.Join(dir, "echo.log"), "http://"+echoAddr+"/")
+	echo, err := startProc(echoBin, []string{echoAddr}, nil, filepath.Join(dir, "echo.log"), "http://"+echoAddr+"/")
 	if err != nil {
 		return nil, err
 	}
-	defer stopEcho()
+	defer echo.stop()
 	proxy, stopProxy, err := startOAuth2Proxy(proxyBin, dir)
 	if err != nil {
 		return nil, err
@@ -238,12 +238,12 @@ func startOAuth2Proxy(bin, dir string) (*peer, func(), error) {
 		"--email-domain=*", "--upstream=static://200", "--redirect-url=" + base + "/oauth2/callback",
 		"--skip-provider-button=true",
 	}
-	stop, err := startProcess(bin, args, nil, filepath.Join(dir, "oauth2-proxy.log"), base+"/ping")
+	proxy, err := startProc(bin, args, nil, filepath.Join(dir, "oauth2-proxy.log"), base+"/ping")
 	if err != nil {
 		idp.Shutdown()
 		return nil, nil, err
 	}
-	stopAll := func() { stop(); idp.Shutdown() }
+	stopAll := func() { proxy.stop(); idp.Shutdown() }
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
 	res, err := client.Get(base + "/oauth2/start?rd=%2F")
@@ -283,16 +283,6 @@ func buildOAuth2Proxy() (string, error) {
 	return bin, nil
 }
 
-// startProcess runs bin with its output in logFile and waits until ready
-// answers.
-func startProcess(bin string, args, env []string, logFile, ready string) (func(), error) {
-	p, err := startProc(bin, args, env, logFile, ready)
-	if err != nil {
-		return nil, err
-	}
-	return p.stop, nil
-}
-
 // proc is a started server process.
 type proc struct {
 	cmd  *exec.Cmd
@@ -308,6 +298,8 @@ func (p *proc) peakRSS() string {
 	return vmHWM(b)
 }
 
+// startProc runs bin with its output in logFile and waits until ready
+// answers.
 func startProc(bin string, args, env []string, logFile, ready string) (*proc, error) {
 	f, err := os.Create(logFile)
 	if err != nil {
