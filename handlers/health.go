@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -86,29 +85,14 @@ func (hl *health) check(ctx context.Context) string {
 	return failure
 }
 
-// describe names a database failure for the probe's body, which any
-// client of any host may read: the kind of failure, never the error's own
-// text (a PostgreSQL error can name internal addresses). The log has it.
+// describe names a database failure for the probe's body: a write that
+// ran out of the probe's time, or the kind the store reads off the
+// driver's error (store.Failure).
 func describe(err error) string {
-	msg := strings.ToLower(err.Error())
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
+	if errors.Is(err, context.DeadlineExceeded) {
 		return "it did not answer within " + probeTimeout.String()
-	case strings.Contains(msg, "disk is full"), strings.Contains(msg, "no space left"), strings.Contains(msg, "could not extend file"):
-		return "the disk is full"
-	case strings.Contains(msg, "readonly"), strings.Contains(msg, "read-only"):
-		return "it is read-only"
-	case strings.Contains(msg, "disk i/o error"), strings.Contains(msg, "input/output error"):
-		return "the disk refused the write (I/O error)"
-	case strings.Contains(msg, "database is locked"), strings.Contains(msg, "lock timeout"):
-		return "another process holds its write lock"
-	case errors.Is(err, store.ErrClosed):
-		return "the server is shutting down"
-	case strings.Contains(msg, "connect"), strings.Contains(msg, "connection"):
-		return "the database server cannot be reached"
-	default:
-		return "see the server log"
 	}
+	return store.Failure(err)
 }
 
 // healthz answers 200 {"status":"ok"}, or 503 with why not.
